@@ -1,0 +1,56 @@
+// npm run build:
+//   1. tsc -p tsconfig.build.json            -> dist/
+//   2. bundle src/forwarder/handler.ts       -> dist/forwarder/index.js (the Lambda code, CommonJS)
+//   3. render the CloudFormation template    -> dist/cloudformation/appconfig-jira-extension.yaml
+// Steps 2 and 3 use the compiled dist/src/forwarder/*.js, so the template comes from the same code
+// the app and the tests use. A type error still fails the build (exit 1), but only after the
+// template is written, so one broken file elsewhere does not hide the AWS half.
+import { Buffer } from 'node:buffer';
+import { spawnSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const require = createRequire(import.meta.url);
+
+function compile() {
+  const tsc = require.resolve('typescript/bin/tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
+  if (result.error) throw result.error;
+  return result.status === 0;
+}
+
+async function writeForwarderAndTemplate() {
+  const load = (file) => import(pathToFileURL(join(dist, 'src', 'forwarder', file)).href);
+  const { buildForwarderBundle } = await load('bundle.js');
+  const { renderTemplate, TEMPLATE_FILE_NAME } = await load('template.js');
+
+  const code = await buildForwarderBundle();
+  const template = renderTemplate(code);
+
+  const forwarderDir = join(dist, 'forwarder');
+  await mkdir(forwarderDir, { recursive: true });
+  await writeFile(join(forwarderDir, 'index.js'), code);
+  // The package is ESM ("type": "module"); this marks the Lambda file as the CommonJS it is, as in Lambda.
+  await writeFile(join(forwarderDir, 'package.json'), '{ "type": "commonjs" }\n');
+
+  const templatePath = join(dist, 'cloudformation', TEMPLATE_FILE_NAME);
+  await mkdir(dirname(templatePath), { recursive: true });
+  await writeFile(templatePath, template);
+  console.log(`build: forwarder ${code.length} characters, template ${Buffer.byteLength(template)} bytes -> ${templatePath}`);
+}
+
+async function main() {
+  const compiled = compile();
+  if (!compiled) console.error('build: tsc reported errors (see above); writing the forwarder and template anyway');
+  await writeForwarderAndTemplate();
+  if (!compiled) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  console.error('build failed:', err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,85 @@
+/**
+ * The Express application: routes in the order data travels. Built from explicit services so tests
+ * (and several app instances in one process) can each have their own database and doubles.
+ */
+import path from 'node:path';
+import express, { type Express } from 'express';
+import type { AddOn } from 'atlassian-connect-express';
+import type { RunningConfig } from './config.js';
+import type { Db } from './db/database.js';
+import type { Models } from './db/models.js';
+import type { Logger } from './log.js';
+import type { SigningSecrets } from './secrets/signing-secrets.js';
+import { projectRoot } from './paths.js';
+import type { JiraClient } from './jira/index.js';
+import { createAddon } from './lifecycle/addon.js';
+import { lifecycleRouter } from './lifecycle/routes.js';
+import { jiraClientFor } from './lifecycle/tenants.js';
+import { siteAdminGuard } from './lifecycle/site-admin.js';
+import { healthRouter } from './http/health.js';
+import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { securityHeaders } from './http/security-headers.js';
+import { intakeRouter } from './intake/route.js';
+import { templateRouter } from './forwarder/route.js';
+import { configurePageRouter } from './configure/page.js';
+import { associationsRouter } from './configure/associations-route.js';
+import { lookupRouter } from './configure/lookup-route.js';
+
+export interface AppServices {
+  config: RunningConfig;
+  db: Db;
+  models: Models;
+  log: Logger;
+  signing: SigningSecrets;
+  /** Wakes the worker for an association that has new work (in-process). */
+  notifyWorker?: (associationId: string) => void;
+  /** Waits (bounded) until a stored event has been processed; used to report a backfill. */
+  awaitEvent?: (eventId: number, timeoutMs: number) => Promise<boolean>;
+}
+
+export interface App {
+  app: Express;
+  addon: AddOn;
+  jiraFor: (clientKey: string) => Promise<JiraClient>;
+}
+
+export async function createApp(services: AppServices): Promise<App> {
+  const { config, db, models, log } = services;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  app.use(securityHeaders);
+
+  const jiraFor = jiraClientFor(models);
+
+  // Public, no tenant data.
+  app.use(healthRouter(db));
+  app.use(templateRouter({ templatePath: path.join(projectRoot, 'dist', 'cloudformation', 'appconfig-jira-extension.yaml') }));
+  app.use('/public', express.static(path.join(projectRoot, 'public'), { maxAge: '1h', index: false }));
+  app.use('/vendor/aui', express.static(path.join(projectRoot, 'node_modules', '@atlassian', 'aui', 'dist', 'aui'), { maxAge: '1d', index: false }));
+
+  // Signed events read their raw body, so they come before the JSON parser.
+  app.use(intakeRouter({ db, models, signing: services.signing, log, onStored: services.notifyWorker }));
+
+  app.use(express.json({ limit: '256kb' }));
+  const addon = await createAddon(app, { config, db, models, log });
+  app.use(lifecycleRouter(addon, { db, models, log }));
+
+  const requireSiteAdmin = siteAdminGuard(models, jiraFor);
+  app.use(
+    configurePageRouter(addon, {
+      defaultExtension: config.extensionIdentifier,
+      requireAdmin: async (req) => void (await requireSiteAdmin(req)),
+    }),
+  );
+  // Every Configure API call: a Connect JWT (context or session token) and then a site-admin check per route.
+  const api = express.Router();
+  api.use(addon.checkValidToken());
+  api.use(lookupRouter({ requireSiteAdmin, jiraFor, config }));
+  api.use(associationsRouter({ ...services, requireSiteAdmin, jiraFor }));
+  app.use('/api', api);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(log));
+  return { app, addon, jiraFor };
+}

@@ -1,0 +1,21 @@
+/** The app's AWS access layer: the admin's keys go in for one call and are never kept. */
+export { callTimeoutMs, type AwsAccess } from './clients.js';
+export { maskAccessKeyId } from './errors.js';
+export { checkCredentials } from './identity.js';
+export {
+  FEATURE_FLAGS_TYPE,
+  listApplications,
+  listFeatureFlagProfiles,
+  profileArn,
+  resolveApplication,
+  resolveFeatureFlagProfile,
+  type ApplicationRef,
+  type ProfileRef,
+} from './resolve.js';
+export {
+  createExtensionAssociation,
+  findExtensionAssociation,
+  updateExtensionAssociation,
+  type ExtensionAssociationRef,
+} from './extension-associations.js';
+export { readLatestHostedVersion, type HostedVersion } from './hosted-versions.js';

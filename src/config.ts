@@ -1,0 +1,57 @@
+/**
+ * Everything the operator can set, read once from the environment. Defaults give the embedded setup:
+ * `npm start` with no variables runs on SQLite in ./data.
+ */
+import path from 'node:path';
+
+export interface AppConfig {
+  env: string;
+  port: number;
+  /**
+   * Public base URL Jira and the forwarder reach this app at (the descriptor's baseUrl). Without
+   * AC_LOCAL_BASE_URL it is http://localhost:<the port the server got>.
+   */
+  baseUrl: string | undefined;
+  dataDir: string;
+  /** postgres://... when set; otherwise SQLite in dataDir. */
+  databaseUrl?: string;
+  /** Operator key the per-association signing secrets are derived from (never stored in the database). */
+  appSecretKey?: string;
+  /** Default AppConfig extension identifier (the name in our CloudFormation template). */
+  extensionIdentifier: string;
+  logLevel: string;
+  awsCallTimeoutMs: number;
+  worker: { enabled: boolean; concurrency: number; pollMs: number; leaseMs: number };
+}
+
+function int(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${value}"`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const port = int(env.PORT, 3000, 'PORT');
+  const baseUrl = (env.AC_LOCAL_BASE_URL || env.BASE_URL || '').replace(/\/+$/, '') || undefined;
+  return {
+    env: env.NODE_ENV || 'development',
+    port,
+    baseUrl,
+    dataDir: path.resolve(env.DATA_DIR || 'data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    appSecretKey: env.APP_SECRET_KEY || undefined,
+    extensionIdentifier: env.APPCONFIG_EXTENSION || 'jira-flag-tracker',
+    logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    awsCallTimeoutMs: int(env.AWS_CALL_TIMEOUT_MS, 10_000, 'AWS_CALL_TIMEOUT_MS'),
+    worker: {
+      enabled: env.WORKER !== 'off',
+      concurrency: int(env.WORKER_CONCURRENCY, 4, 'WORKER_CONCURRENCY') || 1,
+      pollMs: int(env.WORKER_POLL_MS, 1000, 'WORKER_POLL_MS'),
+      leaseMs: int(env.WORKER_LEASE_MS, 60_000, 'WORKER_LEASE_MS'),
+    },
+  };
+}
+
+/** The configuration once the server listens: the base URL is known. */
+export type RunningConfig = AppConfig & { baseUrl: string };

@@ -1,0 +1,183 @@
+/**
+ * POST /api/associations: check everything once with the admin's keys, associate our RunningConfig
+ * extension with the profile, record the association, backfill when the keys may read the profile.
+ * The keys live in `access` for the length of this call and go nowhere else.
+ */
+import crypto from 'node:crypto';
+import type { RunningConfig } from '../config.js';
+import type { Db } from '../db/database.js';
+import type { Models } from '../db/models.js';
+import { findByProfile, saveAssociation } from '../db/associations.js';
+import { ApiError, badRequest, notFound } from '../http/errors.js';
+import type { JiraClient } from '../jira/index.js';
+import type { SigningSecrets } from '../secrets/signing-secrets.js';
+import {
+  checkCredentials,
+  createExtensionAssociation,
+  findExtensionAssociation,
+  profileArn,
+  resolveApplication,
+  resolveFeatureFlagProfile,
+  updateExtensionAssociation,
+  type AwsAccess,
+} from '../aws/index.js';
+import type { AssociationBody } from './request-schemas.js';
+import { accessFrom } from './aws-access.js';
+import { jiraFailure } from './jira-failure.js';
+import { backfill, type BackfillOutcome } from './backfill.js';
+
+export interface AssociateDeps {
+  config: RunningConfig;
+  db: Db;
+  models: Models;
+  signing: SigningSecrets;
+  notifyWorker?: (associationId: string) => void;
+  awaitEvent?: (eventId: number, timeoutMs: number) => Promise<boolean>;
+}
+
+export interface AssociationView {
+  id: string;
+  projectKey: string;
+  issueType: string;
+  region: string;
+  accountId: string;
+  applicationId: string;
+  applicationName: string;
+  configurationProfileId: string;
+  configurationProfileName: string;
+  extensionIdentifier: string;
+  extensionAssociationId: string;
+  eventsUrl: string;
+}
+
+export const eventsUrlFor = (baseUrl: string, id: string) => `${baseUrl}/api/associations/${id}/events`;
+
+const EVENTS_URL_ID = /\/api\/associations\/([0-9a-f-]{36})\/events$/;
+
+/** Jira side first: it is cheap and needs no AWS call. Returns the issue type name to use. */
+async function checkJira(jira: JiraClient, projectKey: string, issueType: string | undefined): Promise<string> {
+  const project = await jira.getProject(projectKey).catch(jiraFailure('read the Jira project'));
+  if (!project) {
+    throw notFound('project_not_found', `Jira project ${projectKey} was not found, or the app cannot see it.`, 'projectKey');
+  }
+  const types = project.issueTypes.filter((t) => !t.subtask);
+  if (issueType) {
+    const match = types.find((t) => t.name.toLowerCase() === issueType.toLowerCase() || t.id === issueType);
+    if (!match) {
+      const names = types.map((t) => t.name).join(', ');
+      throw badRequest('issue_type_not_found', `Project ${projectKey} has no issue type "${issueType}"; it has: ${names}.`, 'issueType');
+    }
+    return match.name;
+  }
+  const fallback = types.find((t) => t.name === 'Task') ?? types[0];
+  if (!fallback) throw badRequest('issue_type_not_found', `Project ${projectKey} has no issue type the app can create.`, 'issueType');
+  return fallback.name;
+}
+
+interface ExistingLink {
+  extensionAssociationId: string;
+  /** Our association id its EventsUrl points at, when it points at this app. */
+  pointsAt: string | null;
+}
+
+async function existingExtensionLink(
+  access: AwsAccess,
+  baseUrl: string,
+  resourceArn: string,
+  extensionIdentifier: string,
+): Promise<ExistingLink | null> {
+  const found = await findExtensionAssociation(access, { resourceArn, extensionIdentifier });
+  if (!found) return null;
+  const url = found.parameters.EventsUrl ?? '';
+  const id = url.startsWith(baseUrl + '/') ? (EVENTS_URL_ID.exec(url)?.[1] ?? null) : null;
+  return { extensionAssociationId: found.id, pointsAt: id };
+}
+
+export type AssociateResult =
+  | { dryRun: false; created: boolean; association: AssociationView; backfill: BackfillOutcome }
+  | {
+      dryRun: true;
+      view: Omit<AssociationView, 'id' | 'eventsUrl' | 'extensionAssociationId'> & { existingExtensionAssociationId: string | null };
+      backfill: string;
+    };
+
+export async function associate(
+  deps: AssociateDeps,
+  site: { clientKey: string },
+  jira: JiraClient,
+  body: AssociationBody,
+  dryRun: boolean,
+): Promise<AssociateResult> {
+  const { config, db, models } = deps;
+  const access = accessFrom(body);
+  const extensionIdentifier = body.extensionIdentifier ?? config.extensionIdentifier;
+
+  const issueType = await checkJira(jira, body.projectKey, body.issueType);
+  const identity = await checkCredentials(access);
+  const application = await resolveApplication(access, body.applicationId);
+  const profile = await resolveFeatureFlagProfile(access, application.id, body.configurationProfileId);
+  const resourceArn = profileArn(body.region, identity.accountId, application.id, profile.id);
+
+  const ours = await findByProfile(models, {
+    clientKey: site.clientKey,
+    accountId: identity.accountId,
+    region: body.region,
+    applicationId: application.id,
+    configurationProfileId: profile.id,
+  });
+  const link = await existingExtensionLink(access, config.baseUrl, resourceArn, extensionIdentifier);
+  if (link?.pointsAt && link.pointsAt !== ours?.id) {
+    const holder = await models.Association.findByPk(link.pointsAt);
+    if (holder) {
+      throw new ApiError(
+        409,
+        'profile_tracked_elsewhere',
+        holder.clientKey === site.clientKey
+          ? 'This configuration profile is already tracked by another association of this site.'
+          : 'This configuration profile is already tracked by another Jira site. Remove it there first.',
+        'configurationProfileId',
+      );
+    }
+  }
+
+  const summary = {
+    projectKey: body.projectKey,
+    issueType,
+    region: body.region,
+    accountId: identity.accountId,
+    applicationId: application.id,
+    applicationName: application.name,
+    configurationProfileId: profile.id,
+    configurationProfileName: profile.name,
+    extensionIdentifier,
+  };
+  if (dryRun) {
+    return {
+      dryRun: true,
+      view: { ...summary, existingExtensionAssociationId: link?.extensionAssociationId ?? null },
+      backfill: await backfill.probe(access, application.id, profile.id),
+    };
+  }
+
+  const id = ours?.id ?? crypto.randomUUID();
+  const parameters = { EventsUrl: eventsUrlFor(config.baseUrl, id), SigningSecret: deps.signing.forAssociation(id) };
+  let extensionAssociationId: string;
+  if (!link) {
+    extensionAssociationId = (await createExtensionAssociation(access, { resourceArn, extensionIdentifier, parameters })).id;
+  } else {
+    extensionAssociationId = link.extensionAssociationId;
+    // Reuse AWS's association (no second one); repoint it when it is stale (an earlier, removed association).
+    if (link.pointsAt !== id) await updateExtensionAssociation(access, extensionAssociationId, parameters);
+  }
+
+  const row = await saveAssociation(db, models, { id, clientKey: site.clientKey, ...summary, extensionAssociationId }, ours !== null);
+  deps.notifyWorker?.(id);
+  const association: AssociationView = {
+    id: row.id,
+    ...summary,
+    extensionAssociationId,
+    eventsUrl: parameters.EventsUrl,
+  };
+  const outcome = await backfill.run(deps, access, row);
+  return { dryRun: false, created: ours === null, association, backfill: outcome };
+}

@@ -1,0 +1,79 @@
+/** GET / POST / DELETE /api/associations: the site's associations, for site admins only. */
+import { Router, type Request } from 'express';
+import { asyncHandler } from '../http/async.js';
+import { notFound } from '../http/errors.js';
+import type { JiraClient } from '../jira/index.js';
+import type { SiteContext } from '../lifecycle/site-admin.js';
+import { listForSite, removeAssociation } from '../db/associations.js';
+import { healthOf } from '../db/health.js';
+import { isSiteEnabled } from '../db/sites.js';
+import type { AssociationRow } from '../db/models.js';
+import { associationBodySchema, parseBody } from './request-schemas.js';
+import { associate, eventsUrlFor, type AssociateDeps } from './associate.js';
+
+export interface AssociationsDeps extends AssociateDeps {
+  requireSiteAdmin: (req: Request) => Promise<SiteContext>;
+  jiraFor: (clientKey: string) => Promise<JiraClient>;
+}
+
+function view(row: AssociationRow, baseUrl: string) {
+  return {
+    id: row.id,
+    projectKey: row.projectKey,
+    issueType: row.issueType,
+    region: row.region,
+    accountId: row.accountId,
+    applicationId: row.applicationId,
+    applicationName: row.applicationName,
+    configurationProfileId: row.configurationProfileId,
+    configurationProfileName: row.configurationProfileName,
+    extensionIdentifier: row.extensionIdentifier,
+    extensionAssociationId: row.extensionAssociationId,
+    eventsUrl: eventsUrlFor(baseUrl, row.id),
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export function associationsRouter(deps: AssociationsDeps): Router {
+  const router = Router();
+
+  router.get(
+    '/associations',
+    asyncHandler(async (req, res) => {
+      const site = await deps.requireSiteAdmin(req);
+      const enabled = await isSiteEnabled(deps.models, site.clientKey);
+      const rows = await listForSite(deps.models, site.clientKey);
+      const associations = await Promise.all(
+        rows.map(async (row) => ({ ...view(row, deps.config.baseUrl), health: await healthOf(deps.models, row, enabled) })),
+      );
+      res.json({ associations });
+    }),
+  );
+
+  router.post(
+    '/associations',
+    asyncHandler(async (req, res) => {
+      const site = await deps.requireSiteAdmin(req);
+      const body = parseBody(associationBodySchema, req.body);
+      const dryRun = req.query.dryRun === 'true' || req.query.dryRun === '1';
+      const jira = await deps.jiraFor(site.clientKey);
+      const result = await associate(deps, site, jira, body, dryRun);
+      if (result.dryRun) {
+        res.status(200).json({ dryRun: true, ...result.view, backfill: result.backfill });
+        return;
+      }
+      res.status(result.created ? 201 : 200).json({ ...result.association, backfill: result.backfill });
+    }),
+  );
+
+  router.delete(
+    '/associations/:id',
+    asyncHandler(async (req, res) => {
+      const site = await deps.requireSiteAdmin(req);
+      const removed = await removeAssociation(deps.db, deps.models, site.clientKey, String(req.params.id));
+      if (!removed) throw notFound('association_not_found', 'No such association on this Jira site.');
+      res.status(204).end();
+    }),
+  );
+  return router;
+}

@@ -1,0 +1,69 @@
+/**
+ * Pickers for the Configure page: Jira projects and issue types (as the app, after the admin check),
+ * RunningConfig applications and feature-flag profiles (with the admin's keys, for this request only).
+ */
+import { Router, type Request } from 'express';
+import type { RunningConfig } from '../config.js';
+import { asyncHandler } from '../http/async.js';
+import { notFound } from '../http/errors.js';
+import type { JiraClient } from '../jira/index.js';
+import type { SiteContext } from '../lifecycle/site-admin.js';
+import { listApplications, listFeatureFlagProfiles } from '../aws/index.js';
+import { awsKeysSchema, parseBody, profilesBodySchema } from './request-schemas.js';
+import { jiraFailure } from './jira-failure.js';
+import { accessFrom } from './aws-access.js';
+
+export interface LookupDeps {
+  config: RunningConfig;
+  requireSiteAdmin: (req: Request) => Promise<SiteContext>;
+  jiraFor: (clientKey: string) => Promise<JiraClient>;
+}
+
+export function lookupRouter(deps: LookupDeps): Router {
+  const router = Router();
+
+  router.get(
+    '/jira/projects',
+    asyncHandler(async (req, res) => {
+      const site = await deps.requireSiteAdmin(req);
+      const query = typeof req.query.query === 'string' ? req.query.query.slice(0, 100) : '';
+      const jira = await deps.jiraFor(site.clientKey);
+      const projects = await jira.searchProjects(query, 50).catch(jiraFailure('list the Jira projects'));
+      res.json({ projects: projects.map((p) => ({ id: p.id, key: p.key, name: p.name })) });
+    }),
+  );
+
+  router.get(
+    '/jira/projects/:key/issue-types',
+    asyncHandler(async (req, res) => {
+      const site = await deps.requireSiteAdmin(req);
+      const jira = await deps.jiraFor(site.clientKey);
+      const project = await jira.getProject(String(req.params.key)).catch(jiraFailure('read the Jira project'));
+      if (!project) throw notFound('project_not_found', `Jira project ${req.params.key} was not found.`, 'projectKey');
+      res.json({
+        issueTypes: project.issueTypes.filter((t) => !t.subtask).map((t) => ({ id: t.id, name: t.name })),
+      });
+    }),
+  );
+
+  router.post(
+    '/aws/applications',
+    asyncHandler(async (req, res) => {
+      await deps.requireSiteAdmin(req);
+      const access = accessFrom(parseBody(awsKeysSchema, req.body));
+      const applications = await listApplications(access);
+      res.json({ applications });
+    }),
+  );
+
+  router.post(
+    '/aws/configuration-profiles',
+    asyncHandler(async (req, res) => {
+      await deps.requireSiteAdmin(req);
+      const body = parseBody(profilesBodySchema, req.body);
+      const profiles = await listFeatureFlagProfiles(accessFrom(body), body.applicationId);
+      res.json({ profiles: profiles.map((p) => ({ id: p.id, name: p.name })) });
+    }),
+  );
+  return router;
+}

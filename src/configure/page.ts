@@ -1,0 +1,59 @@
+/**
+ * GET /configure: the Configure page, loaded by Jira in an iframe with a Connect JWT (qsh checked).
+ * The page gets a session token (issued by ACE, bound to the site and user) for its API calls.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Router, type Request } from 'express';
+import type { AddOn } from 'atlassian-connect-express';
+import { projectRoot } from '../paths.js';
+import { asyncHandler } from '../http/async.js';
+import { TEMPLATE_ROUTE } from '../forwarder/route.js';
+
+const HOST_SCRIPT_URL = 'https://connect-cdn.atl-paas.net/all.js';
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+export function configurePageRouter(
+  addon: AddOn,
+  opts: { defaultExtension: string; requireAdmin: (req: Request) => Promise<void> },
+): Router {
+  const router = Router();
+  const template = fs.readFileSync(path.join(projectRoot, 'views', 'configure.html'), 'utf8');
+
+  router.get(
+    '/configure',
+    addon.authenticate(),
+    asyncHandler(async (req, res) => {
+      await opts.requireAdmin(req);
+      const values: Record<string, string> = {
+        token: String((req as Request & { context?: { token?: string } }).context?.token ?? ''),
+        hostScriptUrl: HOST_SCRIPT_URL,
+        templateUrl: TEMPLATE_ROUTE,
+        defaultExtension: opts.defaultExtension,
+        appName: addon.descriptor?.name ?? 'AppConfig Feature Flags',
+      };
+      const html = template.replace(/\{\{(\w+)\}\}/g, (m, name: string) =>
+        name in values ? escapeHtml(values[name]!) : m,
+      );
+      res
+        .set('Cache-Control', 'no-store')
+        .set(
+          'Content-Security-Policy',
+          [
+            "default-src 'self'",
+            `script-src 'self' ${new URL(HOST_SCRIPT_URL).origin}`,
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            'frame-ancestors https://*.atlassian.net https://*.jira.com',
+          ].join('; '),
+        )
+        .type('html')
+        .send(html);
+    }),
+  );
+  return router;
+}

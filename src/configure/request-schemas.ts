@@ -1,0 +1,65 @@
+/**
+ * The Configure API's request bodies. Each failure names the body field, so the page can show the
+ * message next to it.
+ */
+import { z } from 'zod';
+import { badRequest } from '../http/errors.js';
+
+const region = z
+  .string({ required_error: 'Choose the AWS Region of your AppConfig application.' })
+  .trim()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'This is not an AWS Region code (e.g. eu-west-1).');
+
+export const awsKeysSchema = z.object({
+  region,
+  accessKeyId: z
+    .string({ required_error: 'Enter the IAM access key ID.' })
+    .trim()
+    .regex(/^(AKIA|ASIA)[A-Z0-9]{12,124}$/, 'An access key ID starts with AKIA (or ASIA for temporary keys) followed by letters and digits.'),
+  secretAccessKey: z
+    .string({ required_error: 'Enter the secret access key.' })
+    .min(16, 'The secret access key looks too short; paste it whole.')
+    .max(128, 'The secret access key looks too long.'),
+  sessionToken: z
+    .string()
+    .max(4096, 'The session token looks too long.')
+    .optional()
+    .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined)),
+});
+
+const idOrName = (what: string) =>
+  z
+    .string({ required_error: `Enter the ${what} ID or name.` })
+    .trim()
+    .min(1, `Enter the ${what} ID or name.`)
+    .max(128, `An AppConfig ${what} ID or name has at most 128 characters.`);
+
+export const associationBodySchema = awsKeysSchema.extend({
+  projectKey: z
+    .string({ required_error: 'Choose the Jira project the flag issues go to.' })
+    .trim()
+    .regex(/^[A-Z][A-Z0-9_]{0,254}$/, 'A Jira project key is upper-case letters and digits, e.g. FLAG.'),
+  applicationId: idOrName('application'),
+  configurationProfileId: idOrName('configuration profile'),
+  issueType: z.string().trim().max(255).optional().transform((v) => v || undefined),
+  extensionIdentifier: z.string().trim().max(2048).optional().transform((v) => v || undefined),
+});
+
+export const profilesBodySchema = awsKeysSchema.extend({ applicationId: idOrName('application') });
+
+export type AssociationBody = z.infer<typeof associationBodySchema>;
+
+/** Parse or throw a 400 naming the first offending field. Secrets are never echoed. */
+export function parseBody<T extends z.ZodTypeAny>(schema: T, body: unknown): z.infer<T> {
+  const result = schema.safeParse(body ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = typeof issue.path[0] === 'string' ? issue.path[0] : undefined;
+  const message =
+    issue.code === 'invalid_type' && issue.received === 'undefined'
+      ? issue.message.startsWith('Required')
+        ? `${field ?? 'A field'} is required.`
+        : issue.message
+      : issue.message;
+  throw badRequest('invalid_field', message, field);
+}

@@ -1,0 +1,57 @@
+/** Association rows, always looked up within one site: another site's id is simply not found. */
+import { Op } from 'sequelize';
+import type { Db } from './database.js';
+import type { AssociationAttrs, AssociationRow, Models } from './models.js';
+
+export function findForSite(models: Models, clientKey: string, id: string): Promise<AssociationRow | null> {
+  return models.Association.findOne({ where: { id, clientKey } });
+}
+
+export function listForSite(models: Models, clientKey: string): Promise<AssociationRow[]> {
+  return models.Association.findAll({ where: { clientKey }, order: [['createdAt', 'ASC']] });
+}
+
+export function findByProfile(
+  models: Models,
+  key: Pick<AssociationAttrs, 'clientKey' | 'accountId' | 'region' | 'applicationId' | 'configurationProfileId'>,
+): Promise<AssociationRow | null> {
+  return models.Association.findOne({ where: { ...key } });
+}
+
+export type NewAssociation = Omit<
+  AssociationAttrs,
+  'lastEventAt' | 'lastErrorAt' | 'lastErrorCode' | 'lastErrorMessage' | 'leaseOwner' | 'leaseUntil' | 'createdAt' | 'updatedAt'
+>;
+
+/** Insert or update (same id) and, on re-submission, give failed events another chance. */
+export function saveAssociation(db: Db, models: Models, values: NewAssociation, existing: boolean): Promise<AssociationRow> {
+  return db.transaction(async (transaction) => {
+    if (existing) {
+      await models.Association.update(
+        { ...values, lastErrorAt: null, lastErrorCode: null, lastErrorMessage: null },
+        { where: { id: values.id, clientKey: values.clientKey }, transaction },
+      );
+      // The admin re-submitted (new permissions, another project): failed events get another chance.
+      await models.StoredEvent.update(
+        { status: 'pending', availableAt: new Date(), lastError: null },
+        { where: { associationId: values.id, status: 'failed' }, transaction },
+      );
+    } else {
+      await models.Association.create(values, { transaction });
+    }
+    return (await models.Association.findByPk(values.id, { transaction }))!;
+  });
+}
+
+/** Removal keeps nothing: the row, its events, flag state and version index. */
+export function removeAssociation(db: Db, models: Models, clientKey: string, id: string): Promise<boolean> {
+  return db.transaction(async (transaction) => {
+    const gone = await models.Association.destroy({ where: { id, clientKey }, transaction });
+    if (gone === 0) return false;
+    const byAssociation = { where: { associationId: { [Op.eq]: id } }, transaction };
+    await models.StoredEvent.destroy(byAssociation);
+    await models.FlagState.destroy(byAssociation);
+    await models.ConfigVersion.destroy(byAssociation);
+    return true;
+  });
+}

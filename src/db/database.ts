@@ -1,0 +1,86 @@
+/**
+ * The one sequelize instance of the process, shared by ACE's tenant store and our models.
+ *
+ * SQLite (the embedded default) allows one writer at a time, and sequelize opens a separate
+ * connection per transaction, so concurrent writes would meet SQLITE_BUSY. Every write therefore goes
+ * through `db.write()` / `db.transaction()`, which on SQLite take a process-wide FIFO lock; reads run
+ * freely (WAL lets readers proceed beside the writer). On PostgreSQL both are plain pass-throughs and
+ * any number of processes can share the database.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Sequelize, type Transaction } from 'sequelize';
+import { Mutex } from './mutex.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Db {
+  sequelize: Sequelize;
+  dialect: Dialect;
+  /** Run a write (or a few independent writes) serialised with every other write on SQLite. */
+  write<T>(fn: () => Promise<T>): Promise<T>;
+  /** Run fn in one transaction; pass `t` to every query inside it. */
+  transaction<T>(fn: (t: Transaction) => Promise<T>): Promise<T>;
+  /** true when a trivial query answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface DbOptions {
+  databaseUrl?: string;
+  /** Folder of the SQLite file when no databaseUrl is given. */
+  dataDir: string;
+  /** SQLite file name inside dataDir. */
+  fileName?: string;
+  logging?: (sql: string) => void;
+}
+
+export async function openDatabase(opts: DbOptions): Promise<Db> {
+  if (opts.databaseUrl) {
+    const sequelize = new Sequelize(opts.databaseUrl, {
+      dialect: 'postgres',
+      logging: opts.logging ?? false,
+      pool: { max: 10, min: 0, idle: 10_000 },
+    });
+    await sequelize.authenticate();
+    return wrap(sequelize, 'postgres', undefined);
+  }
+
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  const storage = path.join(opts.dataDir, opts.fileName ?? 'app.sqlite');
+  const sequelize = new Sequelize({
+    dialect: 'sqlite',
+    storage,
+    logging: opts.logging ?? false,
+  });
+  // WAL persists in the file; busy_timeout covers the rare overlap with a transaction's own connection.
+  await sequelize.query('PRAGMA journal_mode = WAL');
+  await sequelize.query('PRAGMA busy_timeout = 5000');
+  await sequelize.query('PRAGMA synchronous = NORMAL');
+  return wrap(sequelize, 'sqlite', new Mutex());
+}
+
+function wrap(sequelize: Sequelize, dialect: Dialect, lock: Mutex | undefined): Db {
+  const serialise = <T>(fn: () => Promise<T>): Promise<T> => (lock ? lock.run(fn) : fn());
+  return {
+    sequelize,
+    dialect,
+    write: serialise,
+    transaction: (fn) =>
+      serialise(() =>
+        sequelize.transaction(async (t) => {
+          if (dialect === 'sqlite') await sequelize.query('PRAGMA busy_timeout = 5000', { transaction: t });
+          return fn(t);
+        }),
+      ),
+    async ping() {
+      try {
+        await sequelize.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => sequelize.close(),
+  };
+}

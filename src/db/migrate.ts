@@ -1,0 +1,33 @@
+/**
+ * Schema migrations, run at start (never `sync({ alter })`). On PostgreSQL an advisory lock makes
+ * concurrent starts of several app processes run them once.
+ */
+import type { QueryInterface } from 'sequelize';
+import { SequelizeStorage, Umzug } from 'umzug';
+import type { Db } from './database.js';
+import * as initial from './migrations/0001-initial.js';
+
+// Listed explicitly (not globbed) so the same list works from src/ under tsx and from dist/.
+const MIGRATIONS = [initial];
+const LOCK_ID = 724_011_935; // arbitrary, stable: "this app's migrations"
+
+export async function migrate(db: Db): Promise<string[]> {
+  const umzug = new Umzug<QueryInterface>({
+    migrations: MIGRATIONS.map((m) => ({
+      name: m.name,
+      up: async ({ context }: { context: QueryInterface }) => m.up(context),
+      down: async ({ context }: { context: QueryInterface }) => m.down(context),
+    })),
+    context: db.sequelize.getQueryInterface(),
+    storage: new SequelizeStorage({ sequelize: db.sequelize }),
+    logger: undefined,
+  });
+  if (db.dialect === 'postgres') {
+    // The transaction only holds the lock (on its own pooled connection) until umzug is done.
+    return db.sequelize.transaction(async (t) => {
+      await db.sequelize.query(`SELECT pg_advisory_xact_lock(${LOCK_ID})`, { transaction: t });
+      return (await umzug.up()).map((m) => m.name);
+    });
+  }
+  return db.write(async () => (await umzug.up()).map((m) => m.name));
+}

@@ -1,0 +1,80 @@
+/**
+ * ACE's tenant store, on our shared sequelize instance and our migrated AddonSettings table.
+ *
+ * ACE's own sequelize adapter opens a second Sequelize (a second SQLite connection, racing ours for the
+ * write lock) and creates its tables with sync(). This adapter keeps ACE's storage interface and table
+ * layout but routes every write through `db.write()`, so ACE's writes are serialised with ours.
+ */
+import type { Db } from './database.js';
+import type { Models } from './models.js';
+
+export interface ClientInfo {
+  clientKey: string;
+  sharedSecret: string;
+  baseUrl: string;
+  key?: string;
+  [k: string]: unknown;
+}
+
+const asObject = (val: unknown): unknown => (typeof val === 'string' ? JSON.parse(val) : val);
+
+export class TenantStore {
+  readonly connectionPromise: Promise<void> = Promise.resolve();
+  readonly schema: Db['sequelize'];
+
+  constructor(
+    private readonly db: Db,
+    private readonly models: Models,
+  ) {
+    this.schema = db.sequelize;
+  }
+
+  isMemoryStore(): boolean {
+    return false;
+  }
+
+  async get(key: string, clientKey: string): Promise<unknown> {
+    const row = await this.models.AddonSetting.findOne({ where: { key, clientKey } });
+    return row ? asObject(row.val) : null;
+  }
+
+  async getAllClientInfos(): Promise<unknown[]> {
+    const rows = await this.models.AddonSetting.findAll({ where: { key: 'clientInfo' } });
+    return rows.map((r) => asObject(r.val));
+  }
+
+  set(key: string, value: unknown, clientKey: string): Promise<unknown> {
+    return this.db.write(async () => {
+      const [row, created] = await this.models.AddonSetting.findOrCreate({
+        where: { key, clientKey },
+        defaults: { key, clientKey, val: value },
+      });
+      if (!created) await row.update({ val: value });
+      return value;
+    });
+  }
+
+  /** ACE's install handler calls this; Forge installation mapping is not used by this app. */
+  saveInstallation(value: ClientInfo, clientKey: string): Promise<unknown> {
+    return this.set('clientInfo', value, clientKey);
+  }
+
+  /** `del(clientKey)` deletes every row of the tenant; `del(key, clientKey)` one row. */
+  del(keyOrClientKey: string, clientKey?: string): Promise<number> {
+    const where = clientKey === undefined ? { clientKey: keyOrClientKey } : { key: keyOrClientKey, clientKey };
+    return this.db.write(() => this.models.AddonSetting.destroy({ where }));
+  }
+
+  // Connect-on-Forge installation mapping: this app is a plain Connect app and never receives one.
+  async getClientSettingsForForgeInstallation(): Promise<null> {
+    return null;
+  }
+
+  async associateInstallations(): Promise<void> {}
+
+  async deleteAssociation(): Promise<void> {}
+
+  forForgeInstallation(): never {
+    throw new Error('Forge installations are not supported by this app');
+  }
+}

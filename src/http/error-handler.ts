@@ -1,0 +1,60 @@
+/**
+ * The last middleware: turns every error into `{ error: { code, message, field? } }` with a fitting
+ * status. Unknown errors are logged (with their stack, server-side only) and answered with a generic 500.
+ */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ApiError } from './errors.js';
+import type { Logger } from '../log.js';
+
+/** ACE hands authentication failures to `next` as plain `{ code, message }` objects. */
+function isAceError(err: unknown): err is { code: number; message: string } {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    !(err instanceof Error) &&
+    typeof (err as { code?: unknown }).code === 'number' &&
+    typeof (err as { message?: unknown }).message === 'string'
+  );
+}
+
+/** body-parser's errors carry `type` and `status`. */
+function bodyParserError(err: unknown): ApiError | undefined {
+  const type = (err as { type?: unknown })?.type;
+  if (type === 'entity.too.large') return new ApiError(413, 'payload_too_large', 'The request body is too large.');
+  if (type === 'entity.parse.failed') return new ApiError(400, 'invalid_json', 'The request body is not valid JSON.');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported')
+    return new ApiError(415, 'unsupported_encoding', 'The request body encoding is not supported.');
+  return undefined;
+}
+
+export function toApiError(err: unknown): ApiError | undefined {
+  if (err instanceof ApiError) return err;
+  if (isAceError(err)) {
+    // ACE answers a bad signature with 400 ("unable to decode"); for the caller it is an authentication failure.
+    if (err.code === 400 || err.code === 401 || err.code === 403 || err.code === 404) {
+      return new ApiError(401, 'unauthorized', `Authentication failed: ${err.message}`);
+    }
+    return undefined;
+  }
+  return bodyParserError(err);
+}
+
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const apiError = toApiError(err);
+    if (apiError) {
+      if (apiError.status >= 500) log.warn({ code: apiError.code, path: req.path }, apiError.message);
+      else log.info({ code: apiError.code, status: apiError.status, path: req.path }, 'request refused');
+      res.status(apiError.status).json(apiError.toBody());
+      return;
+    }
+    log.error({ err, path: req.path }, 'unexpected error');
+    res
+      .status(500)
+      .json(new ApiError(500, 'internal_error', 'Something went wrong on our side; please try again.').toBody());
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, res) => {
+  res.status(404).json(new ApiError(404, 'not_found', `No such route: ${req.method} ${req.path}`).toBody());
+};

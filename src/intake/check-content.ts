@@ -1,0 +1,22 @@
+/**
+ * A saved flag document is checked at the door: a document the pipeline could never process is refused
+ * (400, nothing stored) and the reason is put on the association's health, where the admin looks.
+ */
+import type { Db } from '../db/database.js';
+import type { Models } from '../db/models.js';
+import { badRequest } from '../http/errors.js';
+import { parseFlagDocumentBase64 } from '../flags/index.js';
+import type { ExtensionEvent } from './event-schema.js';
+import { recordFailure } from '../db/health.js';
+
+export async function checkEventContent(db: Db, models: Models, associationId: string, event: ExtensionEvent): Promise<void> {
+  if (event.Type !== 'PreCreateHostedConfigurationVersion') return;
+  const result = parseFlagDocumentBase64(event.Content ?? '');
+  if (result.ok) return;
+  const first = result.errors[0];
+  const detail = first ? `${first.path ? first.path + ': ' : ''}${first.message}` : 'unreadable';
+  const version = event.ContentVersion != null ? ` (version ${event.ContentVersion})` : '';
+  const message = `The saved configuration${version} is not a valid feature-flag document: ${detail}`;
+  await recordFailure(db, models, associationId, 'invalid_flag_document', message);
+  throw badRequest('invalid_flag_document', message);
+}

@@ -1,0 +1,102 @@
+/**
+ * POST /api/associations/:id/events — the forwarder's door. Authenticated by the event signature alone
+ * (the forwarder is no Jira user). Order of checks: size (413), association and signature (404 / 410 /
+ * 401), body shape (400); then a durable insert (202) or a known InvocationId (200). Nothing is stored
+ * for a refused request.
+ */
+import express, { Router } from 'express';
+import type { Db } from '../db/database.js';
+import type { Models } from '../db/models.js';
+import type { SigningSecrets } from '../secrets/signing-secrets.js';
+import { ApiError, badRequest, unauthorized } from '../http/errors.js';
+import { asyncHandler } from '../http/async.js';
+import type { Logger } from '../log.js';
+import { SIGNATURE_HEADER, verifySignature } from './signature.js';
+import { extensionEventSchema, describeSchemaError, STORED_EVENT_TYPES } from './event-schema.js';
+import { storeEvent, withoutSecrets } from './store-event.js';
+import { checkEventContent } from './check-content.js';
+
+export const MAX_EVENT_BYTES = 5 * 1024 * 1024;
+const ASSOCIATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const SIGNATURE_MESSAGES = {
+  missing: 'The X-AppConfig-Signature header is missing.',
+  malformed: 'The X-AppConfig-Signature header is malformed; expected t=<unix seconds>,v1=<hex HMAC-SHA256>.',
+  stale: 'The event signature timestamp is more than 300 seconds from the server clock.',
+  mismatch: 'The event signature does not match; check the association SigningSecret.',
+} as const;
+
+export interface IntakeDeps {
+  db: Db;
+  models: Models;
+  signing: SigningSecrets;
+  log: Logger;
+  /** Wakes the worker for this association (in this process; other processes poll). */
+  onStored?: (associationId: string) => void;
+}
+
+export function intakeRouter(deps: IntakeDeps): Router {
+  const { db, models, signing, log } = deps;
+  const router = Router();
+
+  router.post(
+    '/api/associations/:id/events',
+    express.raw({ type: () => true, limit: MAX_EVENT_BYTES }),
+    asyncHandler(async (req, res) => {
+      const id = req.params.id ?? '';
+      const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      if (!ASSOCIATION_ID.test(id)) throw new ApiError(404, 'association_not_found', 'No such association.');
+
+      const association = await models.Association.findByPk(id);
+      const signature = verifySignature(signing.forAssociation(id), raw, req.get(SIGNATURE_HEADER));
+      if (!association) {
+        // Only a secret we issued can sign for this id: it existed and was removed (or its site uninstalled).
+        if (signature.ok) {
+          throw new ApiError(410, 'association_removed', 'This association was removed; delete the extension association in AWS.');
+        }
+        throw new ApiError(404, 'association_not_found', 'No such association.');
+      }
+      if (!signature.ok) throw unauthorized(SIGNATURE_MESSAGES[signature.reason]);
+
+      let json: unknown;
+      try {
+        json = JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw badRequest('invalid_json', 'The body is not valid JSON.');
+      }
+      const parsed = extensionEventSchema.safeParse(json);
+      if (!parsed.success) throw badRequest('invalid_event', describeSchemaError(parsed.error));
+      const event = parsed.data;
+
+      if (event.Application.Id !== association.applicationId ||
+          (event.ConfigurationProfile && event.ConfigurationProfile.Id !== association.configurationProfileId)) {
+        throw badRequest(
+          'event_for_other_profile',
+          `The event is for application ${event.Application.Id} / profile ${event.ConfigurationProfile?.Id ?? '?'}, ` +
+            `but this association tracks ${association.applicationId} / ${association.configurationProfileId}.`,
+        );
+      }
+
+      if (!(STORED_EVENT_TYPES as readonly string[]).includes(event.Type)) {
+        res.status(202).json({ status: 'ignored', reason: `${event.Type} events do not change Jira.` });
+        return;
+      }
+      await checkEventContent(db, models, association.id, event);
+
+      const outcome = await storeEvent(db, models, {
+        associationId: id,
+        invocationId: event.InvocationId,
+        type: event.Type,
+        payload: JSON.stringify(withoutSecrets(json as Record<string, unknown>)),
+      });
+      if (!outcome.stored) {
+        res.status(200).json({ status: 'duplicate', eventId: outcome.eventId });
+        return;
+      }
+      log.info({ associationId: id, eventId: outcome.eventId, type: event.Type }, 'event stored');
+      deps.onStored?.(id);
+      res.status(202).json({ status: 'accepted', eventId: outcome.eventId });
+    }),
+  );
+  return router;
+}

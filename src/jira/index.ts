@@ -1,0 +1,5 @@
+export { JiraClient, BULK_CREATE_MAX } from './client.js';
+export { JiraError, type JiraErrorKind } from './errors.js';
+export type { JiraClientOptions, RetryInfo } from './transport.js';
+export { appRequestJwt, pathRelativeToBase, JWT_VALIDITY_SECONDS } from './jwt.js';
+export type * from './types.js';

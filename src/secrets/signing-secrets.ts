@@ -1,0 +1,49 @@
+/**
+ * Per-association event signing secrets, derived rather than stored:
+ * secret = HMAC-SHA256(operator key, "appconfig-events/v1/" + association id).
+ *
+ * The database holds no secret that could sign events, and an event for an association that has been
+ * removed (or whose site uninstalled) still proves it was issued by us, so it can get 410 with no
+ * tombstone of the site kept.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export class SigningSecrets {
+  constructor(private readonly operatorKey: Buffer) {
+    if (operatorKey.length < 32) throw new Error('The operator signing key must be at least 32 bytes');
+  }
+
+  forAssociation(associationId: string): string {
+    return crypto.createHmac('sha256', this.operatorKey).update(`appconfig-events/v1/${associationId}`).digest('base64url');
+  }
+}
+
+const KEY_FILE = 'app-secret.key';
+
+/**
+ * APP_SECRET_KEY when set (required with PostgreSQL, where several processes must share it); otherwise a
+ * random key kept in the data folder, beside but not inside the SQLite file, created on first start.
+ */
+export function loadOperatorKey(opts: { appSecretKey?: string; dataDir: string; databaseUrl?: string }): Buffer {
+  if (opts.appSecretKey) {
+    const key = Buffer.from(opts.appSecretKey, 'utf8');
+    if (key.length < 32) throw new Error('APP_SECRET_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+    return key;
+  }
+  if (opts.databaseUrl) {
+    throw new Error(
+      'APP_SECRET_KEY is required with DATABASE_URL: every app process must derive the same event signing secrets. ' +
+        'Generate one with `openssl rand -hex 32` and keep it outside the database.',
+    );
+  }
+  const file = path.join(opts.dataDir, KEY_FILE);
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  try {
+    fs.writeFileSync(file, crypto.randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'utf8');
+}

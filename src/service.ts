@@ -1,0 +1,77 @@
+/**
+ * One running app process: database (migrated), HTTP server, and the background worker. Used by
+ * `npm start` (src/server.ts), the tests, the demo and the benchmark alike.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AppConfig, RunningConfig } from './config.js';
+import { openDatabase, type Db } from './db/database.js';
+import { migrate } from './db/migrate.js';
+import { defineModels, type Models } from './db/models.js';
+import type { Logger } from './log.js';
+import { loadOperatorKey, SigningSecrets } from './secrets/signing-secrets.js';
+import { createApp, type App } from './app.js';
+import { jiraClientFor } from './lifecycle/tenants.js';
+import { Worker } from './worker/worker.js';
+
+export interface Service extends App {
+  config: RunningConfig;
+  server: http.Server;
+  db: Db;
+  models: Models;
+  worker: Worker;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startService(config: AppConfig, log: Logger, opts: { host?: string } = {}): Promise<Service> {
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const server = http.createServer();
+  try {
+    await migrate(db);
+    const models = defineModels(db.sequelize);
+    const signing = new SigningSecrets(loadOperatorKey(config));
+
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, opts.host, () => resolve());
+    });
+    const port = (server.address() as AddressInfo).port;
+    const running: RunningConfig = { ...config, baseUrl: config.baseUrl ?? `http://localhost:${port}` };
+
+    const jiraFor = jiraClientFor(models);
+    const worker = new Worker({ db, models, log, jiraFor, ...config.worker });
+    const app = await createApp({
+      config: running,
+      db,
+      models,
+      log,
+      signing,
+      notifyWorker: (id) => worker.notify(id),
+      awaitEvent: (id, ms) => worker.awaitEvent(id, ms),
+    });
+    server.on('request', app.app);
+    if (config.worker.enabled) worker.start();
+    log.info({ port, baseUrl: running.baseUrl, database: db.dialect, workerId: worker.id }, 'app listening');
+
+    return {
+      ...app,
+      config: running,
+      server,
+      db,
+      models,
+      worker,
+      url: `http://127.0.0.1:${port}`,
+      async close() {
+        await worker.stop();
+        server.closeAllConnections?.();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await db.close();
+      },
+    };
+  } catch (err) {
+    server.close();
+    await db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * A saved flag document (PreCreateHostedConfigurationVersion, or the backfill of the latest version):
+ * one issue per new flag, ONE write per changed flag, nothing for an unchanged or deleted one.
+ */
+import type { Db } from '../db/database.js';
+import type { AssociationRow, Models } from '../db/models.js';
+import { changeComment, diffFlag, parseFlagDocumentBase64, type Flag } from '../flags/index.js';
+import type { FlagStates } from './flag-states.js';
+import { lastFlag } from './flag-states.js';
+import type { IssueWriter, PermanentFailure } from './issue-writer.js';
+
+export interface DocumentEvent {
+  Content?: string | null;
+  ContentVersion?: string | number | null;
+  Description?: string | null;
+}
+
+export type DocumentOutcome = { kind: 'applied'; failures: PermanentFailure[] } | { kind: 'skipped'; reason: string } | { kind: 'invalid'; reason: string };
+
+async function knownVersion(models: Models, associationId: string, version: string) {
+  return models.ConfigVersion.findOne({ where: { associationId, version } });
+}
+
+/** Versions are AppConfig's increasing integers: an older one arriving late must not undo a newer one. */
+async function newestVersion(models: Models, associationId: string): Promise<number | null> {
+  const rows = await models.ConfigVersion.findAll({ where: { associationId }, attributes: ['version'] });
+  const numbers = rows.map((r) => Number(r.version)).filter((n) => Number.isInteger(n));
+  return numbers.length ? Math.max(...numbers) : null;
+}
+
+export async function applyDocument(
+  deps: { db: Db; models: Models },
+  association: AssociationRow,
+  eventId: number,
+  event: DocumentEvent,
+  states: FlagStates,
+  writer: IssueWriter,
+  opts: { backfill: boolean },
+): Promise<DocumentOutcome> {
+  const parsed = parseFlagDocumentBase64(event.Content ?? '');
+  if (!parsed.ok) {
+    const first = parsed.errors[0];
+    return { kind: 'invalid', reason: `Not a valid feature-flag document: ${first ? `${first.path} ${first.message}`.trim() : 'unreadable'}` };
+  }
+  const version = event.ContentVersion != null ? String(event.ContentVersion) : null;
+  if (version !== null) {
+    const known = await knownVersion(deps.models, association.id, version);
+    // Recorded by another event: a redelivery under a new InvocationId. Recorded by this one: a retry,
+    // which goes on (flags already written now diff as unchanged).
+    if (known && known.eventId !== eventId) return { kind: 'skipped', reason: `version ${version} was already processed` };
+    const newest = await newestVersion(deps.models, association.id);
+    const n = Number(version);
+    if (newest !== null && Number.isInteger(n) && n < newest) {
+      return { kind: 'skipped', reason: `version ${version} is older than version ${newest}, already processed` };
+    }
+  }
+
+  const previous = await states.all();
+  const creates: Flag[] = [];
+  const edits: { flag: Flag; renamed: boolean; comment: unknown }[] = [];
+  const changedKeys: string[] = [];
+  const source = { version: version ?? undefined, description: event.Description ?? null };
+  for (const flag of parsed.document.flags) {
+    const row = previous.get(flag.key);
+    const before = lastFlag(row);
+    if (!row?.issueKey || !before) {
+      creates.push(flag);
+      changedKeys.push(flag.key);
+      continue;
+    }
+    const diff = diffFlag(before, flag);
+    if (diff?.kind === 'changed') {
+      edits.push({ flag, renamed: before.name !== flag.name, comment: changeComment(diff.changes, source) });
+      changedKeys.push(flag.key);
+    } else if (row.deleted) {
+      // Back with no change since it was deleted: its issue is simply live again.
+      await states.upsertMany([flag.key], { deleted: false });
+    }
+  }
+
+  // Record the version (and which flags it changed) before writing, so a deployment of it finds them.
+  // A backfilled version's own changes are unknown (we only see its result), so its deployment comments on none.
+  if (version !== null) {
+    const changedFlags = JSON.stringify(opts.backfill ? [] : changedKeys);
+    await deps.db.write(async () => {
+      await deps.models.ConfigVersion.findOrCreate({
+        where: { associationId: association.id, version },
+        defaults: { associationId: association.id, version, eventId, changedFlags, description: event.Description ?? null },
+      });
+    });
+  }
+
+  const failures = await writer.createIssues(creates, eventId);
+  for (const e of edits) {
+    const failure = await writer.edit({ flagKey: e.flag.key, flag: e.flag, renamed: e.renamed, comment: e.comment }, eventId);
+    if (failure) failures.push(failure);
+  }
+
+  // A deleted parent flag gets no Jira write; its state is kept so the issue is reused if it returns.
+  const present = new Set(parsed.document.flags.map((f) => f.key));
+  const deleted = [...previous.values()].filter((s) => !present.has(s.flagKey) && !s.deleted).map((s) => s.flagKey);
+  await states.upsertMany(deleted, { deleted: true });
+  return { kind: 'applied', failures };
+}

@@ -1,0 +1,80 @@
+/**
+ * What one flag's issue looks like in Jira: the create payload, the edit payload, and the entity
+ * property `appconfigFlag` that identifies it (searchable in JQL). The property also carries the id of
+ * the last write, so after a crash the worker can tell whether that write reached Jira.
+ */
+import type { AssociationRow } from '../db/models.js';
+import type { CreateIssueInput, EditIssueInput, AdfDoc as JiraAdfDoc } from '../jira/index.js';
+import { issueDescription, issueSummary, type Flag, type FlagContext } from '../flags/index.js';
+
+export const FLAG_PROPERTY = 'appconfigFlag';
+
+export interface FlagProperty {
+  accountId: string;
+  region: string;
+  applicationId: string;
+  configurationProfileId: string;
+  flagKey: string;
+  /** Id of the last write the app made to this issue (see pendingWrite in flag_states). */
+  lastWrite?: string;
+}
+
+export function flagProperty(a: AssociationRow, flagKey: string, lastWrite?: string): FlagProperty {
+  return {
+    accountId: a.accountId,
+    region: a.region,
+    applicationId: a.applicationId,
+    configurationProfileId: a.configurationProfileId,
+    flagKey,
+    ...(lastWrite ? { lastWrite } : {}),
+  };
+}
+
+export function flagContext(a: AssociationRow): FlagContext {
+  return {
+    accountId: a.accountId,
+    region: a.region,
+    applicationId: a.applicationId,
+    applicationName: a.applicationName,
+    configurationProfileId: a.configurationProfileId,
+    configurationProfileName: a.configurationProfileName,
+  };
+}
+
+export function createPayload(a: AssociationRow, flag: Flag, writeId: string): CreateIssueInput {
+  return {
+    project: { key: a.projectKey },
+    issueType: { name: a.issueType },
+    summary: issueSummary(flag),
+    description: issueDescription(flag, flagContext(a)) as unknown as JiraAdfDoc,
+    properties: [{ key: FLAG_PROPERTY, value: flagProperty(a, flag.key, writeId) }],
+  };
+}
+
+/** One write: refreshed description (and summary on a rename), the comment, and the property. */
+export function editPayload(
+  a: AssociationRow,
+  flagKey: string,
+  writeId: string,
+  opts: { flag?: Flag; renamed?: boolean; comment?: unknown },
+): EditIssueInput {
+  const fields: EditIssueInput['fields'] = {};
+  if (opts.flag) fields.description = issueDescription(opts.flag, flagContext(a)) as unknown as JiraAdfDoc;
+  if (opts.flag && opts.renamed) fields.summary = issueSummary(opts.flag);
+  return {
+    ...(Object.keys(fields).length ? { fields } : {}),
+    ...(opts.comment ? { comment: opts.comment as JiraAdfDoc } : {}),
+    properties: [{ key: FLAG_PROPERTY, value: flagProperty(a, flagKey, writeId) }],
+  };
+}
+
+/** JQL for every issue this association's flags may have, to find creates whose answer was lost. */
+export function associationJql(a: AssociationRow): string {
+  const q = (v: string) => `"${v.replace(/["\\]/g, '\\$&')}"`;
+  return [
+    `project = ${q(a.projectKey)}`,
+    `issue.property[${FLAG_PROPERTY}].configurationProfileId = ${q(a.configurationProfileId)}`,
+    `issue.property[${FLAG_PROPERTY}].applicationId = ${q(a.applicationId)}`,
+    `issue.property[${FLAG_PROPERTY}].accountId = ${q(a.accountId)}`,
+  ].join(' AND ');
+}

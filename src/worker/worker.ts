@@ -1,0 +1,198 @@
+/**
+ * The background worker: finds associations with due events, owns each through a lease, and processes
+ * its events in order. Associations run in parallel (up to `concurrency` per process); any number of
+ * processes can share one PostgreSQL database.
+ */
+import crypto from 'node:crypto';
+import type { Db } from '../db/database.js';
+import type { Models, StoredEventRow } from '../db/models.js';
+import { recordFailure } from '../db/health.js';
+import { JiraError, type JiraClient } from '../jira/index.js';
+import type { Logger } from '../log.js';
+import { FlagStates } from './flag-states.js';
+import { IssueWriter } from './issue-writer.js';
+import { processEvent } from './process-event.js';
+import { LeaseLost, Queue } from './queue.js';
+import { retryDelayMs } from './backoff.js';
+
+export interface WorkerOptions {
+  db: Db;
+  models: Models;
+  log: Logger;
+  jiraFor: (clientKey: string) => Promise<JiraClient>;
+  concurrency: number;
+  pollMs: number;
+  leaseMs: number;
+  workerId?: string;
+}
+
+/** Unexpected (non-Jira) failures of one event before it is set aside as failed, with its reason shown. */
+const MAX_UNEXPECTED_ATTEMPTS = 10;
+
+export class Worker {
+  readonly id: string;
+  private readonly queue: Queue;
+  private readonly running = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = true;
+  private ticking: Promise<void> | undefined;
+  private again = false;
+
+  constructor(private readonly opts: WorkerOptions) {
+    this.id = opts.workerId ?? `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+    this.queue = new Queue(opts.db, opts.models, this.id, opts.leaseMs);
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** New work for an association: look now rather than at the next poll. */
+  notify(_associationId?: string): void {
+    if (this.stopped) return;
+    if (this.ticking) this.again = true;
+    else this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.ticking;
+    await Promise.allSettled(this.running.values());
+  }
+
+  /** Process everything due now, then return (tests, the demo, the benchmark). */
+  async drain(): Promise<void> {
+    for (;;) {
+      const ids = await this.queue.candidates(this.opts.concurrency);
+      const fresh = ids.filter((id) => !this.running.has(id));
+      if (fresh.length === 0 && this.running.size === 0) return;
+      for (const id of fresh) this.launch(id);
+      await Promise.race([...this.running.values()]);
+    }
+  }
+
+  /** Resolves true once the event is no longer pending, false after timeoutMs. */
+  async awaitEvent(eventId: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const row = await this.opts.models.StoredEvent.findByPk(eventId, { attributes: ['status'] });
+      if (!row || row.status !== 'pending') return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.ticking = this.tick().finally(() => {
+        this.ticking = undefined;
+        if (this.stopped) return;
+        const soon = this.again;
+        this.again = false;
+        this.schedule(soon ? 0 : this.opts.pollMs);
+      });
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      const free = this.opts.concurrency - this.running.size;
+      if (free <= 0) return;
+      const ids = await this.queue.candidates(this.opts.concurrency * 2);
+      for (const id of ids.filter((i) => !this.running.has(i)).slice(0, free)) this.launch(id);
+    } catch (err) {
+      this.opts.log.error({ err }, 'worker poll failed; retrying at the next poll');
+    }
+  }
+
+  private launch(associationId: string): void {
+    const run = this.runAssociation(associationId)
+      .catch((err) => this.opts.log.error({ err, associationId }, 'worker run failed'))
+      .finally(() => {
+        this.running.delete(associationId);
+        this.notify(); // its next events, or another association's, may be due
+      });
+    this.running.set(associationId, run);
+  }
+
+  private async runAssociation(associationId: string): Promise<void> {
+    const { db, models, log } = this.opts;
+    if (!(await this.queue.claim(associationId))) return;
+    // A heartbeat keeps the lease while one long Jira call (with its own retries) is under way.
+    let leaseLost = false;
+    const heartbeat = setInterval(() => {
+      this.queue.renew(associationId).catch(() => (leaseLost = true));
+    }, Math.max(1000, Math.floor(this.opts.leaseMs / 3)));
+    heartbeat.unref?.();
+    const beforeWrite = async () => {
+      if (leaseLost) throw new LeaseLost(associationId);
+      await this.queue.renew(associationId);
+    };
+    try {
+      for (;;) {
+        if (this.stopped) return;
+        const association = await models.Association.findByPk(associationId);
+        if (!association) return;
+        const event = await this.queue.head(associationId);
+        if (!event) return;
+        await this.queue.renew(associationId);
+        const jira = await this.opts.jiraFor(association.clientKey);
+        const states = new FlagStates(db, models, associationId);
+        const writer = new IssueWriter(jira, association, states, beforeWrite);
+        try {
+          const result = await processEvent({ db, models }, association, event, states, writer);
+          if (result.ok) {
+            await this.queue.complete(event);
+            log.info({ associationId, eventId: event.id, type: event.type, note: result.note }, 'event processed');
+          } else {
+            await this.queue.complete(event, result.message);
+            await recordFailure(db, models, associationId, result.code, result.message);
+            log.warn({ associationId, eventId: event.id, code: result.code }, result.message);
+          }
+        } catch (err) {
+          if (err instanceof LeaseLost) throw err;
+          const stop = await this.handleFailure(associationId, event, err);
+          if (stop) return;
+        }
+      }
+    } catch (err) {
+      if (err instanceof LeaseLost) {
+        log.warn({ associationId }, 'lease lost to another worker; leaving the association to it');
+        return;
+      }
+      throw err;
+    } finally {
+      clearInterval(heartbeat);
+      await this.queue.release(associationId).catch(() => undefined);
+    }
+  }
+
+  /** Reschedule (nothing is lost) or, for a repeating unexpected fault, set the event aside with its reason. */
+  private async handleFailure(associationId: string, event: StoredEventRow, err: unknown): Promise<boolean> {
+    const { db, models, log } = this.opts;
+    if (err instanceof JiraError && err.retryable) {
+      const delay = retryDelayMs(event.attempts, err.retryAfterMs);
+      await this.queue.reschedule(event, delay, err.message);
+      log.warn({ associationId, eventId: event.id, status: err.status, delayMs: delay }, 'Jira unavailable or rate limited; event rescheduled');
+      if (event.attempts + 1 >= 3) {
+        await recordFailure(db, models, associationId, 'jira_unavailable', `Jira is slow or failing (${err.status || 'no answer'}); retrying. Nothing is lost.`);
+      }
+      return true;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    if (event.attempts + 1 >= MAX_UNEXPECTED_ATTEMPTS) {
+      await this.queue.complete(event, `Processing failed repeatedly: ${message}`);
+      await recordFailure(db, models, associationId, 'processing_failed', `An event could not be processed: ${message}`);
+      log.error({ err, associationId, eventId: event.id }, 'event set aside after repeated failures');
+      return false;
+    }
+    await this.queue.reschedule(event, retryDelayMs(event.attempts), message);
+    log.error({ err, associationId, eventId: event.id }, 'event processing failed; rescheduled');
+    return true;
+  }
+}

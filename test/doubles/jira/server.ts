@@ -1,0 +1,143 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Faults } from './faults.js';
+import { renderPage } from './html.js';
+import { appCallProblem, type AppAuthState } from './jwt-check.js';
+import { findRoute, jiraError, type Answer, type Route, type Site } from './router.js';
+import { issueRoutes } from './routes-issues.js';
+import { miscRoutes } from './routes-misc.js';
+
+/**
+ * The double's HTTP pipeline for /rest/...: read the body, apply faults (before anything can change),
+ * check the app's JWT, route, answer, and record the call. Everything else is the double's own HTML page.
+ */
+export interface RecordedRequest {
+  method: string;
+  /** Path relative to the site's baseUrl, without the query. */
+  path: string;
+  query: Record<string, string>;
+  /** The parsed JSON body, when there was one. */
+  body?: unknown;
+  /** 0 when the connection was dropped without an answer. */
+  status: number;
+  time: number;
+  fault?: 'status' | 'drop' | 'delay';
+}
+
+export interface PipelineDeps {
+  site: Site;
+  contextPath: string;
+  faults: Faults;
+  auth: () => AppAuthState;
+  record: (r: RecordedRequest) => void;
+  /** Pending delays, cleared on close. */
+  timers: Set<NodeJS.Timeout>;
+}
+
+const ROUTES: Route[] = [...issueRoutes, ...miscRoutes];
+const MAX_BODY = 10 * 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_BODY) chunks.push(c);
+    });
+    req.on('end', () => resolve(size > MAX_BODY ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, a: Answer): void {
+  if (res.destroyed) return;
+  const headers: Record<string, string> = { ...a.headers };
+  if (a.status === 204 || a.body === undefined) {
+    res.writeHead(a.status, headers).end();
+    return;
+  }
+  headers['Content-Type'] = 'application/json;charset=UTF-8';
+  res.writeHead(a.status, headers).end(JSON.stringify(a.body));
+}
+
+const wait = (deps: PipelineDeps, ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(() => {
+      deps.timers.delete(t);
+      resolve();
+    }, ms);
+    deps.timers.add(t);
+  });
+
+export function createPipeline(deps: PipelineDeps) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const rawUrl = req.url ?? '/';
+    const qIndex = rawUrl.indexOf('?');
+    let path = qIndex >= 0 ? rawUrl.slice(0, qIndex) : rawUrl;
+    const search = qIndex >= 0 ? rawUrl.slice(qIndex) : '';
+    if (deps.contextPath) {
+      if (!path.startsWith(deps.contextPath)) return send(res, jiraError(404, 'Not under this site.'));
+      path = path.slice(deps.contextPath.length) || '/';
+    }
+    if (!path.startsWith('/rest/')) {
+      const browse = /^\/browse\/([A-Za-z0-9_]+-\d+)$/.exec(path);
+      if (method === 'GET' && (path === '/' || browse)) {
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(renderPage(deps.site.store, deps.site.url, browse?.[1]));
+        return;
+      }
+      return send(res, jiraError(404, 'Not found.'));
+    }
+
+    const query = new URLSearchParams(search);
+    const rec: RecordedRequest = { method, path, query: Object.fromEntries(query), status: 0, time: Date.now() };
+    const raw = await readBody(req);
+    let body: unknown;
+    let badJson = false;
+    if (raw !== 'too-large' && raw.length > 0) {
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+        rec.body = body;
+      } catch {
+        badJson = true;
+      }
+    }
+    const answer = async (): Promise<Answer | 'dropped'> => {
+      const fault = deps.faults.decide(method, path);
+      if (fault) {
+        if (fault.delayMs > 0) await wait(deps, fault.delayMs);
+        if (fault.drop) {
+          rec.fault = 'drop';
+          return 'dropped';
+        }
+        if (fault.status !== undefined) {
+          rec.fault = 'status';
+          return { status: fault.status, headers: fault.headers, body: fault.body };
+        }
+        rec.fault = 'delay';
+      }
+      const problem = appCallProblem(deps.auth(), req.headers.authorization, method, path + search);
+      if (problem) return { ...jiraError(401, problem), headers: { 'WWW-Authenticate': 'JWT realm="Jira double"' } };
+      if (raw === 'too-large') return jiraError(413, 'The request body is too large.');
+      if (badJson) return jiraError(400, 'The request body is not valid JSON.');
+      const found = findRoute(ROUTES, method, path);
+      if (found === 'method-not-allowed') return jiraError(405, `Method ${method} is not allowed here.`);
+      if (!found) return jiraError(404, `No REST resource at ${path} in the Jira double.`);
+      return found.route.handle({ method, path, query, body, site: deps.site }, found.params);
+    };
+    let a: Answer | 'dropped';
+    try {
+      a = await answer();
+    } catch (err) {
+      a = jiraError(500, `The Jira double failed: ${(err as Error).message}`);
+    }
+    if (a === 'dropped') {
+      deps.record(rec);
+      req.socket.destroy();
+      return;
+    }
+    rec.status = a.status;
+    deps.record(rec);
+    send(res, a);
+  };
+}

@@ -1,0 +1,256 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { backoffMs, parseRetryAfter } from '../../../src/forwarder/deliver.js';
+import { createHandler, type ForwarderLogLine, type ForwarderOptions } from '../../../src/forwarder/handler.js';
+import { DELIVERY_BUDGET_MS, FUNCTION_TIMEOUT_SECONDS } from '../../../src/forwarder/limits.js';
+import { SIGNATURE_HEADER, verifySignature } from '../../../src/intake/signature.js';
+import { startIntake, unreachableUrl, type IntakeDouble, type Reply } from './server.js';
+
+const SECRET = 'fwd-secret-7d3e9a1b5c';
+const fixture = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+const preCreate = fixture('event-pre-create.json');
+const deploymentComplete = fixture('event-deployment-complete.json');
+
+/** The fixture, pointed at `url` with the test secret, as AppConfig would deliver it. */
+const eventFor = (base: Record<string, unknown>, url: string, secret = SECRET) => ({
+  ...base,
+  Parameters: { EventsUrl: url, SigningSecret: secret },
+});
+
+let intake: IntakeDouble | undefined;
+afterEach(async () => {
+  await intake?.close();
+  intake = undefined;
+});
+
+/** A handler whose logs and waits the test can see; waits are skipped unless `realSleep`. */
+function harness(options: ForwarderOptions & { realSleep?: boolean } = {}) {
+  const lines: string[] = [];
+  const sleeps: number[] = [];
+  const { realSleep, ...rest } = options;
+  const handler = createHandler({
+    random: () => 0.5,
+    log: (line) => lines.push(line),
+    ...(realSleep ? {} : { sleep: async (ms: number) => void sleeps.push(ms) }),
+    ...rest,
+  });
+  const logged = () => lines.map((line) => JSON.parse(line) as ForwarderLogLine);
+  return { handler, lines, sleeps, logged };
+}
+
+async function serve(replies: Reply[]) {
+  intake = await startIntake(replies);
+  return intake;
+}
+
+function expectNoSecretsIn(lines: string[], event: Record<string, unknown>) {
+  const text = lines.join('\n');
+  expect(text).not.toContain(SECRET);
+  expect(text).not.toContain('v1=');
+  expect(text.toLowerCase()).not.toContain(SIGNATURE_HEADER);
+  if (typeof event.Content === 'string') expect(text).not.toContain(event.Content.slice(0, 40));
+}
+
+describe('forwarder handler: delivery', () => {
+  it.each([
+    ['PreCreateHostedConfigurationVersion', preCreate],
+    ['OnDeploymentComplete', deploymentComplete],
+  ])('posts the %s event unchanged, signed so that the app verifier accepts it', async (_type, base) => {
+    const server = await serve([{ status: 202 }]);
+    const event = eventFor(base, server.url);
+    const { handler, lines, logged } = harness();
+
+    const result = await handler(event);
+
+    expect(server.received).toHaveLength(1);
+    const [request] = server.received;
+    expect(request?.method).toBe('POST');
+    expect(request?.path).toBe('/api/associations/assoc-1/events');
+    expect(request?.headers['content-type']).toBe('application/json');
+    expect(request?.body.equals(Buffer.from(JSON.stringify(event)))).toBe(true);
+    const header = request?.headers[SIGNATURE_HEADER];
+    expect(typeof header).toBe('string');
+    expect(verifySignature(SECRET, request?.body ?? Buffer.alloc(0), header as string).ok).toBe(true);
+    expect(verifySignature('another-secret', request?.body ?? Buffer.alloc(0), header as string)).toEqual({ ok: false, reason: 'mismatch' });
+
+    expect(result).toEqual({});
+    expect(logged()).toEqual([
+      expect.objectContaining({ level: 'info', outcome: 'delivered', type: base.Type, invocationId: base.InvocationId, status: 202, attempts: 1 }),
+    ]);
+    expectNoSecretsIn(lines, event);
+  });
+
+  it('never returns Content for a PRE_* event, so AppConfig keeps the saved document as it is', async () => {
+    const server = await serve([{ status: 202, headers: { 'content-type': 'application/json' }, body: '{"Content":"eyJ4IjoxfQ=="}' }]);
+    const { handler } = harness();
+    const result = await handler(eventFor(preCreate, server.url));
+    expect(result).toEqual({});
+    expect(result).not.toHaveProperty('Content');
+    expect(result).not.toHaveProperty('Error');
+  });
+
+  it('counts a 200 (an event the app already has) as delivered, with no retry', async () => {
+    const server = await serve([{ status: 200 }]);
+    const { handler, logged } = harness();
+    await handler(eventFor(deploymentComplete, server.url));
+    expect(server.received).toHaveLength(1);
+    expect(logged()[0]).toMatchObject({ outcome: 'delivered', status: 200, attempts: 1 });
+  });
+});
+
+describe('forwarder handler: retries', () => {
+  it('retries a 500 and then delivers, signing each attempt afresh', async () => {
+    const server = await serve([{ status: 500 }, { status: 503 }, { status: 202 }]);
+    const event = eventFor(deploymentComplete, server.url);
+    const { handler, sleeps, logged } = harness();
+    expect(await handler(event)).toEqual({});
+    expect(server.received).toHaveLength(3);
+    for (const request of server.received) {
+      expect(request.body.toString()).toBe(JSON.stringify(event));
+      expect(verifySignature(SECRET, request.body, request.headers[SIGNATURE_HEADER] as string).ok).toBe(true);
+    }
+    expect(sleeps).toHaveLength(2);
+    expect(sleeps[1]).toBeGreaterThan(sleeps[0] ?? Infinity);
+    expect(logged()).toEqual([expect.objectContaining({ outcome: 'delivered', status: 202, attempts: 3 })]);
+  });
+
+  it.each([408, 429, 502])('retries a %i', async (status) => {
+    const server = await serve([{ status }, { status: 202 }]);
+    const { handler, logged } = harness();
+    await handler(eventFor(deploymentComplete, server.url));
+    expect(server.received).toHaveLength(2);
+    expect(logged()[0]).toMatchObject({ outcome: 'delivered', attempts: 2 });
+  });
+
+  it('waits as long as Retry-After asks when the budget allows', async () => {
+    const server = await serve([{ status: 429, headers: { 'retry-after': '2' } }, { status: 202 }]);
+    const { handler, sleeps } = harness({ budgetMs: 5_000 });
+    await handler(eventFor(deploymentComplete, server.url));
+    expect(sleeps).toEqual([2_000]);
+    expect(server.received).toHaveLength(2);
+  });
+
+  it('gives up at once when Retry-After outlasts the budget, instead of retrying early', async () => {
+    const server = await serve([{ status: 503, headers: { 'retry-after': '3600' } }, { status: 202 }]);
+    const { handler, sleeps, logged } = harness({ budgetMs: 5_000 });
+    expect(await handler(eventFor(deploymentComplete, server.url))).toEqual({});
+    expect(server.received).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect(logged()[0]).toMatchObject({ level: 'warn', outcome: 'gave_up', status: 503, attempts: 1, error: 'status 503' });
+  });
+
+  it('keeps retrying a failing app until the budget is spent, then gives up without throwing', async () => {
+    const server = await serve([{ status: 500 }]);
+    const { handler, logged } = harness({ budgetMs: 1_200, attemptTimeoutMs: 500, realSleep: true });
+    const started = Date.now();
+    expect(await handler(eventFor(deploymentComplete, server.url))).toEqual({});
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeLessThanOrEqual(1_200 + 300);
+    expect(server.received.length).toBeGreaterThanOrEqual(3);
+    expect(logged()[0]).toMatchObject({ outcome: 'gave_up', status: 500, attempts: server.received.length });
+  });
+
+  it('times out an app that never answers, retries, and gives up within its budget', async () => {
+    const server = await serve(['hang']);
+    const { handler, lines, logged } = harness({ budgetMs: 1_500, attemptTimeoutMs: 400, realSleep: true });
+    const event = eventFor(preCreate, server.url);
+    const started = Date.now();
+    const result = await handler(event);
+    const elapsed = Date.now() - started;
+    expect(result).toEqual({});
+    expect(elapsed).toBeLessThanOrEqual(1_500 + 300);
+    expect(server.received.length).toBeGreaterThanOrEqual(2);
+    // Each attempt was cut at the attempt timeout, not left to run into the next one.
+    const gaps = server.received.slice(1).map((r, i) => r.at - (server.received[i]?.at ?? 0));
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(400);
+    expect(logged()).toEqual([expect.objectContaining({ outcome: 'gave_up', error: 'timeout', attempts: server.received.length })]);
+    expect(logged()[0]).not.toHaveProperty('status');
+    expectNoSecretsIn(lines, event);
+  });
+
+  it('never throws when nothing listens at EventsUrl, and gives up within its budget', async () => {
+    const url = await unreachableUrl();
+    const { handler, logged } = harness({ budgetMs: 800, attemptTimeoutMs: 300, realSleep: true });
+    const started = Date.now();
+    expect(await handler(eventFor(deploymentComplete, url))).toEqual({});
+    expect(Date.now() - started).toBeLessThanOrEqual(800 + 300);
+    expect(logged()[0]).toMatchObject({ outcome: 'gave_up', error: 'ECONNREFUSED', host: new URL(url).host });
+    expect(logged()[0]?.attempts).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('forwarder handler: final answers', () => {
+  it.each([400, 401, 404, 410, 413])('gives up at once on a %i and logs it as an error', async (status) => {
+    const server = await serve([{ status }, { status: 202 }]);
+    const { handler, sleeps, logged } = harness();
+    expect(await handler(eventFor(deploymentComplete, server.url))).toEqual({});
+    expect(server.received).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect(logged()).toEqual([expect.objectContaining({ level: 'error', outcome: 'rejected', status, attempts: 1, error: `status ${status}` })]);
+  });
+
+  it('does not follow a redirect (it would turn the POST into a GET elsewhere)', async () => {
+    const server = await serve([{ status: 302, headers: { location: '/elsewhere' } }, { status: 202 }]);
+    const { handler, logged } = harness();
+    await handler(eventFor(deploymentComplete, server.url));
+    expect(server.received.map((r) => r.path)).toEqual(['/api/associations/assoc-1/events']);
+    expect(logged()[0]).toMatchObject({ outcome: 'rejected', status: 302 });
+  });
+});
+
+describe('forwarder handler: events it cannot send', () => {
+  it.each([
+    ['no Parameters', { ...deploymentComplete, Parameters: undefined }, 'the event has no Parameters'],
+    ['no EventsUrl', { ...deploymentComplete, Parameters: { SigningSecret: SECRET } }, 'EventsUrl is missing'],
+    ['no SigningSecret', { ...deploymentComplete, Parameters: { EventsUrl: 'https://app.example.com/e' } }, 'SigningSecret is missing'],
+    ['an EventsUrl that is no URL', { ...deploymentComplete, Parameters: { EventsUrl: 'not a url', SigningSecret: SECRET } }, 'EventsUrl is not a URL'],
+    ['a non-http EventsUrl', { ...deploymentComplete, Parameters: { EventsUrl: 'file:///etc/passwd', SigningSecret: SECRET } }, 'EventsUrl is not an http(s) URL'],
+  ])('logs a misconfigured association (%s) and returns nothing', async (_name, event, error) => {
+    const { handler, lines, logged } = harness();
+    expect(await handler(event)).toEqual({});
+    expect(logged()).toEqual([expect.objectContaining({ level: 'error', outcome: 'misconfigured', attempts: 0, error, invocationId: '9qk2mfa' })]);
+    expect(lines.join('\n')).not.toContain(SECRET);
+  });
+
+  it.each([null, undefined, 'text', 42, [1, 2]])('logs an event that is not an object (%s)', async (event) => {
+    const { handler, logged } = harness();
+    expect(await handler(event)).toEqual({});
+    expect(logged()).toEqual([expect.objectContaining({ outcome: 'invalid_event', attempts: 0 })]);
+  });
+
+  it('survives a logger that throws', async () => {
+    const server = await serve([{ status: 202 }]);
+    const handler = createHandler({ log: () => { throw new Error('log sink down'); } });
+    await expect(handler(eventFor(deploymentComplete, server.url))).resolves.toEqual({});
+    expect(server.received).toHaveLength(1);
+  });
+
+  it('clips long event fields in the log', async () => {
+    const { handler, logged } = harness();
+    await handler({ ...deploymentComplete, InvocationId: 'x'.repeat(1_000), Parameters: {} });
+    expect(logged()[0]?.invocationId).toHaveLength(128);
+  });
+});
+
+describe('retry timing', () => {
+  it('backs off exponentially with jitter, capped', () => {
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffMs(n, () => 0))).toEqual([125, 250, 500, 1000, 1000, 1000]);
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffMs(n, () => 0.999_999))).toEqual([250, 500, 1000, 2000, 2000, 2000].map((v) => expect.closeTo(v, 0)));
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    const now = Date.parse('2025-06-01T12:00:00Z');
+    expect(parseRetryAfter('7', now)).toBe(7_000);
+    expect(parseRetryAfter(' 0 ', now)).toBe(0);
+    expect(parseRetryAfter('Sun, 01 Jun 2025 12:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Sun, 01 Jun 2025 11:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+
+  it('keeps the default budget well inside the function timeout', () => {
+    expect(DELIVERY_BUDGET_MS).toBeLessThanOrEqual(20_000);
+    expect(FUNCTION_TIMEOUT_SECONDS * 1000).toBeGreaterThanOrEqual(DELIVERY_BUDGET_MS + 3_000);
+  });
+});

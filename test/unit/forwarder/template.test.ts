@@ -1,0 +1,267 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildForwarderBundle } from '../../../src/forwarder/bundle.js';
+import { DELIVERY_BUDGET_MS } from '../../../src/forwarder/limits.js';
+import {
+  ACTION_POINTS,
+  DEFAULT_EXTENSION_NAME,
+  INLINE_CODE_LIMIT_CHARS,
+  TEMPLATE_BODY_LIMIT_BYTES,
+  renderTemplate,
+  yamlBlockScalar,
+} from '../../../src/forwarder/template.js';
+import type { ForwarderHandler } from '../../../src/forwarder/handler.js';
+import { SIGNATURE_HEADER, verifySignature } from '../../../src/intake/signature.js';
+import { parseCloudFormation } from './cfn-yaml.js';
+import { startIntake } from './server.js';
+
+type Json = Record<string, unknown>;
+const get = (value: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((node, key) => (node as Json | undefined)?.[key], value);
+const getAtt = (resource: string, attribute: string) => ({ 'Fn::GetAtt': [resource, attribute] });
+
+let bundle: string;
+let text: string;
+let template: Json;
+beforeAll(async () => {
+  bundle = await buildForwarderBundle();
+  text = renderTemplate(bundle);
+  template = parseCloudFormation(text);
+});
+
+const resource = (name: string) => get(template, 'Resources', name) as Json;
+
+/** Every { key: value } object anywhere in the template. */
+function* walk(node: unknown): Generator<Json> {
+  if (Array.isArray(node)) for (const item of node) yield* walk(item);
+  else if (node && typeof node === 'object') {
+    yield node as Json;
+    for (const value of Object.values(node)) yield* walk(value);
+  }
+}
+
+describe('CloudFormation template: shape', () => {
+  it('parses as CloudFormation YAML with intrinsic function tags', () => {
+    expect(template.AWSTemplateFormatVersion).toBe('2010-09-09');
+    expect(typeof template.Description).toBe('string');
+    expect(() => parseCloudFormation('x: !NotAFunction y')).toThrow();
+  });
+
+  it('declares the extension, the forwarder, its log group and both roles', () => {
+    const types = Object.fromEntries(Object.entries(template.Resources as Json).map(([name, r]) => [name, get(r, 'Type')]));
+    expect(types).toEqual({
+      Extension: 'AWS::AppConfig::Extension',
+      ForwarderFunction: 'AWS::Lambda::Function',
+      ForwarderLogGroup: 'AWS::Logs::LogGroup',
+      ForwarderExecutionRole: 'AWS::IAM::Role',
+      ExtensionInvokeRole: 'AWS::IAM::Role',
+    });
+  });
+
+  it('names the extension jira-flag-tracker by default', () => {
+    expect(DEFAULT_EXTENSION_NAME).toBe('jira-flag-tracker');
+    expect(get(template, 'Parameters', 'ExtensionName', 'Default')).toBe(DEFAULT_EXTENSION_NAME);
+    expect(get(resource('Extension'), 'Properties', 'Name')).toEqual({ Ref: 'ExtensionName' });
+    expect(new RegExp(get(template, 'Parameters', 'ExtensionName', 'AllowedPattern') as string).test(DEFAULT_EXTENSION_NAME)).toBe(true);
+    expect(get(template, 'Parameters', 'ExtensionName', 'ConstraintDescription')).toBe('1 to 64 characters, without / # or :');
+  });
+
+  it('acts at the four action points, each invoking the forwarder through the invoke role', () => {
+    const actions = get(resource('Extension'), 'Properties', 'Actions') as Json;
+    expect(Object.keys(actions).sort()).toEqual([...ACTION_POINTS].sort());
+    expect(ACTION_POINTS).toEqual([
+      'PRE_CREATE_HOSTED_CONFIGURATION_VERSION',
+      'ON_DEPLOYMENT_START',
+      'ON_DEPLOYMENT_COMPLETE',
+      'ON_DEPLOYMENT_ROLLED_BACK',
+    ]);
+    for (const point of ACTION_POINTS) {
+      const list = actions[point] as Json[];
+      expect(list).toHaveLength(1);
+      expect(list[0]).toMatchObject({ Uri: getAtt('ForwarderFunction', 'Arn'), RoleArn: getAtt('ExtensionInvokeRole', 'Arn') });
+      expect((list[0]?.Name as string).length).toBeLessThanOrEqual(64);
+    }
+  });
+
+  it('requires the EventsUrl and SigningSecret parameters on every association', () => {
+    const params = get(resource('Extension'), 'Properties', 'Parameters') as Json;
+    expect(Object.keys(params).sort()).toEqual(['EventsUrl', 'SigningSecret']);
+    expect(get(params, 'EventsUrl', 'Required')).toBe(true);
+    expect(get(params, 'SigningSecret', 'Required')).toBe(true);
+  });
+
+  it('runs the forwarder on Node.js 22 with CommonJS index.handler and a timeout above its budget', () => {
+    const props = get(resource('ForwarderFunction'), 'Properties') as Json;
+    expect(props).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      Role: getAtt('ForwarderExecutionRole', 'Arn'),
+      LoggingConfig: { LogGroup: { Ref: 'ForwarderLogGroup' } },
+    });
+    expect((props.Timeout as number) * 1000).toBeGreaterThan(DELIVERY_BUDGET_MS);
+    expect(props.Timeout as number).toBeLessThanOrEqual(30);
+  });
+
+  it('keeps logs for LogRetentionDays (default 30), forever when it is 0, through the LogsExpire condition', () => {
+    expect(get(template, 'Parameters', 'LogRetentionDays')).toMatchObject({ Type: 'Number', Default: 30 });
+    expect(get(template, 'Parameters', 'LogRetentionDays', 'AllowedValues')).toEqual(expect.arrayContaining([0, 1, 30, 365, 3653]));
+    expect(get(template, 'Conditions', 'LogsExpire')).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'LogRetentionDays' }, '0'] }] });
+    expect(get(resource('ForwarderLogGroup'), 'Properties', 'RetentionInDays')).toEqual({
+      'Fn::If': ['LogsExpire', { Ref: 'LogRetentionDays' }, { Ref: 'AWS::NoValue' }],
+    });
+  });
+
+  it('outputs the extension, function and role identifiers', () => {
+    const outputs = template.Outputs as Json;
+    expect(get(outputs, 'ExtensionArn', 'Value')).toEqual(getAtt('Extension', 'Arn'));
+    expect(get(outputs, 'ExtensionId', 'Value')).toEqual(getAtt('Extension', 'Id'));
+    expect(get(outputs, 'ExtensionName', 'Value')).toEqual({ Ref: 'ExtensionName' });
+    expect(get(outputs, 'ForwarderFunctionArn', 'Value')).toEqual(getAtt('ForwarderFunction', 'Arn'));
+    expect(get(outputs, 'ExtensionInvokeRoleArn', 'Value')).toEqual(getAtt('ExtensionInvokeRole', 'Arn'));
+    expect(get(outputs, 'ForwarderLogGroupName', 'Value')).toEqual({ Ref: 'ForwarderLogGroup' });
+  });
+
+  it('refers only to parameters, resources, pseudo parameters and conditions it declares', () => {
+    const parameters = Object.keys(template.Parameters as Json);
+    const resources = Object.keys(template.Resources as Json);
+    const conditions = Object.keys(template.Conditions as Json);
+    const pseudo = ['AWS::AccountId', 'AWS::NoValue', 'AWS::Partition', 'AWS::Region', 'AWS::StackName', 'AWS::URLSuffix'];
+    for (const node of walk(template)) {
+      if (typeof node.Ref === 'string') expect([...parameters, ...resources, ...pseudo]).toContain(node.Ref);
+      if (Array.isArray(node['Fn::GetAtt'])) expect(resources).toContain(node['Fn::GetAtt'][0]);
+      if (Array.isArray(node['Fn::If'])) expect(conditions).toContain(node['Fn::If'][0]);
+    }
+    for (const name of conditions) expect(text).toContain(`[${name},`); // every condition is used
+  });
+});
+
+describe('CloudFormation template: least privilege', () => {
+  it('lets only AppConfig of this very account assume the invoke role', () => {
+    const trust = get(resource('ExtensionInvokeRole'), 'Properties', 'AssumeRolePolicyDocument', 'Statement') as Json[];
+    expect(trust).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'appconfig.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ]);
+  });
+
+  it('lets the invoke role invoke the forwarder and nothing else', () => {
+    const policies = get(resource('ExtensionInvokeRole'), 'Properties', 'Policies') as Json[];
+    const statements = policies.flatMap((p) => get(p, 'PolicyDocument', 'Statement') as Json[]);
+    expect(statements).toEqual([
+      { Effect: 'Allow', Action: ['lambda:InvokeFunction', 'lambda:InvokeAsync'], Resource: getAtt('ForwarderFunction', 'Arn') },
+    ]);
+  });
+
+  it('lets the forwarder write its own log group and nothing else', () => {
+    const role = get(resource('ForwarderExecutionRole'), 'Properties') as Json;
+    expect(get(role, 'AssumeRolePolicyDocument', 'Statement')).toEqual([
+      { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+    ]);
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    const statements = (role.Policies as Json[]).flatMap((p) => get(p, 'PolicyDocument', 'Statement') as Json[]);
+    expect(statements).toEqual([
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: getAtt('ForwarderLogGroup', 'Arn') },
+    ]);
+  });
+
+  it('grants nothing on a wildcard resource', () => {
+    for (const node of walk(template)) {
+      if ('Resource' in node) expect(JSON.stringify(node.Resource)).not.toContain('*');
+    }
+  });
+});
+
+describe('CloudFormation template: inline code', () => {
+  it('inlines exactly the freshly built forwarder bundle', () => {
+    const zipFile = get(resource('ForwarderFunction'), 'Properties', 'Code', 'ZipFile');
+    expect(zipFile).toBe(bundle);
+    expect(bundle).toContain('x-appconfig-signature');
+  });
+
+  it('fits the inline code limit and the template fits aws cloudformation deploy without S3', () => {
+    expect(bundle.length).toBeLessThanOrEqual(INLINE_CODE_LIMIT_CHARS);
+    expect(INLINE_CODE_LIMIT_CHARS).toBe(4096);
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(TEMPLATE_BODY_LIMIT_BYTES);
+    expect(() => renderTemplate('x'.repeat(INLINE_CODE_LIMIT_CHARS + 1))).toThrow(RangeError);
+  });
+
+  it('uses nothing but Node built-ins', () => {
+    const required = [...bundle.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+    for (const name of required) expect(name).toMatch(/^node:/);
+  });
+
+  describe('runs as the Lambda runtime would load it (index.js, CommonJS)', () => {
+    let dir: string;
+    let handler: ForwarderHandler;
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'forwarder-'));
+      const file = join(dir, 'index.cjs');
+      await writeFile(file, get(resource('ForwarderFunction'), 'Properties', 'Code', 'ZipFile') as string);
+      handler = (createRequire(import.meta.url)(file) as { handler: ForwarderHandler }).handler;
+    });
+    afterAll(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('posts a signed event the app verifier accepts, returns no Content, and logs one line to stdout', async () => {
+      const intake = await startIntake([{ status: 202 }]);
+      const stdout = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+      try {
+        const event = { InvocationId: 'inv-1', Type: 'PreCreateHostedConfigurationVersion', Content: 'e30=', Parameters: { EventsUrl: intake.url, SigningSecret: 's3cret' } };
+        expect(await handler(event)).toEqual({});
+        const [request] = intake.received;
+        expect(request?.body.toString()).toBe(JSON.stringify(event));
+        expect(verifySignature('s3cret', request?.body ?? '', request?.headers[SIGNATURE_HEADER] as string).ok).toBe(true);
+        expect(stdout).toHaveBeenCalledTimes(1);
+        const line = String(stdout.mock.calls[0]?.[0]);
+        expect(JSON.parse(line)).toMatchObject({ outcome: 'delivered', invocationId: 'inv-1', attempts: 1 });
+        expect(line).not.toContain('s3cret');
+        expect(line).not.toContain('e30=');
+      } finally {
+        stdout.mockRestore();
+        await intake.close();
+      }
+    });
+  });
+});
+
+describe('yamlBlockScalar', () => {
+  const roundTrip = (code: string) =>
+    (parse(`Resources:\n  Fn:\n    Code:\n      ZipFile: ${yamlBlockScalar(code, 6)}\n\n    After: 1\n`) as Json);
+
+  it.each([
+    ['one line with a newline', 'exports.a=1;\n'],
+    ['no final newline', 'exports.a=1;'],
+    ['several final newlines', 'a\n\n\n'],
+    ['a leading space', '  indented();\n'],
+    ['a leading empty line', '\n  x();\n'],
+    ['blank lines inside', 'a\n\n  b\n\tc\n'],
+    ['YAML-looking text', '# not a comment\nkey: value\n- item\n--- \n...\n'],
+    ['a control character', 'a\u0001b'],
+    ['a carriage return', 'a\r\nb\n'],
+    ['only spaces', '   '],
+    ['unicode', 'const s = "é€𝄞";\n'],
+  ])('gives back exactly the text (%s)', (_name, code) => {
+    const parsed = roundTrip(code);
+    expect(get(parsed, 'Resources', 'Fn', 'Code', 'ZipFile')).toBe(code);
+    expect(get(parsed, 'Resources', 'Fn', 'After')).toBe(1);
+  });
+
+  it('gives back any text exactly', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (code) => {
+        expect(get(roundTrip(code), 'Resources', 'Fn', 'Code', 'ZipFile')).toBe(code);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
