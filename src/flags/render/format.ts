@@ -30,7 +30,9 @@ export interface RenderLimits {
 export const FULL_LIMITS: RenderLimits = { value: 300, text: 1100, constraints: 300, items: 200 };
 export const COMPACT_LIMITS: RenderLimits = { value: 120, text: 300, constraints: 160, items: 60 };
 export const TIGHT_LIMITS: RenderLimits = { value: 40, text: 80, constraints: 60, items: 20 };
-export const RENDER_LEVELS: readonly RenderLimits[] = [FULL_LIMITS, COMPACT_LIMITS, TIGHT_LIMITS];
+// Last resort for a flag at every AppConfig maximum at once (25 long attributes, dozens of variants).
+export const MINIMAL_LIMITS: RenderLimits = { value: 30, text: 40, constraints: 40, items: 8 };
+export const RENDER_LEVELS: readonly RenderLimits[] = [FULL_LIMITS, COMPACT_LIMITS, TIGHT_LIMITS, MINIMAL_LIMITS];
 
 export function json(value: unknown): string {
   if (value === undefined) return 'undefined';

@@ -17,9 +17,9 @@ export function handleSts(state: AwsState, key: KeySpec, body: Buffer, query: UR
     throw new AwsFault(400, 'InvalidAction', `Could not find operation ${action ?? ''} for version ${version ?? 'NO_VERSION_SPECIFIED'}`);
   }
   if (version !== '2011-06-15') throw new AwsFault(400, 'InvalidAction', `Could not find operation ${action} for version ${version ?? 'NO_VERSION_SPECIFIED'}`);
-  const body_ =
+  const xmlBody =
     `<GetCallerIdentityResponse xmlns="${STS_NS}"><GetCallerIdentityResult>` +
     `${xml('Arn', key.userArn)}${xml('UserId', state.userIdOf(key))}${xml('Account', key.accountId)}` +
     `</GetCallerIdentityResult><ResponseMetadata>${xml('RequestId', randomUUID())}</ResponseMetadata></GetCallerIdentityResponse>`;
-  return { status: 200, headers: { 'content-type': 'text/xml' }, body: body_ };
+  return { status: 200, headers: { 'content-type': 'text/xml' }, body: xmlBody };
 }

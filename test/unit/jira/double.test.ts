@@ -190,7 +190,7 @@ describe('the Jira double', () => {
       const html = await (await fetch(`${jira.url}/`)).text();
       expect(html).toContain('FLAG-1');
       expect(html).toContain('Rich');
-      expect(html).toContain('<li>limit: 10</li>');
+      expect(html).toContain('<li><p>limit: 10</p></li>');
       expect(html).toContain('<p>three</p>');
       expect(html).toContain('darkMode');
       const one = await fetch(`${jira.url}/browse/FLAG-1`);
