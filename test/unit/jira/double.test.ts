@@ -6,6 +6,15 @@ import { startJiraDouble, type JiraDouble } from '../../doubles/jira/index.js';
 const para = (text: string) => ({ type: 'paragraph', content: [{ type: 'text', text }] });
 const doc = (...texts: string[]) => ({ type: 'doc', version: 1, content: texts.map(para) });
 
+/** The loose shape of what the double answers, for assertions. */
+interface JiraBody {
+  errorMessages?: string[];
+  errors?: Record<string, string>;
+  issues?: unknown[];
+  id?: string;
+  [k: string]: unknown;
+}
+
 /** Calls the double as the app would, with an optional hand-made token to test what it refuses. */
 async function call(jira: JiraDouble, method: string, pathAndQuery: string, body?: unknown, token?: string) {
   const url = new URL(jira.url + pathAndQuery);
@@ -16,7 +25,7 @@ async function call(jira: JiraDouble, method: string, pathAndQuery: string, body
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, json: text ? (JSON.parse(text) as Record<string, any>) : undefined };
+  return { status: res.status, headers: res.headers, json: text ? (JSON.parse(text) as JiraBody) : undefined };
 }
 
 describe('the Jira double', () => {
