@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 
 // Vitest provides __filename; plain ESM runners do not, and then the repository root (cwd) resolves the same package.
 const requireFromHere = createRequire(typeof __filename === 'string' ? __filename : join(process.cwd(), 'index.js'));

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { formatParseErrors, parseFlagDocument, parseFlagDocumentBase64 } from '../../../src/flags/parse.js';
 
+// Cases poke at arbitrary depths of a JSON document; a loose type keeps each one a readable one-liner.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
 /** A valid document every case breaks in one place. */
-function base(): Record<string, any> {
+function base(): Json {
   return {
     version: '1',
     flags: {
@@ -22,7 +26,7 @@ function base(): Record<string, any> {
   };
 }
 
-type Case = [title: string, input: string | ((d: Record<string, any>) => void), path: string, fragment: string];
+type Case = [title: string, input: string | ((d: Json) => void), path: string, fragment: string];
 
 const cases: Case[] = [
   ['not JSON: trailing comma', '{"version":"1",}', '', 'not valid JSON: a comma before "}" is not allowed in JSON (line 1, column 16)'],

@@ -39,6 +39,7 @@ describe('issueSummary', () => {
     // The same cleaning the summary promises: controls and white space runs -> one space, lone surrogates -> U+FFFD.
     const clean = (name: string) =>
       name
+        // eslint-disable-next-line no-control-regex
         .replace(/[\u0000-\u001F\u007F-\u009F]/g, ' ')
         .replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD')
         .replace(/\s+/g, ' ')
