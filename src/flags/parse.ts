@@ -12,6 +12,14 @@ import { decodeBase64, decodeText, parseJson } from './validate/json-text.js';
 import { checkKey } from './validate/text-fields.js';
 
 const TOP_LEVEL_KEYS = ['version', 'flags', 'values'];
+/** A health page needs the first problems, not thousands: the rest are counted in one last entry. */
+export const MAX_REPORTED_ERRORS = 50;
+
+function capped(errors: ParseError[]): ParseError[] {
+  if (errors.length <= MAX_REPORTED_ERRORS) return errors;
+  const kept = errors.slice(0, MAX_REPORTED_ERRORS - 1);
+  return [...kept, { path: '', message: `…and ${errors.length - kept.length} more problems; fix the ones above first.` }];
+}
 
 /** Parses the raw document (text, or UTF-8 bytes as AppConfig stores it). */
 export function parseFlagDocument(raw: string | Uint8Array): ParseResult {
@@ -46,7 +54,7 @@ export function validateFlagDocument(root: unknown): ParseResult {
 
   const definitions = parseDefinitions(root.flags, issues);
   const values = parseAllValues(root.values, definitions, issues);
-  if (issues.count > 0) return { ok: false, errors: issues.list };
+  if (issues.count > 0) return { ok: false, errors: capped(issues.list) };
 
   const flags: Flag[] = [];
   for (const [key, definition] of definitions) {

@@ -138,6 +138,17 @@ describe('parseFlagDocument: invalid documents', () => {
     ]);
   });
 
+  it('reports at most 50 problems, counting the rest in a last entry', () => {
+    const result = run((d) => {
+      for (let i = 0; i < 80; i++) d.values[`ghost${i}`] = {};
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toHaveLength(50);
+    expect(result.errors[48]?.path).toBe('values.ghost48');
+    expect(result.errors[49]).toEqual({ path: '', message: '…and 31 more problems; fix the ones above first.' });
+  });
+
   it('keeps messages short when a value is huge', () => {
     const result = run((d) => (d.values.f.s = 'z'.repeat(1000)));
     expect(result.ok).toBe(false);

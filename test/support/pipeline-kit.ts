@@ -1,0 +1,170 @@
+/**
+ * Building blocks for the event-pipeline tests: AppConfig events made from the fixtures (with the
+ * harness's own application and profile ids), waiting for the worker to go idle, and a snapshot of the
+ * Jira double's state that two runs can be compared on (ids, keys and dates left out).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { QueryTypes } from 'sequelize';
+import type { Db } from '../../src/db/database.js';
+import { projectRoot } from '../../src/paths.js';
+import type { IssueView, JiraDouble, RecordedRequest } from '../doubles/jira/index.js';
+
+const fixture = (name: string): string => fs.readFileSync(path.join(projectRoot, 'test', 'fixtures', name), 'utf8');
+
+export const flagsV1 = (): Record<string, unknown> => JSON.parse(fixture('flags-v1.json')) as Record<string, unknown>;
+export const flagsV2 = (): Record<string, unknown> => JSON.parse(fixture('flags-v2.json')) as Record<string, unknown>;
+
+/** The AppConfig application and profile an event is about (must match the association's). */
+export interface EventTarget {
+  app: { id: string; name: string };
+  profile: { id: string; name: string };
+}
+
+export const newInvocationId = (): string => crypto.randomBytes(6).toString('hex');
+
+/** A PreCreateHostedConfigurationVersion event carrying `document` (an object, or raw text) as version `version`. */
+export function preCreateEvent(
+  target: EventTarget,
+  document: unknown,
+  version: number | string,
+  opts: { invocationId?: string; description?: string | null } = {},
+): Record<string, unknown> {
+  const base = JSON.parse(fixture('event-pre-create.json')) as Record<string, unknown>;
+  const text = typeof document === 'string' ? document : JSON.stringify(document, null, 2);
+  return {
+    ...base,
+    InvocationId: opts.invocationId ?? newInvocationId(),
+    Application: { Id: target.app.id, Name: target.app.name },
+    ConfigurationProfile: { Id: target.profile.id, Name: target.profile.name },
+    Description: opts.description === undefined ? `saved version ${version}` : opts.description,
+    Content: Buffer.from(text, 'utf8').toString('base64'),
+    ContentVersion: String(version),
+  };
+}
+
+export type DeploymentType = 'OnDeploymentStart' | 'OnDeploymentComplete' | 'OnDeploymentRolledBack';
+
+/** A deployment event of configuration version `version`. */
+export function deploymentEvent(
+  target: EventTarget,
+  version: number | string,
+  opts: { type?: DeploymentType; deploymentNumber?: string | number; environment?: { Id: string; Name: string }; invocationId?: string } = {},
+): Record<string, unknown> {
+  const base = JSON.parse(fixture('event-deployment-complete.json')) as Record<string, unknown>;
+  return {
+    ...base,
+    InvocationId: opts.invocationId ?? newInvocationId(),
+    Type: opts.type ?? 'OnDeploymentComplete',
+    Application: { Id: target.app.id, Name: target.app.name },
+    ConfigurationProfile: { Id: target.profile.id, Name: target.profile.name },
+    Environment: opts.environment ?? { Id: 'env5678', Name: 'production' },
+    DeploymentNumber: String(opts.deploymentNumber ?? 3),
+    ConfigurationVersion: String(version),
+  };
+}
+
+/** Polls `check` until it returns a truthy value, or throws `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Rows of the events table by status (straight SQL: what is really stored). */
+export async function eventCounts(db: Db): Promise<{ total: number; pending: number; done: number; failed: number }> {
+  const rows = await db.sequelize.query<{ status: string; n: number | string }>(
+    'SELECT status, COUNT(*) AS n FROM events GROUP BY status',
+    { type: QueryTypes.SELECT },
+  );
+  const out = { total: 0, pending: 0, done: 0, failed: 0 };
+  for (const r of rows) {
+    const n = Number(r.n);
+    out.total += n;
+    if (r.status === 'pending' || r.status === 'done' || r.status === 'failed') out[r.status] += n;
+  }
+  return out;
+}
+
+/** Waits until no stored event is pending (every event done or set aside as failed). */
+export async function waitIdle(db: Db, timeoutMs = 20_000): Promise<void> {
+  await waitFor('the worker to process every stored event', async () => (await eventCounts(db)).pending === 0, timeoutMs, 100);
+}
+
+/** Jira writes the app made: issue creates, edits (PUT issue) and comment/property writes, answered 2xx. */
+export function successfulWrites(requests: RecordedRequest[]): RecordedRequest[] {
+  return requests.filter((r) => (r.method === 'POST' || r.method === 'PUT') && !/\/search\/jql$|\/permissions\/check$/.test(r.path) && r.status >= 200 && r.status < 300);
+}
+
+/** Successful PUT /rest/api/3/issue/{key} calls, per issue key. */
+export function editsByIssue(requests: RecordedRequest[]): Map<string, RecordedRequest[]> {
+  const out = new Map<string, RecordedRequest[]>();
+  for (const r of successfulWrites(requests)) {
+    const m = /^\/rest\/api\/3\/issue\/([^/]+)$/.exec(r.path);
+    if (r.method !== 'PUT' || !m) continue;
+    const list = out.get(m[1]!) ?? [];
+    list.push(r);
+    out.set(m[1]!, list);
+  }
+  return out;
+}
+
+export interface FlagProperty {
+  accountId: string;
+  region: string;
+  applicationId: string;
+  configurationProfileId: string;
+  flagKey: string;
+  lastWrite?: string;
+}
+
+export const flagPropertyOf = (issue: IssueView): FlagProperty | undefined => issue.properties.appconfigFlag as FlagProperty | undefined;
+
+/** Issues of one profile, by flag key; throws when a flag has two issues (the one thing that must never happen). */
+export function issuesByFlag(jira: JiraDouble, profileId?: string): Map<string, IssueView> {
+  const out = new Map<string, IssueView>();
+  for (const issue of jira.issues()) {
+    const prop = flagPropertyOf(issue);
+    if (!prop || (profileId && prop.configurationProfileId !== profileId)) continue;
+    if (out.has(prop.flagKey)) throw new Error(`flag ${prop.flagKey} has two issues: ${out.get(prop.flagKey)!.key} and ${issue.key}`);
+    out.set(prop.flagKey, issue);
+  }
+  return out;
+}
+
+export interface IssueSnapshot {
+  flagKey: string;
+  projectKey: string;
+  issueType: string;
+  summary: string;
+  description: string;
+  property: Omit<FlagProperty, 'lastWrite'>;
+  comments: string[];
+}
+
+/**
+ * What a user sees in Jira, comparable across runs: per flag its summary, description text, property and
+ * comment texts in order. Issue ids and keys, dates and the write ids in the property are left out, and
+ * the given ids (e.g. the AWS double's random application id) are replaced by stable names.
+ */
+export function jiraSnapshot(jira: JiraDouble, replace: Record<string, string> = {}): IssueSnapshot[] {
+  const norm = (s: string): string => Object.entries(replace).reduce((acc, [from, to]) => acc.split(from).join(to), s);
+  const all = jira.issues().map((issue) => {
+    const { lastWrite: _ignored, ...property } = flagPropertyOf(issue) ?? ({} as FlagProperty);
+    return {
+      flagKey: property.flagKey ?? `(no property on ${issue.key})`,
+      projectKey: issue.projectKey,
+      issueType: issue.issueType,
+      summary: norm(issue.summary),
+      description: norm(issue.descriptionText),
+      property: JSON.parse(norm(JSON.stringify(property))) as Omit<FlagProperty, 'lastWrite'>,
+      comments: issue.comments.map((c) => norm(c.text)),
+    };
+  });
+  return all.sort((a, b) => (a.property.configurationProfileId ?? '').localeCompare(b.property.configurationProfileId ?? '') || a.flagKey.localeCompare(b.flagKey));
+}

@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadOperatorKey, SigningSecrets } from '../../../src/secrets/signing-secrets.js';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'signing-'));
+
+describe('event signing secrets', () => {
+  it('derives a stable secret per association, different across associations and operator keys', () => {
+    const a = new SigningSecrets(Buffer.alloc(32, 1));
+    const b = new SigningSecrets(Buffer.alloc(32, 2));
+    expect(a.forAssociation('x')).toBe(a.forAssociation('x'));
+    expect(a.forAssociation('x')).not.toBe(a.forAssociation('y'));
+    expect(a.forAssociation('x')).not.toBe(b.forAssociation('x'));
+    expect(a.forAssociation('x')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('refuses a short operator key', () => {
+    expect(() => new SigningSecrets(Buffer.alloc(16))).toThrow(/32 bytes/);
+    expect(() => loadOperatorKey({ appSecretKey: 'short', dataDir: tmp() })).toThrow(/at least 32/);
+  });
+
+  it('creates the embedded key file once, private to the owner, and reuses it', () => {
+    const dir = tmp();
+    const first = loadOperatorKey({ dataDir: dir });
+    const second = loadOperatorKey({ dataDir: dir });
+    expect(first.equals(second)).toBe(true);
+    const stat = fs.statSync(path.join(dir, 'app-secret.key'));
+    expect(stat.mode & 0o077).toBe(0);
+  });
+
+  it('requires APP_SECRET_KEY with PostgreSQL, where processes must share it', () => {
+    expect(() => loadOperatorKey({ dataDir: tmp(), databaseUrl: 'postgres://x' })).toThrow(/APP_SECRET_KEY is required/);
+    const key = loadOperatorKey({ dataDir: tmp(), databaseUrl: 'postgres://x', appSecretKey: 'k'.repeat(40) });
+    expect(key.toString()).toBe('k'.repeat(40));
+  });
+});
