@@ -1,10 +1,25 @@
-import { adfHtml } from './adf.js';
+import { adfHtml, adfText } from './adf.js';
 import type { Issue, JiraStore } from './store.js';
 
 /**
  * The double's own read-only page (not Jira's, so no JWT): every issue with its summary, properties,
- * description and comments, so a person (or a screenshot) can see what the app wrote.
+ * description and comments, so a person (or a screenshot) can see what the app wrote. The same issues
+ * are embedded as JSON (<script type="application/json" id="jira-double-data">), so a script such as
+ * `npm run demo` reads exactly what the page shows, over HTTP, without scraping the markup.
  */
+export const PAGE_DATA_ID = 'jira-double-data';
+
+export interface PageData {
+  site: string;
+  issues: {
+    key: string;
+    summary: string;
+    issueType: string;
+    properties: Record<string, unknown>;
+    descriptionText: string;
+    comments: { id: string; created: string; text: string }[];
+  }[];
+}
 const esc = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
@@ -25,6 +40,23 @@ function issueHtml(store: JiraStore, issue: Issue): string {
 </article>`;
 }
 
+function pageData(store: JiraStore, siteUrl: string, issues: Issue[]): PageData {
+  return {
+    site: siteUrl,
+    issues: issues.map((i) => ({
+      key: i.key,
+      summary: i.summary,
+      issueType: store.issueTypes.get(i.issueTypeId)?.name ?? '',
+      properties: Object.fromEntries(i.properties),
+      descriptionText: i.description ? adfText(i.description) : '',
+      comments: i.comments.map((c) => ({ id: c.id, created: c.created, text: adfText(c.body) })),
+    })),
+  };
+}
+
+// JSON inside <script>: "<" escaped so no value can close the element.
+const scriptJson = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u003c');
+
 export function renderPage(store: JiraStore, siteUrl: string, onlyKey?: string): string {
   const issues = [...store.issues.values()].filter((i) => !onlyKey || i.key === onlyKey.toUpperCase());
   const projects = [...store.projects.values()].map((p) => `${esc(p.key)} (${esc(p.name)})`).join(', ');
@@ -43,5 +75,6 @@ table{border-collapse:collapse} td,th{border:1px solid #dfe1e6;padding:.2rem .4r
 </style></head>
 <body><h1>Jira double</h1><p>Site: <code>${esc(siteUrl)}</code> &middot; Projects: ${projects || 'none'} &middot; Issues: ${issues.length}</p>
 ${body}
+<script type="application/json" id="${PAGE_DATA_ID}">${scriptJson(pageData(store, siteUrl, issues))}</script>
 </body></html>`;
 }
