@@ -14,6 +14,12 @@ import { Mutex } from './mutex.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/**
+ * A database that stops answering (hung server, network partition) would otherwise hold a health check
+ * until the pool's acquire timeout (60 s); the load balancer needs a prompt 503 instead.
+ */
+export const PING_TIMEOUT_MS = 2_000;
+
 export interface Db {
   sequelize: Sequelize;
   dialect: Dialect;
@@ -21,8 +27,9 @@ export interface Db {
   write<T>(fn: () => Promise<T>): Promise<T>;
   /** Run fn in one transaction; pass `t` to every query inside it. */
   transaction<T>(fn: (t: Transaction) => Promise<T>): Promise<T>;
-  /** true when a trivial query answers. */
-  ping(): Promise<boolean>;
+  /** true when a trivial query answers within timeoutMs (default PING_TIMEOUT_MS). */
+  ping(timeoutMs?: number): Promise<boolean>;
+  /** Closes the connections; safe to call more than once. */
   close(): Promise<void>;
 }
 
@@ -62,6 +69,7 @@ export async function openDatabase(opts: DbOptions): Promise<Db> {
 
 function wrap(sequelize: Sequelize, dialect: Dialect, lock: Mutex | undefined): Db {
   const serialise = <T>(fn: () => Promise<T>): Promise<T> => (lock ? lock.run(fn) : fn());
+  let closing: Promise<void> | undefined;
   return {
     sequelize,
     dialect,
@@ -73,14 +81,19 @@ function wrap(sequelize: Sequelize, dialect: Dialect, lock: Mutex | undefined): 
           return fn(t);
         }),
       ),
-    async ping() {
+    async ping(timeoutMs = PING_TIMEOUT_MS) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
       try {
-        await sequelize.query('SELECT 1');
-        return true;
-      } catch {
-        return false;
+        // A late answer (or failure) of the query is simply ignored once the timeout has won.
+        return await Promise.race([sequelize.query('SELECT 1').then(() => true, () => false), timedOut]);
+      } finally {
+        clearTimeout(timer);
       }
     },
-    close: () => sequelize.close(),
+    // sequelize's SQLite close throws SQLITE_MISUSE when called twice; shutdown paths may close twice.
+    close: () => (closing ??= sequelize.close()),
   };
 }
