@@ -1,5 +1,5 @@
 /** Association rows, always looked up within one site: another site's id is simply not found. */
-import { Op } from 'sequelize';
+import { Op, type Transaction } from 'sequelize';
 import type { Db } from './database.js';
 import type { AssociationAttrs, AssociationRow, Models } from './models.js';
 
@@ -54,4 +54,27 @@ export function removeAssociation(db: Db, models: Models, clientKey: string, id:
     await models.ConfigVersion.destroy(byAssociation);
     return true;
   });
+}
+
+export class AssociationGone extends Error {
+  constructor(associationId: string) {
+    super(`association ${associationId} was removed`);
+    this.name = 'AssociationGone';
+  }
+}
+
+/**
+ * Inside a transaction that is about to insert rows belonging to an association: make sure it still
+ * exists, and keep it so until commit. On PostgreSQL the row is share-locked, so a removal or an
+ * uninstall waits for this transaction (and then deletes what it inserted); on SQLite writes are
+ * serialised anyway. Without this, a write that started before an uninstall could re-create rows of
+ * a purged site.
+ */
+export async function holdAssociation(db: Db, models: Models, associationId: string, transaction: Transaction): Promise<void> {
+  const row = await models.Association.findByPk(associationId, {
+    attributes: ['id'],
+    transaction,
+    ...(db.dialect === 'postgres' ? { lock: transaction.LOCK.SHARE } : {}),
+  });
+  if (!row) throw new AssociationGone(associationId);
 }

@@ -15,6 +15,7 @@ import { SIGNATURE_HEADER, verifySignature } from './signature.js';
 import { extensionEventSchema, describeSchemaError, STORED_EVENT_TYPES } from './event-schema.js';
 import { storeEvent, withoutSecrets } from './store-event.js';
 import { checkEventContent } from './check-content.js';
+import { AssociationGone } from '../db/associations.js';
 
 export const MAX_EVENT_BYTES = 5 * 1024 * 1024;
 const ASSOCIATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -83,12 +84,18 @@ export function intakeRouter(deps: IntakeDeps): Router {
       }
       await checkEventContent(db, models, association.id, event);
 
-      const outcome = await storeEvent(db, models, {
-        associationId: id,
-        invocationId: event.InvocationId,
-        type: event.Type,
-        payload: JSON.stringify(withoutSecrets(json as Record<string, unknown>)),
-      });
+      let outcome;
+      try {
+        outcome = await storeEvent(db, models, {
+          associationId: id,
+          invocationId: event.InvocationId,
+          type: event.Type,
+          payload: JSON.stringify(withoutSecrets(json as Record<string, unknown>)),
+        });
+      } catch (err) {
+        if (err instanceof AssociationGone) throw new ApiError(410, 'association_removed', 'This association was removed.');
+        throw err;
+      }
       if (!outcome.stored) {
         res.status(200).json({ status: 'duplicate', eventId: outcome.eventId });
         return;

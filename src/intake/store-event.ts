@@ -2,6 +2,7 @@
 import { UniqueConstraintError } from 'sequelize';
 import type { Db } from '../db/database.js';
 import type { Models } from '../db/models.js';
+import { holdAssociation } from '../db/associations.js';
 
 export interface NewEvent {
   associationId: string;
@@ -13,26 +14,32 @@ export interface NewEvent {
 
 export type StoreOutcome = { stored: true; eventId: number } | { stored: false; eventId: number | null };
 
-export function storeEvent(db: Db, models: Models, event: NewEvent): Promise<StoreOutcome> {
-  // No transaction: the unique key decides between concurrent deliveries, and lastEventAt is informational.
-  return db.write(async () => {
-    const now = new Date();
-    const existing = await models.StoredEvent.findOne({
-      where: { associationId: event.associationId, invocationId: event.invocationId },
-      attributes: ['id'],
+/**
+ * One transaction, in which the association must still exist (an uninstall racing the request wins
+ * cleanly). Concurrent deliveries of one InvocationId are decided by the unique key: on PostgreSQL the
+ * loser's insert fails and its transaction rolls back, and it reports the winner's row as a duplicate.
+ * Throws AssociationGone when the association was removed meanwhile.
+ */
+export async function storeEvent(db: Db, models: Models, event: NewEvent): Promise<StoreOutcome> {
+  const where = { associationId: event.associationId, invocationId: event.invocationId };
+  try {
+    return await db.transaction(async (transaction) => {
+      await holdAssociation(db, models, event.associationId, transaction);
+      const existing = await models.StoredEvent.findOne({ where, attributes: ['id'], transaction });
+      if (existing) return { stored: false, eventId: existing.id };
+      const now = new Date();
+      const row = await models.StoredEvent.create(
+        { ...event, status: 'pending', attempts: 0, availableAt: now, receivedAt: now },
+        { transaction },
+      );
+      await models.Association.update({ lastEventAt: now }, { where: { id: event.associationId }, transaction });
+      return { stored: true, eventId: row.id };
     });
-    if (existing) return { stored: false, eventId: existing.id };
-    let row;
-    try {
-      row = await models.StoredEvent.create({ ...event, status: 'pending', attempts: 0, availableAt: now, receivedAt: now });
-    } catch (err) {
-      // Another process stored the same InvocationId between our read and insert (PostgreSQL).
-      if (err instanceof UniqueConstraintError) return { stored: false, eventId: null };
-      throw err;
-    }
-    await models.Association.update({ lastEventAt: now }, { where: { id: event.associationId } });
-    return { stored: true, eventId: row.id };
-  });
+  } catch (err) {
+    if (!(err instanceof UniqueConstraintError)) throw err;
+    const winner = await models.StoredEvent.findOne({ where, attributes: ['id'] });
+    return { stored: false, eventId: winner?.id ?? null };
+  }
 }
 
 /** The event as we keep it: the signing secret that AppConfig passes along in Parameters is dropped. */

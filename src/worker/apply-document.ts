@@ -3,6 +3,7 @@
  * one issue per new flag, ONE write per changed flag, nothing for an unchanged or deleted one.
  */
 import type { Db } from '../db/database.js';
+import { holdAssociation } from '../db/associations.js';
 import type { AssociationRow, Models } from '../db/models.js';
 import { changeComment, diffFlag, parseFlagDocumentBase64, type Flag } from '../flags/index.js';
 import type { FlagStates } from './flag-states.js';
@@ -82,10 +83,12 @@ export async function applyDocument(
   // A backfilled version's own changes are unknown (we only see its result), so its deployment comments on none.
   if (version !== null) {
     const changedFlags = JSON.stringify(opts.backfill ? [] : changedKeys);
-    await deps.db.write(async () => {
+    await deps.db.transaction(async (transaction) => {
+      await holdAssociation(deps.db, deps.models, association.id, transaction);
       await deps.models.ConfigVersion.findOrCreate({
         where: { associationId: association.id, version },
         defaults: { associationId: association.id, version, eventId, changedFlags, description: event.Description ?? null },
+        transaction,
       });
     });
   }

@@ -3,6 +3,7 @@ import { Op } from 'sequelize';
 import type { Db } from '../db/database.js';
 import type { FlagStateRow, Models } from '../db/models.js';
 import type { Flag } from '../flags/index.js';
+import { holdAssociation } from '../db/associations.js';
 
 export class FlagStates {
   constructor(
@@ -27,6 +28,7 @@ export class FlagStates {
   ): Promise<void> {
     if (flagKeys.length === 0) return Promise.resolve();
     return this.db.transaction(async (transaction) => {
+      await holdAssociation(this.db, this.models, this.associationId, transaction);
       const existing = await this.models.FlagState.findAll({
         where: { associationId: this.associationId, flagKey: { [Op.in]: flagKeys } },
         attributes: ['flagKey'],

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import type { Db } from '../db/database.js';
 import type { Models, StoredEventRow } from '../db/models.js';
 import { recordFailure } from '../db/health.js';
+import { AssociationGone } from '../db/associations.js';
 import { JiraError, type JiraClient } from '../jira/index.js';
 import type { Logger } from '../log.js';
 import { FlagStates } from './flag-states.js';
@@ -155,7 +156,7 @@ export class Worker {
             log.warn({ associationId, eventId: event.id, code: result.code }, result.message);
           }
         } catch (err) {
-          if (err instanceof LeaseLost) throw err;
+          if (err instanceof LeaseLost || err instanceof AssociationGone) throw err;
           const stop = await this.handleFailure(associationId, event, err);
           if (stop) return;
         }
@@ -163,6 +164,10 @@ export class Worker {
     } catch (err) {
       if (err instanceof LeaseLost) {
         log.warn({ associationId }, 'lease lost to another worker; leaving the association to it');
+        return;
+      }
+      if (err instanceof AssociationGone) {
+        log.info({ associationId }, 'association removed while its events were processed; stopping');
         return;
       }
       throw err;

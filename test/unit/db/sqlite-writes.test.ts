@@ -8,6 +8,9 @@ import { defineModels, type Models } from '../../../src/db/models.js';
 import { storeEvent } from '../../../src/intake/store-event.js';
 import { TenantStore } from '../../../src/db/tenant-store.js';
 
+const ASSOCIATION_A = '00000000-0000-4000-8000-00000000000a';
+const ASSOCIATION_B = '00000000-0000-4000-8000-00000000000b';
+
 describe('SQLite: WAL and serialised writes', () => {
   let db: Db;
   let models: Models;
@@ -17,6 +20,22 @@ describe('SQLite: WAL and serialised writes', () => {
     db = await openDatabase({ dataDir: dir });
     expect(await migrate(db)).toEqual(['0001-initial']);
     models = defineModels(db.sequelize);
+    for (const id of [ASSOCIATION_A, ASSOCIATION_B]) {
+      await models.Association.create({
+        id,
+        clientKey: 'site',
+        projectKey: 'FLAG',
+        issueType: 'Task',
+        region: 'eu-west-1',
+        accountId: '123456789012',
+        applicationId: `app-${id}`,
+        applicationName: 'shop',
+        configurationProfileId: 'profile',
+        configurationProfileName: 'flags',
+        extensionIdentifier: 'jira-flag-tracker',
+        extensionAssociationId: 'x',
+      });
+    }
   });
   afterAll(async () => {
     await db.close();
@@ -36,7 +55,7 @@ describe('SQLite: WAL and serialised writes', () => {
     const store = new TenantStore(db, models);
     const writes: Promise<unknown>[] = [];
     for (let i = 0; i < 200; i++) {
-      writes.push(storeEvent(db, models, { associationId: 'a', invocationId: `inv-${i}`, type: 'OnDeploymentStart', payload: '{}' }));
+      writes.push(storeEvent(db, models, { associationId: ASSOCIATION_A, invocationId: `inv-${i}`, type: 'OnDeploymentStart', payload: '{}' }));
       writes.push(store.set('clientInfo', { n: i }, `site-${i % 7}`));
       if (i % 10 === 0) writes.push(db.transaction(async (t) => models.StoredEvent.count({ transaction: t })));
     }
@@ -49,9 +68,9 @@ describe('SQLite: WAL and serialised writes', () => {
 
   it('a re-delivered InvocationId is stored once', async () => {
     const outcomes = await Promise.all(
-      Array.from({ length: 10 }, () => storeEvent(db, models, { associationId: 'b', invocationId: 'same', type: 'OnDeploymentStart', payload: '{}' })),
+      Array.from({ length: 10 }, () => storeEvent(db, models, { associationId: ASSOCIATION_B, invocationId: 'same', type: 'OnDeploymentStart', payload: '{}' })),
     );
     expect(outcomes.filter((o) => o.stored)).toHaveLength(1);
-    expect(await models.StoredEvent.count({ where: { associationId: 'b' } })).toBe(1);
+    expect(await models.StoredEvent.count({ where: { associationId: ASSOCIATION_B } })).toBe(1);
   });
 });
