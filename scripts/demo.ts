@@ -1,0 +1,129 @@
+/**
+ * `npm run demo`: the whole product on this machine in well under a minute, with no AWS account and
+ * no Jira site. Three real processes on 127.0.0.1: the app (node dist/src/server.js), the Jira double
+ * and the AWS double (which runs the real forwarder code). Jira installs the app, the site admin
+ * associates a project with a flag profile through the real API, an engineer saves two versions and
+ * deploys one, and the demo prints what landed in Jira, read back from the Jira double over HTTP.
+ *
+ *   npm run demo             runs, prints, stops everything, exits 0
+ *   npm run demo -- --keep   keeps everything running to browse the Jira double's page (Ctrl-C stops)
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { projectRoot } from '../src/paths.js';
+import { startAppProcess } from './lib/app-process.js';
+import { Children, onInterrupt } from './lib/children.js';
+import { callApi, waitUntilProcessed } from './lib/configure-api.js';
+import { ADMIN_KEYS, DEMO_REGION, deliverDeployment, demoSeed, engineerClient, saveVersion } from './lib/demo-aws.js';
+import { startAwsProcess, startJiraProcess } from './lib/double-processes.js';
+import { readJiraPage } from './lib/jira-page.js';
+import { formatIssues } from './lib/print-issues.js';
+
+const FLAG_PROPERTY = 'appconfigFlag';
+const keep = process.argv.includes('--keep');
+const started = Date.now();
+const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+const say = (line = '') => process.stdout.write(line + '\n');
+const step = (n: number, what: string, result: string) => say(`${String(n).padStart(2)}. ${what.padEnd(64)} ${result}  [${seconds()}]`);
+const fixture = (name: string) => readFileSync(path.join(projectRoot, 'test', 'fixtures', name), 'utf8');
+
+// The AWS SDK's own switch for its "Node 22 from 2027" notice: true, and not what a newcomer came to read.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const children = new Children();
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'appconfig-jira-demo-'));
+let cleaned: Promise<void> | undefined;
+const cleanup = () => (cleaned ??= children.stopAll().finally(() => rmSync(tmp, { recursive: true, force: true })));
+const interrupted = onInterrupt(cleanup);
+
+async function run(): Promise<void> {
+  say('AppConfig feature flags -> Jira issues, end to end on 127.0.0.1 (no AWS account, no Jira site)');
+  say();
+  const jira = await startJiraProcess(children);
+  const aws = await startAwsProcess(children, demoSeed(), tmp);
+  const app = await startAppProcess(children, { dataDir: path.join(tmp, 'data'), keysUrl: jira.keysUrl, awsUrl: aws.url });
+  say(`   Jira double  ${jira.url}   (pid ${jira.child.pid}; read-only page: ${jira.url}/)`);
+  say(`   AWS double   ${aws.url}   (pid ${aws.child.pid}; STS + AppConfig, runs the real forwarder code)`);
+  say(`   app          ${app.url}   (pid ${app.pid}; node dist/src/server.js, SQLite in ${path.join(tmp, 'data')})`);
+  say();
+
+  const installed = await jira.install(app.url);
+  if (installed !== 204) throw new Error(`the install callback answered ${installed}\n${app.child.tail()}`);
+  step(1, 'Jira installs the app (RS256-signed install callback)', `-> ${installed}`);
+
+  const jwt = await jira.contextJwt(jira.adminAccountId);
+  const shop = aws.created.shop!;
+  const res = await callApi(app.url, jwt, 'POST', '/api/associations', {
+    projectKey: 'FLAG',
+    region: DEMO_REGION,
+    applicationId: 'shop',
+    configurationProfileId: 'release-flags',
+    ...ADMIN_KEYS,
+  });
+  if (res.status !== 201) throw new Error(`POST /api/associations answered ${res.status}: ${JSON.stringify(res.json)}`);
+  const association = res.json as { id: string; extensionAssociationId: string; eventsUrl: string; backfill: string };
+  step(2, 'Site admin associates project FLAG with shop / release-flags', `-> ${res.status}`);
+  say(`      EventsUrl ${association.eventsUrl}`);
+  say(`      backfill: ${association.backfill}`);
+
+  const engineer = engineerClient(aws.url);
+  const target = { app: { id: shop.id, name: 'shop' }, profile: { id: shop.profiles['release-flags']!, name: 'release-flags' } };
+  const save = async (n: number, file: string, description: string): Promise<number> => {
+    const forwarded = aws.child.waitForJson((l) => typeof l.msg === 'string' && l.msg.startsWith('appconfig event'), 15_000, 'forwarder log line');
+    const version = await saveVersion(engineer, target.app.id, target.profile.id, fixture(file), description);
+    const line = await forwarded;
+    if (line.outcome !== 'delivered') throw new Error(`the forwarder did not deliver version ${version}: ${JSON.stringify(line)}`);
+    await waitUntilProcessed(app.url, jwt, association.id, 20_000);
+    step(n, `Engineer saves version ${version} in AppConfig; the forwarder posts it`, `-> ${line.status}, processed`);
+    say(`      "${description}"`);
+    return version;
+  };
+  await save(3, 'flags-v1.json', 'first flags');
+  const v2 = await save(4, 'flags-v2.json', 'raise checkout limit, launch beta banner, add search ranking');
+
+  for (const type of ['OnDeploymentStart', 'OnDeploymentComplete'] as const) {
+    await deliverDeployment(engineer, association.extensionAssociationId, {
+      type,
+      ...target,
+      environment: { Id: 'prod123', Name: 'production' },
+      deploymentNumber: 1,
+      version: v2,
+      description: 'weekly release',
+    });
+  }
+  await waitUntilProcessed(app.url, jwt, association.id, 20_000);
+  step(5, `Deployment 1 of version ${v2} to production: start, complete`, '-> processed');
+
+  const page = await readJiraPage(jira.url);
+  say();
+  say(`What landed in Jira (read over HTTP from the Jira double's page ${jira.url}/):`);
+  say();
+  say(formatIssues(page.issues, FLAG_PROPERTY));
+  say();
+
+  // The demo checks itself: one issue per flag of the latest version, nothing else.
+  const keys = page.issues.map((i) => (i.properties[FLAG_PROPERTY] as { flagKey?: string } | undefined)?.flagKey);
+  const expected = Object.keys((JSON.parse(fixture('flags-v2.json')) as { flags: Record<string, unknown> }).flags).sort();
+  if (JSON.stringify([...keys].sort()) !== JSON.stringify(expected)) {
+    throw new Error(`expected one issue per flag (${expected.join(', ')}), found flag keys ${JSON.stringify(keys)}`);
+  }
+  say(`${page.issues.length} issues, ${page.issues.reduce((n, i) => n + i.comments.length, 0)} comments; done in ${seconds()}.`);
+  if (keep) {
+    say(`Everything keeps running: open ${jira.url}/ in a browser. Ctrl-C stops all three processes.`);
+    await new Promise(() => undefined);
+  }
+  say(`(The Jira double's page ${jira.url}/ closes with the demo; \`npm run demo -- --keep\` keeps it open.)`);
+}
+
+run()
+  .then(
+    () => cleanup(),
+    async (err: unknown) => {
+      if (interrupted()) return new Promise<void>(() => undefined); // the interrupt handler exits
+      process.exitCode = 1;
+      process.stderr.write(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}\n\nLast output of each process:\n${children.tails()}\n`);
+      await cleanup();
+    },
+  )
+  .then(() => process.exit());

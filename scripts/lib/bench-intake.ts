@@ -1,0 +1,63 @@
+/**
+ * Intake figures: signed events per second and latency of the app's events route, beside a bare
+ * Express route (bare-server.ts) measured the same way in the same run. The events are deployment
+ * events of a version the app never saw: stored durably like any event, then worked off by the worker
+ * with no Jira write, so the figure is the intake's own. A third row sends an event type the route
+ * checks fully but does not store, which splits the route's cost into "checks" and "storing".
+ * Routes are measured in alternating rounds and each keeps its best round, so a burst of load from
+ * elsewhere on the machine does not land on one route only.
+ */
+import { deploymentEvent, signedHeaders } from './events.js';
+import { ms, type Figure } from './figures.js';
+import { runLoad, type LoadResult } from './load.js';
+import type { Stage } from './bench-setup.js';
+
+const CONCURRENCY = 16;
+const WARMUP = 200;
+const REQUESTS = 2000;
+const ROUNDS = 2;
+const MAX_MS = 20_000;
+const UNSEEN_VERSION = 999_999;
+
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+
+const summary = (r: LoadResult): string =>
+  `${r.perSecond.toFixed(0)}/s (${r.ok} in ${r.seconds.toFixed(2)} s), p50 ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)}`;
+
+const failures = (r: LoadResult): number => Object.values(r.unexpected).reduce((a, b) => a + b, 0);
+const notOk = (r: LoadResult): string => (failures(r) ? `; ${failures(r)} not 202: ${JSON.stringify(r.unexpected)}` : '');
+
+export async function intakeFigures(stage: Stage, bareUrl: string, label: string): Promise<Figure[]> {
+  let deployment = 0;
+  const events = (type: string) => () => {
+    const body = deploymentEvent(stage.target, UNSEEN_VERSION, ++deployment, type);
+    return { body, headers: signedHeaders(stage.target.signingSecret, body) };
+  };
+  const routes = [
+    { name: 'bare', url: `${bareUrl}/events`, next: events('OnDeploymentStart') },
+    // AppConfig's OnDeploymentBaking: verified, parsed and acknowledged, never stored.
+    { name: 'checks', url: stage.target.eventsUrl, next: events('OnDeploymentBaking') },
+    { name: 'stored', url: stage.target.eventsUrl, next: events('OnDeploymentStart') },
+  ];
+  const best = new Map<string, LoadResult>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const r of routes) {
+      await runLoad({ url: r.url, concurrency: CONCURRENCY, requests: WARMUP, maxMs: MAX_MS, next: r.next, expectStatus: 202 });
+      gc();
+      const result = await runLoad({ url: r.url, concurrency: CONCURRENCY, requests: REQUESTS, maxMs: MAX_MS, next: r.next, expectStatus: 202 });
+      const before = best.get(r.name);
+      if (!before || failures(result) > 0 || (failures(before) === 0 && result.perSecond > before.perSecond)) best.set(r.name, result);
+    }
+  }
+  const bare = best.get('bare')!;
+  const checks = best.get('checks')!;
+  const stored = best.get('stored')!;
+  const ratio = stored.perSecond / bare.perSecond;
+  const load = `${CONCURRENCY} connections, ${REQUESTS} requests per round, best of ${ROUNDS} alternating rounds`;
+  return [
+    { stage: label, name: 'intake: bare Express route', value: summary(bare) + notOk(bare), target: `yardstick (${load})`, pass: failures(bare) === 0 ? null : false },
+    { stage: label, name: 'intake: events route, checks only (type not stored)', value: summary(checks) + notOk(checks), target: 'diagnostic: the route minus the database write', pass: failures(checks) === 0 ? null : false },
+    { stage: label, name: 'intake: events route, signed events stored', value: summary(stored) + notOk(stored), target: 'every event answered 202', pass: failures(stored) === 0 },
+    { stage: label, name: 'intake: events route vs bare route', value: `${(ratio * 100).toFixed(0)}% of the bare route's events/s`, target: '≥ 50%', pass: ratio >= 0.5 },
+  ];
+}

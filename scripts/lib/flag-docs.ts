@@ -1,0 +1,33 @@
+/**
+ * Flag documents for the benchmark: N flags with two attributes each, and later versions that change
+ * the `limit` value of a chosen range of flags (so exactly those flags differ from the version before).
+ */
+export const flagKey = (i: number): string => `flag_${String(i + 1).padStart(4, '0')}`;
+
+export interface Changes {
+  /** Indexes of the flags whose limit this version sets... */
+  from: number;
+  to: number;
+  /** ...to this value plus the index. */
+  base: number;
+}
+
+export function flagDocument(count: number, changes: Changes[] = []): string {
+  const flags: Record<string, unknown> = {};
+  const values: Record<string, unknown> = {};
+  for (let i = 0; i < count; i++) {
+    const key = flagKey(i);
+    flags[key] = {
+      name: `Flag ${i + 1}`,
+      description: `Benchmark flag number ${i + 1}`,
+      attributes: {
+        limit: { description: 'Items per page', constraints: { type: 'number', minimum: 0, maximum: 1_000_000 } },
+        colour: { constraints: { type: 'string', enum: ['red', 'green', 'blue'] } },
+      },
+    };
+    let limit = i;
+    for (const c of changes) if (i >= c.from && i < c.to) limit = c.base + i;
+    values[key] = { enabled: i % 2 === 0, limit, colour: ['red', 'green', 'blue'][i % 3] };
+  }
+  return JSON.stringify({ version: '1', flags, values });
+}
