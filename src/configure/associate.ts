@@ -4,10 +4,11 @@
  * The keys live in `access` for the length of this call and go nowhere else.
  */
 import crypto from 'node:crypto';
+import { UniqueConstraintError } from 'sequelize';
 import type { RunningConfig } from '../config.js';
 import type { Db } from '../db/database.js';
-import type { Models } from '../db/models.js';
-import { findByProfile, saveAssociation } from '../db/associations.js';
+import type { AssociationRow, Models } from '../db/models.js';
+import { findByProfile, saveAssociation, type NewAssociation } from '../db/associations.js';
 import { ApiError, badRequest, notFound } from '../http/errors.js';
 import type { JiraClient } from '../jira/index.js';
 import type { SigningSecrets } from '../secrets/signing-secrets.js';
@@ -93,6 +94,73 @@ async function existingExtensionLink(
   return { extensionAssociationId: found.id, pointsAt: id };
 }
 
+interface Where {
+  deps: AssociateDeps;
+  site: { clientKey: string };
+  access: AwsAccess;
+  profileKey: { accountId: string; region: string; applicationId: string; configurationProfileId: string };
+  resourceArn: string;
+  extensionIdentifier: string;
+}
+
+/** Our row for this profile and AWS's association of our extension on it; 409 when another association holds that. */
+async function locate(w: Where): Promise<{ ours: AssociationRow | null; link: ExistingLink | null }> {
+  const { models, config } = w.deps;
+  const ours = await findByProfile(models, { clientKey: w.site.clientKey, ...w.profileKey });
+  const link = await existingExtensionLink(w.access, config.baseUrl, w.resourceArn, w.extensionIdentifier);
+  if (link?.pointsAt && link.pointsAt !== ours?.id) {
+    const holder = await models.Association.findByPk(link.pointsAt);
+    const k = w.profileKey;
+    const isOurs =
+      holder?.clientKey === w.site.clientKey &&
+      holder.accountId === k.accountId &&
+      holder.region === k.region &&
+      holder.applicationId === k.applicationId &&
+      holder.configurationProfileId === k.configurationProfileId;
+    // Saved by a concurrent submission for this very profile after we looked for our row: it is ours.
+    if (holder && isOurs) return { ours: holder, link };
+    if (holder) {
+      throw new ApiError(
+        409,
+        'profile_tracked_elsewhere',
+        holder.clientKey === w.site.clientKey
+          ? 'This configuration profile is already tracked by another association of this site.'
+          : 'This configuration profile is already tracked by another Jira site. Remove it there first.',
+        'configurationProfileId',
+      );
+    }
+  }
+  return { ours, link };
+}
+
+/** AWS refused a second association on the profile, or our unique row for it already exists. */
+const lostRace = (err: unknown) => (err instanceof ApiError && err.code === 'aws_conflict') || err instanceof UniqueConstraintError;
+const RACE_ATTEMPTS = 3;
+
+interface Linked {
+  row: AssociationRow;
+  extensionAssociationId: string;
+  eventsUrl: string;
+}
+
+/** Points AWS's association (created, or reused: never a second one) at our row, then saves the row. */
+async function linkAndSave(w: Where, ours: AssociationRow | null, link: ExistingLink | null, summary: Omit<NewAssociation, 'id' | 'clientKey' | 'extensionAssociationId'>): Promise<Linked> {
+  const { deps, access } = w;
+  const id = ours?.id ?? crypto.randomUUID();
+  const parameters = { EventsUrl: eventsUrlFor(deps.config.baseUrl, id), SigningSecret: deps.signing.forAssociation(id) };
+  let extensionAssociationId: string;
+  if (!link) {
+    const spec = { resourceArn: w.resourceArn, extensionIdentifier: w.extensionIdentifier, parameters };
+    extensionAssociationId = (await createExtensionAssociation(access, spec)).id;
+  } else {
+    extensionAssociationId = link.extensionAssociationId;
+    // Reuse AWS's association; repoint it when it is stale (an earlier, removed association) or foreign.
+    if (link.pointsAt !== id) await updateExtensionAssociation(access, extensionAssociationId, parameters);
+  }
+  const row = await saveAssociation(deps.db, deps.models, { id, clientKey: w.site.clientKey, ...summary, extensionAssociationId }, ours !== null);
+  return { row, extensionAssociationId, eventsUrl: parameters.EventsUrl };
+}
+
 export type AssociateResult =
   | { dryRun: false; created: boolean; association: AssociationView; backfill: BackfillOutcome }
   | {
@@ -108,7 +176,7 @@ export async function associate(
   body: AssociationBody,
   dryRun: boolean,
 ): Promise<AssociateResult> {
-  const { config, db, models } = deps;
+  const { config } = deps;
   const access = accessFrom(body);
   const extensionIdentifier = body.extensionIdentifier ?? config.extensionIdentifier;
 
@@ -118,27 +186,9 @@ export async function associate(
   const profile = await resolveFeatureFlagProfile(access, application.id, body.configurationProfileId);
   const resourceArn = profileArn(body.region, identity.accountId, application.id, profile.id);
 
-  const ours = await findByProfile(models, {
-    clientKey: site.clientKey,
-    accountId: identity.accountId,
-    region: body.region,
-    applicationId: application.id,
-    configurationProfileId: profile.id,
-  });
-  const link = await existingExtensionLink(access, config.baseUrl, resourceArn, extensionIdentifier);
-  if (link?.pointsAt && link.pointsAt !== ours?.id) {
-    const holder = await models.Association.findByPk(link.pointsAt);
-    if (holder) {
-      throw new ApiError(
-        409,
-        'profile_tracked_elsewhere',
-        holder.clientKey === site.clientKey
-          ? 'This configuration profile is already tracked by another association of this site.'
-          : 'This configuration profile is already tracked by another Jira site. Remove it there first.',
-        'configurationProfileId',
-      );
-    }
-  }
+  const profileKey = { accountId: identity.accountId, region: body.region, applicationId: application.id, configurationProfileId: profile.id };
+  const where = { deps, site, access, profileKey, resourceArn, extensionIdentifier };
+  let { ours, link } = await locate(where);
 
   const summary = {
     projectKey: body.projectKey,
@@ -159,25 +209,21 @@ export async function associate(
     };
   }
 
-  const id = ours?.id ?? crypto.randomUUID();
-  const parameters = { EventsUrl: eventsUrlFor(config.baseUrl, id), SigningSecret: deps.signing.forAssociation(id) };
-  let extensionAssociationId: string;
-  if (!link) {
-    extensionAssociationId = (await createExtensionAssociation(access, { resourceArn, extensionIdentifier, parameters })).id;
-  } else {
-    extensionAssociationId = link.extensionAssociationId;
-    // Reuse AWS's association (no second one); repoint it when it is stale (an earlier, removed association).
-    if (link.pointsAt !== id) await updateExtensionAssociation(access, extensionAssociationId, parameters);
+  let linked: Linked;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      linked = await linkAndSave(where, ours, link, summary);
+      break;
+    } catch (err) {
+      // A concurrent submission for this profile (a double click, two admins) got there first: converge on
+      // its row and AWS association instead of failing or leaving AWS pointing at a row that was never saved.
+      if (attempt >= RACE_ATTEMPTS || !lostRace(err)) throw err;
+      ({ ours, link } = await locate(where));
+    }
   }
-
-  const row = await saveAssociation(db, models, { id, clientKey: site.clientKey, ...summary, extensionAssociationId }, ours !== null);
-  deps.notifyWorker?.(id);
-  const association: AssociationView = {
-    id: row.id,
-    ...summary,
-    extensionAssociationId,
-    eventsUrl: parameters.EventsUrl,
-  };
+  const { row, extensionAssociationId, eventsUrl } = linked;
+  deps.notifyWorker?.(row.id);
+  const association: AssociationView = { id: row.id, ...summary, extensionAssociationId, eventsUrl };
   const outcome = await backfill.run(deps, access, row);
   return { dryRun: false, created: ours === null, association, backfill: outcome };
 }

@@ -9,7 +9,7 @@ import { healthOf } from '../db/health.js';
 import { isSiteEnabled } from '../db/sites.js';
 import type { AssociationRow } from '../db/models.js';
 import { associationBodySchema, parseBody } from './request-schemas.js';
-import { associate, eventsUrlFor, type AssociateDeps } from './associate.js';
+import { associate, eventsUrlFor, type AssociateDeps, type AssociationView } from './associate.js';
 
 export interface AssociationsDeps extends AssociateDeps {
   requireSiteAdmin: (req: Request) => Promise<SiteContext>;
@@ -31,6 +31,23 @@ function view(row: AssociationRow, baseUrl: string) {
     extensionAssociationId: row.extensionAssociationId,
     eventsUrl: eventsUrlFor(baseUrl, row.id),
     createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** POST's answer: exactly the fields PRODUCT.md fixes (the page and other clients rely on that shape). */
+function saved(a: AssociationView, backfill: string) {
+  return {
+    id: a.id,
+    projectKey: a.projectKey,
+    region: a.region,
+    accountId: a.accountId,
+    applicationId: a.applicationId,
+    applicationName: a.applicationName,
+    configurationProfileId: a.configurationProfileId,
+    configurationProfileName: a.configurationProfileName,
+    extensionAssociationId: a.extensionAssociationId,
+    eventsUrl: a.eventsUrl,
+    backfill,
   };
 }
 
@@ -62,7 +79,7 @@ export function associationsRouter(deps: AssociationsDeps): Router {
         res.status(200).json({ dryRun: true, ...result.view, backfill: result.backfill });
         return;
       }
-      res.status(result.created ? 201 : 200).json({ ...result.association, backfill: result.backfill });
+      res.status(result.created ? 201 : 200).json(saved(result.association, result.backfill));
     }),
   );
 

@@ -185,7 +185,7 @@ describe.each(databaseKinds)('associations API on %s', (kind) => {
     expect(byKey.get('checkout_v2')!.summary).toBe('Checkout v2');
     expect(byKey.get('checkout_v2')!.projectKey).toBe('FLAG');
     expect(byKey.get('checkout_v2')!.issueType).toBe('Task');
-    expect(byKey.get('checkout_v2')!.properties.appconfigFlag).toEqual({
+    expect(byKey.get('checkout_v2')!.properties.appconfigFlag).toMatchObject({
       accountId: ACCOUNT_ID,
       region: REGION,
       applicationId: h.app.id,
@@ -231,8 +231,8 @@ describe.each(databaseKinds)('associations API on %s', (kind) => {
     expect(healthy.health).toMatchObject({ status: 'ok', backlog: 0, failedEvents: 0, lastError: null });
     expect(Date.parse(healthy.health.lastEventAt as string)).not.toBeNaN();
 
-    // The project is deleted in Jira; the next saved version cannot be written there, for good.
-    h.jira.removeProject('HLTH');
+    // The app loses the right to write in the project; the next saved version is refused for good.
+    h.jira.setProjectAccess('HLTH', { write: false });
     const sent = await h.sendEvent(id, documentEvent(id, p, FLAGS_V2, '2'));
     expect(sent.status).toBe(202);
     const failing = await waitFor('the failure on the association health', async () => {
@@ -242,9 +242,29 @@ describe.each(databaseKinds)('associations API on %s', (kind) => {
     expect(failing.health).toMatchObject({ status: 'failing', backlog: 0, failedEvents: 1 });
     const lastError = failing.health.lastError as { code: string; message: string; at: string };
     expect(lastError.code).toBe('jira_refused');
-    expect(lastError.message).toMatch(/Jira refused/);
+    expect(lastError.message).toMatch(/Jira refused .*permission/);
     expect(Date.parse(lastError.at)).not.toBeNaN();
     expect(Date.parse(failing.health.lastEventAt as string)).toBeGreaterThanOrEqual(Date.parse(healthy.health.lastEventAt as string));
+  });
+
+  it('a project deleted in Jira shows on the health as a permanent failure, not retried in silence', async () => {
+    h.jira.addProject({ key: 'GONE', name: 'Deleted later' });
+    const p = newProfile({ hostedVersion: FLAGS_V1 });
+    const created = await h.api('post', '/api/associations', body({ projectKey: 'GONE', configurationProfileId: p.id }));
+    expect(created.status).toBe(201);
+    expect(created.body.backfill).toBe('done');
+    const id = created.body.id as string;
+
+    h.jira.removeProject('GONE');
+    expect((await h.sendEvent(id, documentEvent(id, p, FLAGS_V2, '2'))).status).toBe(202);
+    const failing = await waitFor('the failure on the association health', async () => {
+      const row = (await listed()).find((a) => a.id === id)!;
+      return row.health.lastError ? row : undefined;
+    });
+    expect(failing.health).toMatchObject({ status: 'failing', backlog: 0, failedEvents: 1 });
+    const lastError = failing.health.lastError as { code: string; message: string };
+    expect(lastError.code).toBe('jira_refused');
+    expect(lastError.message).toMatch(/Jira refused .*project/); // Jira's own reason, for the admin
   });
 
   it('DELETE removes the association and its rows; GET lists it no more; its later events get 410', async () => {
