@@ -2,7 +2,7 @@
 import { UniqueConstraintError } from 'sequelize';
 import type { Db } from '../db/database.js';
 import type { Models } from '../db/models.js';
-import { holdAssociation } from '../db/associations.js';
+import { AssociationGone } from '../db/associations.js';
 
 export interface NewEvent {
   associationId: string;
@@ -16,15 +16,22 @@ export type StoreOutcome = { stored: true; eventId: number } | { stored: false; 
 
 /**
  * One transaction, in which the association must still exist (an uninstall racing the request wins
- * cleanly). Concurrent deliveries of one InvocationId are decided by the unique key: on PostgreSQL the
- * loser's insert fails and its transaction rolls back, and it reports the winner's row as a duplicate.
+ * cleanly). On PostgreSQL the association row is locked FOR UPDATE, not FOR SHARE: this transaction
+ * updates that row (lastEventAt), and two concurrent deliveries each holding a share lock and then
+ * updating deadlock. So deliveries for one association queue here, and a duplicate finds the first one's
+ * row. The unique key stays the last word: a loser's insert fails, and it reports the winner's row.
  * Throws AssociationGone when the association was removed meanwhile.
  */
 export async function storeEvent(db: Db, models: Models, event: NewEvent): Promise<StoreOutcome> {
   const where = { associationId: event.associationId, invocationId: event.invocationId };
   try {
     return await db.transaction(async (transaction) => {
-      await holdAssociation(db, models, event.associationId, transaction);
+      const association = await models.Association.findByPk(event.associationId, {
+        attributes: ['id'],
+        transaction,
+        ...(db.dialect === 'postgres' ? { lock: transaction.LOCK.UPDATE } : {}),
+      });
+      if (!association) throw new AssociationGone(event.associationId);
       const existing = await models.StoredEvent.findOne({ where, attributes: ['id'], transaction });
       if (existing) return { stored: false, eventId: existing.id };
       const now = new Date();

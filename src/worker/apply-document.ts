@@ -69,13 +69,14 @@ export async function applyDocument(
       changedKeys.push(flag.key);
       continue;
     }
+    if (row.deleted) {
+      // Back after a deletion: its old issue is live again (and gets a write below only if the flag changed).
+      await states.upsertMany([flag.key], { deleted: false });
+    }
     const diff = diffFlag(before, flag);
     if (diff?.kind === 'changed') {
       edits.push({ flag, renamed: before.name !== flag.name, comment: changeComment(diff.changes, source) });
       changedKeys.push(flag.key);
-    } else if (row.deleted) {
-      // Back with no change since it was deleted: its issue is simply live again.
-      await states.upsertMany([flag.key], { deleted: false });
     }
   }
 

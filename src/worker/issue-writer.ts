@@ -51,7 +51,16 @@ export class IssueWriter {
     const interrupted = flags.filter((f) => states.get(f.key)?.pendingWrite?.startsWith('create:'));
     let todo = flags;
     if (interrupted.length > 0) {
-      const found = await this.findExisting();
+      let found: Map<string, { id: string; key: string }>;
+      try {
+        found = await this.findExisting();
+      } catch (err) {
+        // Jira refuses the search for good (the project is gone, or hidden from the app): no create can be
+        // made safely, and none would succeed. Intents stay, so a later run searches again first.
+        const reason = permanent(err);
+        if (!reason) throw err;
+        return flags.map((f) => ({ flagKey: f.key, message: reason }));
+      }
       const adopted = interrupted.filter((f) => found.has(f.key));
       await this.states.savedMany(adopted.map((flag) => ({ flag, issue: found.get(flag.key)!, writeId: writeIdFor(eventId, flag.key) })));
       const adoptedKeys = new Set(adopted.map((f) => f.key));

@@ -4,6 +4,7 @@
  * with a comment listing every change; a deployment comments on the flags its version changed; a deleted
  * flag gets no write and gets its old issue back; an issue deleted in Jira is recreated.
  */
+import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
 import { ACCOUNT_ID, REGION, startHarness, type Harness } from '../support/harness.js';
@@ -39,6 +40,14 @@ describe.each(databaseKinds)('event pipeline end to end (%s)', (kind) => {
     await waitIdle(h.service.db);
     return res;
   };
+  /** Flags the app holds as deleted from the document (their issues kept for a return). */
+  const deletedFlags = async () =>
+    (
+      await h.service.db.sequelize.query<{ flag_key: string }>('SELECT flag_key FROM flag_states WHERE deleted = :yes ORDER BY flag_key', {
+        replacements: { yes: true },
+        type: QueryTypes.SELECT,
+      })
+    ).map((r) => r.flag_key);
   const postsAndPuts = () => h.jira.requests.filter((r) => r.method === 'PUT' || (r.method === 'POST' && !r.path.endsWith('/search/jql')));
 
   it('a first document gives exactly one issue per flag with every required field', async () => {
@@ -219,6 +228,7 @@ describe.each(databaseKinds)('event pipeline end to end (%s)', (kind) => {
     await send(preCreateEvent(h, withoutBanner, 4));
     expect(successfulWrites(h.jira.requests)).toEqual([]);
     expect(h.jira.issue(bannerKey)?.comments).toHaveLength(commentsBefore);
+    expect(await deletedFlags()).toEqual(['beta_banner']);
 
     // Back, with a changed message: ONE write to the same issue, no new issue.
     const back = flagsV2() as { values: Record<string, Record<string, unknown>> };
@@ -231,6 +241,7 @@ describe.each(databaseKinds)('event pipeline end to end (%s)', (kind) => {
     expect(successfulWrites(h.jira.requests).map((r) => `${r.method} ${r.path}`)).toEqual([`PUT /rest/api/3/issue/${bannerKey}`]);
     const comment = issues.get('beta_banner')!.comments.at(-1)!.text;
     expect(comment).toContain('message: "Try the beta!" → "Welcome back"');
+    expect(await deletedFlags()).toEqual([]); // tracked as live again
   });
 
   it('an issue deleted in Jira is recreated on the next change, once', async () => {

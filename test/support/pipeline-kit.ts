@@ -66,11 +66,11 @@ export function deploymentEvent(
 }
 
 /** Polls `check` until it returns a truthy value, or throws `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 20_000, everyMs = 50): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value) return value;
+    if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
@@ -167,4 +167,56 @@ export function jiraSnapshot(jira: JiraDouble, replace: Record<string, string> =
     };
   });
   return all.sort((a, b) => (a.property.configurationProfileId ?? '').localeCompare(b.property.configurationProfileId ?? '') || a.flagKey.localeCompare(b.flagKey));
+}
+
+/** Something that can deliver events to an association (the in-process harness, or an app child process). */
+export interface EventSender {
+  sendEvent(associationId: string, event: unknown): PromiseLike<{ status: number }>;
+}
+
+/**
+ * The reference history most fault tests replay: the first document, the second, then a deployment of
+ * the second. Each event must be accepted; `settle` waits until it has been processed.
+ */
+export async function replayReferenceHistory(
+  sender: EventSender,
+  target: EventTarget,
+  associationId: string,
+  settle: () => Promise<void>,
+): Promise<void> {
+  const events = [
+    preCreateEvent(target, flagsV1(), 1, { description: 'first flags' }),
+    preCreateEvent(target, flagsV2(), 2, { description: 'raise checkout limit' }),
+    deploymentEvent(target, 2, { deploymentNumber: 4 }),
+  ];
+  for (const event of events) {
+    const res = await sender.sendEvent(associationId, event);
+    if (res.status !== 202) throw new Error(`event ${String(event.Type)} answered ${res.status}`);
+    await settle();
+  }
+}
+
+/**
+ * A large feature-flag document: `count` flags with two attributes each. Version 2 changes a value in
+ * every 5th flag, deletes the `mode` attribute of every 13th, deletes every 50th flag and adds 5 flags.
+ */
+export function largeDocument(count: number, version: 1 | 2): Record<string, unknown> {
+  const flags: Record<string, unknown> = {};
+  const values: Record<string, unknown> = {};
+  const key = (i: number) => `flag_${String(i).padStart(3, '0')}`;
+  const last = version === 1 ? count : count + 5;
+  for (let i = 1; i <= last; i++) {
+    if (version === 2 && i % 50 === 0) continue;
+    const dropMode = version === 2 && i % 13 === 0;
+    flags[key(i)] = {
+      name: `Flag ${i}`,
+      description: `Flag number ${i}`,
+      attributes: {
+        limit: { constraints: { type: 'number', minimum: 0 } },
+        ...(dropMode ? {} : { mode: { description: 'Mode', constraints: { type: 'string', enum: ['a', 'b', 'c'] } } }),
+      },
+    };
+    values[key(i)] = { enabled: i % 2 === 0, limit: version === 2 && i % 5 === 0 ? i + 1000 : i, ...(dropMode ? {} : { mode: 'a' }) };
+  }
+  return { version: '1', flags, values };
 }
