@@ -1,13 +1,15 @@
 /**
- * What one flag's issue looks like in Jira: the create payload, the edit payload, and the entity
- * property `appconfigFlag` that identifies it (searchable in JQL). The property also carries the id of
- * the last write, so after a crash the worker can tell whether that write reached Jira.
+ * What one flag's issue looks like in Jira: the create payload, the edit payload, and two entity
+ * properties. `appconfigFlag` identifies the flag (exactly the fields PRODUCT.md fixes, searchable in
+ * JQL); `appconfigFlagSync` holds the id of the app's last write, set by the same Jira call as the
+ * write itself, so after a crash the worker can tell whether that write reached Jira.
  */
 import type { AssociationRow } from '../db/models.js';
 import type { CreateIssueInput, EditIssueInput, AdfDoc as JiraAdfDoc } from '../jira/index.js';
 import { issueDescription, issueSummary, type Flag, type FlagContext } from '../flags/index.js';
 
 export const FLAG_PROPERTY = 'appconfigFlag';
+export const SYNC_PROPERTY = 'appconfigFlagSync';
 
 export interface FlagProperty {
   accountId: string;
@@ -15,20 +17,24 @@ export interface FlagProperty {
   applicationId: string;
   configurationProfileId: string;
   flagKey: string;
-  /** Id of the last write the app made to this issue (see pendingWrite in flag_states). */
-  lastWrite?: string;
 }
 
-export function flagProperty(a: AssociationRow, flagKey: string, lastWrite?: string): FlagProperty {
+export interface SyncProperty {
+  /** Id of the last write the app made to this issue (see pending_write / last_write in flag_states). */
+  lastWrite: string;
+}
+
+export function flagProperty(a: AssociationRow, flagKey: string): FlagProperty {
   return {
     accountId: a.accountId,
     region: a.region,
     applicationId: a.applicationId,
     configurationProfileId: a.configurationProfileId,
     flagKey,
-    ...(lastWrite ? { lastWrite } : {}),
   };
 }
+
+const syncProperty = (writeId: string) => ({ key: SYNC_PROPERTY, value: { lastWrite: writeId } satisfies SyncProperty });
 
 export function flagContext(a: AssociationRow): FlagContext {
   return {
@@ -47,14 +53,13 @@ export function createPayload(a: AssociationRow, flag: Flag, writeId: string): C
     issueType: { name: a.issueType },
     summary: issueSummary(flag),
     description: issueDescription(flag, flagContext(a)) as unknown as JiraAdfDoc,
-    properties: [{ key: FLAG_PROPERTY, value: flagProperty(a, flag.key, writeId) }],
+    properties: [{ key: FLAG_PROPERTY, value: flagProperty(a, flag.key) }, syncProperty(writeId)],
   };
 }
 
 /** One write: refreshed description (and summary on a rename), the comment, and the property. */
 export function editPayload(
   a: AssociationRow,
-  flagKey: string,
   writeId: string,
   opts: { flag?: Flag; renamed?: boolean; comment?: unknown },
 ): EditIssueInput {
@@ -64,7 +69,7 @@ export function editPayload(
   return {
     ...(Object.keys(fields).length ? { fields } : {}),
     ...(opts.comment ? { comment: opts.comment as JiraAdfDoc } : {}),
-    properties: [{ key: FLAG_PROPERTY, value: flagProperty(a, flagKey, writeId) }],
+    properties: [syncProperty(writeId)],
   };
 }
 

@@ -2,9 +2,9 @@
  * Jira writes for one association, each made at most once even across crashes:
  *
  * - Before a write, its id is saved in flag_states.pending_write; after Jira answers, the new state is
- *   saved and the intent cleared. The same id goes into the issue's `appconfigFlag` property in the same
- *   Jira call, so an intent found on restart is settled by reading the property (edit) or by searching
- *   the association's issues (create) before anything is written again.
+ *   saved and the intent cleared. The same id goes into the issue's `appconfigFlagSync` property in the
+ *   same Jira call, so an intent found on restart is settled by reading that property (edit) or by
+ *   searching the association's issues by `appconfigFlag` (create) before anything is written again.
  * - Retryable failures (rate limits, 5xx, timeouts) propagate: the event is rescheduled, nothing lost.
  * - Permanent refusals (project gone, permission removed) are returned, for the association's health.
  */
@@ -12,7 +12,7 @@ import type { AssociationRow } from '../db/models.js';
 import { BULK_CREATE_MAX, JiraError, type JiraClient } from '../jira/index.js';
 import type { Flag } from '../flags/index.js';
 import { FlagStates, lastFlag } from './flag-states.js';
-import { associationJql, createPayload, editPayload, FLAG_PROPERTY, type FlagProperty } from './flag-issue.js';
+import { associationJql, createPayload, editPayload, FLAG_PROPERTY, SYNC_PROPERTY, type FlagProperty, type SyncProperty } from './flag-issue.js';
 
 export interface PermanentFailure {
   flagKey: string;
@@ -120,7 +120,7 @@ export class IssueWriter {
     await this.states.upsertMany([req.flagKey], { pendingWrite: writeId });
     await this.beforeWrite();
     try {
-      await this.jira.editIssue(state.issueKey, editPayload(this.association, req.flagKey, writeId, req));
+      await this.jira.editIssue(state.issueKey, editPayload(this.association, writeId, req));
     } catch (err) {
       if (err instanceof JiraError && err.status === 404) {
         // Deleted in Jira: a new issue takes its place, found again by its property if this answer is lost.
@@ -140,7 +140,7 @@ export class IssueWriter {
   }
 
   private async alreadyWritten(issueKey: string, writeId: string): Promise<boolean> {
-    const property = (await this.jira.getIssueProperty(issueKey, FLAG_PROPERTY)) as FlagProperty | null;
+    const property = (await this.jira.getIssueProperty(issueKey, SYNC_PROPERTY)) as SyncProperty | null;
     return property?.lastWrite === writeId;
   }
 

@@ -130,8 +130,8 @@ export function describeCrashRecovery(kind: DbKind, enabled = true): void {
       doubles.jira.clearRequests();
       const held = await killWhileHeld({ method: 'PUT' }, isEdit, 25, events(target())[1]!);
       await restartAndFinish();
-      // The restarted app read the held issue's property, saw its write had landed, and did not repeat it.
-      expect(doubles.jira.requests.some((r) => r.method === 'GET' && r.path === `${held.path}/properties/appconfigFlag`)).toBe(true);
+      // The restarted app read the held issue's write marker (appconfigFlagSync), saw its write had landed, and did not repeat it.
+      expect(doubles.jira.requests.some((r) => r.method === 'GET' && r.path === `${held.path}/properties/appconfigFlagSync`)).toBe(true);
       for (const [key, writes] of editsByIssue(doubles.jira.requests)) expect(writes, key).toHaveLength(1);
       for (const issue of doubles.jira.issues()) expect(issue.comments.length, issue.key).toBeLessThanOrEqual(1);
       expect(editsByIssue(doubles.jira.requests).size).toBeGreaterThan(25);
@@ -141,7 +141,7 @@ export function describeCrashRecovery(kind: DbKind, enabled = true): void {
       doubles.jira.clearRequests();
       const held = await killWhileHeld({ method: 'PUT' }, isEdit, 25, events(target())[2]!);
       await restartAndFinish();
-      expect(doubles.jira.requests.some((r) => r.method === 'GET' && r.path === `${held.path}/properties/appconfigFlag`)).toBe(true);
+      expect(doubles.jira.requests.some((r) => r.method === 'GET' && r.path === `${held.path}/properties/appconfigFlagSync`)).toBe(true);
       for (const [key, writes] of editsByIssue(doubles.jira.requests)) expect(writes, key).toHaveLength(1);
       for (const issue of doubles.jira.issues()) {
         expect(issue.comments.filter((c) => c.text.includes('Deployment #5')).length, issue.key).toBeLessThanOrEqual(1);

@@ -120,7 +120,6 @@ export interface FlagProperty {
   applicationId: string;
   configurationProfileId: string;
   flagKey: string;
-  lastWrite?: string;
 }
 
 export const flagPropertyOf = (issue: IssueView): FlagProperty | undefined => issue.properties.appconfigFlag as FlagProperty | undefined;
@@ -143,26 +142,26 @@ export interface IssueSnapshot {
   issueType: string;
   summary: string;
   description: string;
-  property: Omit<FlagProperty, 'lastWrite'>;
+  property: FlagProperty;
   comments: string[];
 }
 
 /**
  * What a user sees in Jira, comparable across runs: per flag its summary, description text, property and
- * comment texts in order. Issue ids and keys, dates and the write ids in the property are left out, and
+ * comment texts in order. Issue ids and keys, dates and the app's write marker (its own property) are left out, and
  * the given ids (e.g. the AWS double's random application id) are replaced by stable names.
  */
 export function jiraSnapshot(jira: JiraDouble, replace: Record<string, string> = {}): IssueSnapshot[] {
   const norm = (s: string): string => Object.entries(replace).reduce((acc, [from, to]) => acc.split(from).join(to), s);
   const all = jira.issues().map((issue) => {
-    const { lastWrite: _ignored, ...property } = flagPropertyOf(issue) ?? ({} as FlagProperty);
+    const property = flagPropertyOf(issue) ?? ({} as FlagProperty);
     return {
       flagKey: property.flagKey ?? `(no property on ${issue.key})`,
       projectKey: issue.projectKey,
       issueType: issue.issueType,
       summary: norm(issue.summary),
       description: norm(issue.descriptionText),
-      property: JSON.parse(norm(JSON.stringify(property))) as Omit<FlagProperty, 'lastWrite'>,
+      property: JSON.parse(norm(JSON.stringify(property))) as FlagProperty,
       comments: issue.comments.map((c) => norm(c.text)),
     };
   });
