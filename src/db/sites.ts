@@ -39,7 +39,14 @@ export async function isSiteEnabled(models: Models, clientKey: string): Promise<
  */
 export function purgeSite(db: Db, models: Models, clientKey: string): Promise<void> {
   return db.transaction(async (transaction) => {
-    const associations = await models.Association.findAll({ where: { clientKey }, attributes: ['id'], transaction });
+    // Lock the site's associations first, as every writer of their rows does (holdAssociation), so a
+    // concurrent event insert or Jira write either lands before the purge (and is purged) or sees none.
+    const associations = await models.Association.findAll({
+      where: { clientKey },
+      attributes: ['id'],
+      transaction,
+      ...(db.dialect === 'postgres' ? { lock: transaction.LOCK.UPDATE } : {}),
+    });
     const ids = associations.map((a) => a.id);
     if (ids.length > 0) {
       const byAssociation = { where: { associationId: { [Op.in]: ids } }, transaction };
