@@ -21,7 +21,17 @@ export interface AppConfig {
   extensionIdentifier: string;
   logLevel: string;
   awsCallTimeoutMs: number;
-  worker: { enabled: boolean; concurrency: number; pollMs: number; leaseMs: number };
+  worker: {
+    enabled: boolean;
+    concurrency: number;
+    pollMs: number;
+    leaseMs: number;
+    /**
+     * How long to wait before looking for an issue whose create answer was lost: Jira's search index
+     * lags behind writes, and searching too early would create the issue twice.
+     */
+    searchLagMs: number;
+  };
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -49,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       concurrency: int(env.WORKER_CONCURRENCY, 4, 'WORKER_CONCURRENCY') || 1,
       pollMs: int(env.WORKER_POLL_MS, 1000, 'WORKER_POLL_MS'),
       leaseMs: int(env.WORKER_LEASE_MS, 60_000, 'WORKER_LEASE_MS'),
+      searchLagMs: int(env.JIRA_SEARCH_LAG_MS, 30_000, 'JIRA_SEARCH_LAG_MS'),
     },
   };
 }

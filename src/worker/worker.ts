@@ -24,6 +24,8 @@ export interface WorkerOptions {
   concurrency: number;
   pollMs: number;
   leaseMs: number;
+  /** Minimum delay before retrying a create whose answer was lost (see AppConfig.worker.searchLagMs). */
+  searchLagMs: number;
   workerId?: string;
 }
 
@@ -181,7 +183,9 @@ export class Worker {
   private async handleFailure(associationId: string, event: StoredEventRow, err: unknown): Promise<boolean> {
     const { db, models, log } = this.opts;
     if (err instanceof JiraError && err.retryable) {
-      const delay = retryDelayMs(event.attempts, err.retryAfterMs);
+      // A create that may have happened is looked for by search before it is repeated: give the index time.
+      const lostCreate = err.ambiguous && err.method === 'POST' && err.path.startsWith('/rest/api/3/issue');
+      const delay = Math.max(retryDelayMs(event.attempts, err.retryAfterMs), lostCreate ? this.opts.searchLagMs : 0);
       await this.queue.reschedule(event, delay, err.message);
       log.warn({ associationId, eventId: event.id, status: err.status, delayMs: delay }, 'Jira unavailable or rate limited; event rescheduled');
       if (event.attempts + 1 >= 3) {
