@@ -31,6 +31,8 @@ export interface AppConfig {
      * lags behind writes, and searching too early would create the issue twice.
      */
     searchLagMs: number;
+    /** Days a processed event is kept before it is deleted (failed events are kept). */
+    eventRetentionDays: number;
   };
 }
 
@@ -60,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       pollMs: int(env.WORKER_POLL_MS, 1000, 'WORKER_POLL_MS'),
       leaseMs: int(env.WORKER_LEASE_MS, 60_000, 'WORKER_LEASE_MS'),
       searchLagMs: int(env.JIRA_SEARCH_LAG_MS, 30_000, 'JIRA_SEARCH_LAG_MS'),
+      eventRetentionDays: int(env.EVENT_RETENTION_DAYS, 14, 'EVENT_RETENTION_DAYS'),
     },
   };
 }

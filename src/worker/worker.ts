@@ -15,6 +15,7 @@ import { IssueWriter } from './issue-writer.js';
 import { processEvent } from './process-event.js';
 import { LeaseLost, Queue } from './queue.js';
 import { retryDelayMs } from './backoff.js';
+import { pruneProcessedEvents } from './retention.js';
 
 export interface WorkerOptions {
   db: Db;
@@ -26,8 +27,11 @@ export interface WorkerOptions {
   leaseMs: number;
   /** Minimum delay before retrying a create whose answer was lost (see AppConfig.worker.searchLagMs). */
   searchLagMs: number;
+  eventRetentionDays: number;
   workerId?: string;
 }
+
+const PRUNE_EVERY_MS = 60 * 60_000;
 
 /** Unexpected (non-Jira) failures of one event before it is set aside as failed, with its reason shown. */
 const MAX_UNEXPECTED_ATTEMPTS = 10;
@@ -102,8 +106,15 @@ export class Worker {
     this.timer.unref?.();
   }
 
+  private lastPrune = 0;
+
   private async tick(): Promise<void> {
     try {
+      if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
+        this.lastPrune = Date.now();
+        const pruned = await pruneProcessedEvents(this.opts.db, this.opts.models, this.opts.eventRetentionDays);
+        if (pruned) this.opts.log.info({ pruned }, 'processed events past their retention deleted');
+      }
       const free = this.opts.concurrency - this.running.size;
       if (free <= 0) return;
       const ids = await this.queue.candidates(this.opts.concurrency * 2);
