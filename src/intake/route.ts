@@ -13,7 +13,9 @@ import { asyncHandler } from '../http/async.js';
 import type { Logger } from '../log.js';
 import { SIGNATURE_HEADER, verifySignature } from './signature.js';
 import { extensionEventSchema, describeSchemaError, STORED_EVENT_TYPES } from './event-schema.js';
-import { storeEvent, withoutSecrets } from './store-event.js';
+import { withoutSecrets } from './store-event.js';
+import { EventBatcher } from './event-batcher.js';
+import { AssociationCache } from './association-cache.js';
 import { checkEventContent } from './check-content.js';
 import { AssociationGone } from '../db/associations.js';
 
@@ -39,6 +41,8 @@ export interface IntakeDeps {
 export function intakeRouter(deps: IntakeDeps): Router {
   const { db, models, signing, log } = deps;
   const router = Router();
+  const associations = new AssociationCache(models);
+  const batcher = new EventBatcher(db, models);
 
   router.post(
     '/api/associations/:id/events',
@@ -48,7 +52,7 @@ export function intakeRouter(deps: IntakeDeps): Router {
       const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       if (!ASSOCIATION_ID.test(id)) throw new ApiError(404, 'association_not_found', 'No such association.');
 
-      const association = await models.Association.findByPk(id);
+      const association = await associations.get(id);
       const signature = verifySignature(signing.forAssociation(id), raw, req.get(SIGNATURE_HEADER));
       if (!association) {
         // Only a secret we issued can sign for this id: it existed and was removed (or its site uninstalled).
@@ -86,7 +90,7 @@ export function intakeRouter(deps: IntakeDeps): Router {
 
       let outcome;
       try {
-        outcome = await storeEvent(db, models, {
+        outcome = await batcher.store({
           associationId: id,
           invocationId: event.InvocationId,
           type: event.Type,
