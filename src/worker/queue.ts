@@ -76,13 +76,19 @@ export class Queue {
     });
   }
 
-  /** The oldest pending event, if it is due: a later event never overtakes an earlier one. */
-  async head(associationId: string): Promise<StoredEventRow | null> {
-    const head = await this.models.StoredEvent.findOne({
+  /**
+   * The oldest pending events, in order, up to the first one that is not due yet: a later event never
+   * overtakes an earlier one that is waiting for its retry.
+   */
+  async nextDue(associationId: string, limit: number): Promise<StoredEventRow[]> {
+    const pending = await this.models.StoredEvent.findAll({
       where: { associationId, status: 'pending' },
       order: [['id', 'ASC']],
+      limit,
     });
-    return head && head.availableAt <= new Date() ? head : null;
+    const now = new Date();
+    const due = pending.findIndex((e) => e.availableAt > now);
+    return due === -1 ? pending : pending.slice(0, due);
   }
 
   complete(event: StoredEventRow, failure?: string): Promise<void> {

@@ -32,6 +32,8 @@ export interface WorkerOptions {
 }
 
 const PRUNE_EVERY_MS = 60 * 60_000;
+/** Events read per round of one association (then the association row is read again). */
+const EVENTS_PER_ROUND = 50;
 
 /** Unexpected (non-Jira) failures of one event before it is set aside as failed, with its reason shown. */
 const MAX_UNEXPECTED_ATTEMPTS = 10;
@@ -137,41 +139,51 @@ export class Worker {
   private async runAssociation(associationId: string): Promise<void> {
     const { db, models, log } = this.opts;
     if (!(await this.queue.claim(associationId))) return;
-    // A heartbeat keeps the lease while one long Jira call (with its own retries) is under way.
+    // A heartbeat keeps the lease while one long Jira call (with its own retries) is under way; before a
+    // Jira write the lease is renewed too when the last renewal is a third of a lease old.
+    const renewEvery = Math.max(1000, Math.floor(this.opts.leaseMs / 3));
     let leaseLost = false;
-    const heartbeat = setInterval(() => {
-      this.queue.renew(associationId).catch(() => (leaseLost = true));
-    }, Math.max(1000, Math.floor(this.opts.leaseMs / 3)));
+    let renewedAt = Date.now();
+    const renew = async () => {
+      await this.queue.renew(associationId);
+      renewedAt = Date.now();
+    };
+    const heartbeat = setInterval(() => renew().catch(() => (leaseLost = true)), renewEvery);
     heartbeat.unref?.();
     const beforeWrite = async () => {
       if (leaseLost) throw new LeaseLost(associationId);
-      await this.queue.renew(associationId);
+      if (Date.now() - renewedAt >= renewEvery) await renew();
     };
+    let jira: JiraClient | undefined;
     try {
       for (;;) {
         if (this.stopped) return;
         const association = await models.Association.findByPk(associationId);
         if (!association) return;
-        const event = await this.queue.head(associationId);
-        if (!event) return;
-        await this.queue.renew(associationId);
-        const jira = await this.opts.jiraFor(association.clientKey);
+        const events = await this.queue.nextDue(associationId, EVENTS_PER_ROUND);
+        if (events.length === 0) return;
+        await beforeWrite();
+        jira ??= await this.opts.jiraFor(association.clientKey);
         const states = new FlagStates(db, models, associationId);
         const writer = new IssueWriter(jira, association, states, beforeWrite);
-        try {
-          const result = await processEvent({ db, models }, association, event, states, writer);
-          if (result.ok) {
-            await this.queue.complete(event);
-            log.info({ associationId, eventId: event.id, type: event.type, note: result.note }, 'event processed');
-          } else {
-            await this.queue.complete(event, result.message);
-            await recordFailure(db, models, associationId, result.code, result.message);
-            log.warn({ associationId, eventId: event.id, code: result.code }, result.message);
+        for (const event of events) {
+          if (this.stopped) return;
+          try {
+            const result = await processEvent({ db, models }, association, event, states, writer);
+            if (result.ok) {
+              await this.queue.complete(event);
+              log.info({ associationId, eventId: event.id, type: event.type, note: result.note }, 'event processed');
+            } else {
+              await this.queue.complete(event, result.message);
+              await recordFailure(db, models, associationId, result.code, result.message);
+              log.warn({ associationId, eventId: event.id, code: result.code }, result.message);
+            }
+          } catch (err) {
+            if (err instanceof LeaseLost || err instanceof AssociationGone) throw err;
+            // Rescheduled (or set aside): the events after it wait, in order, for the next round.
+            if (await this.handleFailure(associationId, event, err)) return;
+            break;
           }
-        } catch (err) {
-          if (err instanceof LeaseLost || err instanceof AssociationGone) throw err;
-          const stop = await this.handleFailure(associationId, event, err);
-          if (stop) return;
         }
       }
     } catch (err) {
