@@ -91,12 +91,24 @@ export class Queue {
     return due === -1 ? pending : pending.slice(0, due);
   }
 
-  complete(event: StoredEventRow, failure?: string): Promise<void> {
+  /** Mark processed events done (or failed, with the reason) in one write. `attempts` counts failed tries. */
+  completeMany(outcomes: { event: StoredEventRow; failure?: string }[]): Promise<void> {
+    if (outcomes.length === 0) return Promise.resolve();
     return this.db.write(async () => {
-      await this.models.StoredEvent.update(
-        { status: failure ? 'failed' : 'done', processedAt: new Date(), lastError: failure ?? null, attempts: event.attempts + 1 },
-        { where: { id: event.id } },
-      );
+      const processedAt = new Date();
+      const done = outcomes.filter((o) => !o.failure).map((o) => o.event.id);
+      if (done.length) {
+        await this.models.StoredEvent.update(
+          { status: 'done', processedAt, lastError: null },
+          { where: { id: { [Op.in]: done } } },
+        );
+      }
+      for (const { event, failure } of outcomes.filter((o) => o.failure)) {
+        await this.models.StoredEvent.update(
+          { status: 'failed', processedAt, lastError: failure!, attempts: event.attempts + 1 },
+          { where: { id: event.id } },
+        );
+      }
     });
   }
 

@@ -150,8 +150,18 @@ export class Worker {
     };
     const heartbeat = setInterval(() => renew().catch(() => (leaseLost = true)), renewEvery);
     heartbeat.unref?.();
+    // Processed events are marked done in groups. Marking one late is safe (processing it again writes
+    // nothing: its writes are recorded per flag), as long as every processed event is marked before the
+    // next Jira write; so the group is flushed before each write, before a failure is handled, and at the end.
+    let processed: { event: StoredEventRow; failure?: string }[] = [];
+    const flushProcessed = async () => {
+      const group = processed;
+      processed = [];
+      await this.queue.completeMany(group);
+    };
     const beforeWrite = async () => {
       if (leaseLost) throw new LeaseLost(associationId);
+      await flushProcessed();
       if (Date.now() - renewedAt >= renewEvery) await renew();
     };
     let jira: JiraClient | undefined;
@@ -171,20 +181,22 @@ export class Worker {
           try {
             const result = await processEvent({ db, models }, association, event, states, writer);
             if (result.ok) {
-              await this.queue.complete(event);
+              processed.push({ event });
               log.info({ associationId, eventId: event.id, type: event.type, note: result.note }, 'event processed');
             } else {
-              await this.queue.complete(event, result.message);
+              processed.push({ event, failure: result.message });
               await recordFailure(db, models, associationId, result.code, result.message);
               log.warn({ associationId, eventId: event.id, code: result.code }, result.message);
             }
           } catch (err) {
             if (err instanceof LeaseLost || err instanceof AssociationGone) throw err;
+            await flushProcessed();
             // Rescheduled (or set aside): the events after it wait, in order, for the next round.
             if (await this.handleFailure(associationId, event, err)) return;
             break;
           }
         }
+        await flushProcessed();
       }
     } catch (err) {
       if (err instanceof LeaseLost) {
@@ -198,6 +210,7 @@ export class Worker {
       throw err;
     } finally {
       clearInterval(heartbeat);
+      await flushProcessed().catch((err: unknown) => log.warn({ err, associationId }, 'could not mark processed events; they will be processed again, writing nothing'));
       await this.queue.release(associationId).catch(() => undefined);
     }
   }
@@ -218,7 +231,7 @@ export class Worker {
     }
     const message = err instanceof Error ? err.message : String(err);
     if (event.attempts + 1 >= MAX_UNEXPECTED_ATTEMPTS) {
-      await this.queue.complete(event, `Processing failed repeatedly: ${message}`);
+      await this.queue.completeMany([{ event, failure: `Processing failed repeatedly: ${message}` }]);
       await recordFailure(db, models, associationId, 'processing_failed', `An event could not be processed: ${message}`);
       log.error({ err, associationId, eventId: event.id }, 'event set aside after repeated failures');
       return false;
