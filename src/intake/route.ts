@@ -104,7 +104,7 @@ export function intakeRouter(deps: IntakeDeps): Router {
         res.status(200).json({ status: 'duplicate', eventId: outcome.eventId });
         return;
       }
-      log.info({ associationId: id, eventId: outcome.eventId, type: event.Type }, 'event stored');
+      log.debug({ associationId: id, eventId: outcome.eventId, type: event.Type }, 'event stored');
       deps.onStored?.(id);
       res.status(202).json({ status: 'accepted', eventId: outcome.eventId });
     }),
