@@ -6,7 +6,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
-import { KEYS, REGION, startHarness, type Harness } from '../support/harness.js';
+import { associationForm, startHarness, type Harness } from '../support/harness.js';
 import { startJiraDouble, type JiraDouble } from '../doubles/jira/index.js';
 
 describe.each(databaseKinds)('associations API access on %s', (kind) => {
@@ -14,14 +14,7 @@ describe.each(databaseKinds)('associations API access on %s', (kind) => {
   let other: JiraDouble;
   let ours: { id: string };
 
-  const body = (overrides: Record<string, unknown> = {}) => ({
-    projectKey: 'FLAG',
-    region: REGION,
-    applicationId: h.app.id,
-    configurationProfileId: h.profile.id,
-    ...KEYS.full,
-    ...overrides,
-  });
+  const body = (overrides: Record<string, unknown> = {}) => associationForm(h, overrides);
   /** A call from the other site's Configure page, as its admin by default. */
   const otherApi = (method: 'get' | 'post' | 'delete', path: string, payload?: object, accountId = other.adminAccountId) => {
     const req = request(h.service.app)[method](path).set('Authorization', `JWT ${other.contextJwt(accountId)}`);

@@ -6,7 +6,7 @@
 import type request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
-import { ACCOUNT_ID, KEYS, REGION, startHarness, type Harness } from '../support/harness.js';
+import { ACCOUNT_ID, KEYS, REGION, associationForm, startHarness, type Harness } from '../support/harness.js';
 
 /** What the full keys may do, minus one action per test key. */
 const FLOW_ACTIONS = [
@@ -40,14 +40,7 @@ const EXPIRED = {
 describe.each(databaseKinds)('associations API, AWS and Jira refusals on %s', (kind) => {
   let h: Harness;
 
-  const body = (overrides: Record<string, unknown> = {}) => ({
-    projectKey: 'FLAG',
-    region: REGION,
-    applicationId: h.app.id,
-    configurationProfileId: h.profile.id,
-    ...KEYS.full,
-    ...overrides,
-  });
+  const body = (overrides: Record<string, unknown> = {}) => associationForm(h, overrides);
   const post = (overrides: Record<string, unknown> = {}, path = '/api/associations') => h.api('post', path, body(overrides));
   const expectError = (res: request.Response, status: number, code: string, field: string | undefined) => {
     expect(res.status, JSON.stringify(res.body)).toBe(status);

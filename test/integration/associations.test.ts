@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
 import { databaseKinds } from '../support/databases.js';
-import { ACCOUNT_ID, KEYS, REGION, startHarness, type Harness } from '../support/harness.js';
+import { ACCOUNT_ID, KEYS, REGION, associationForm, startHarness, type Harness } from '../support/harness.js';
 
 const fixture = (name: string) => fs.readFileSync(path.join(projectRoot, 'test', 'fixtures', name), 'utf8');
 const FLAGS_V1 = fixture('flags-v1.json');
@@ -44,14 +44,7 @@ describe.each(databaseKinds)('associations API on %s', (kind) => {
   let h: Harness;
   let profileSeq = 0;
 
-  const body = (overrides: Record<string, unknown> = {}) => ({
-    projectKey: 'FLAG',
-    region: REGION,
-    applicationId: h.app.id,
-    configurationProfileId: h.profile.id,
-    ...KEYS.full,
-    ...overrides,
-  });
+  const body = (overrides: Record<string, unknown> = {}) => associationForm(h, overrides);
   /** A fresh feature-flag profile of the seeded application, so tests do not share AWS state. */
   const newProfile = (opts: { hostedVersion?: string } = {}) => {
     const p = h.aws.addProfile(h.app.id, { name: `flags-${++profileSeq}`, type: 'AWS.AppConfig.FeatureFlags' });

@@ -3,73 +3,13 @@
  * client's in-process budget, which the worker turns into a rescheduled event (kept, shown as backlog).
  */
 import { QueryTypes } from 'sequelize';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
-import { startHarness, type Harness } from '../support/harness.js';
-import type { RecordedRequest } from '../doubles/jira/index.js';
-import {
-  deploymentEvent,
-  eventCounts,
-  flagsV1,
-  flagsV2,
-  jiraSnapshot,
-  preCreateEvent,
-  replayReferenceHistory,
-  waitFor,
-  waitIdle,
-  type IssueSnapshot,
-} from '../support/pipeline-kit.js';
-
-/** The app's Jira calls in the order they arrived. */
-const inOrder = (requests: RecordedRequest[]) => [...requests].sort((a, b) => a.time - b.time);
-
-/** For every answer with `status`, how long the app waited before its next call (ms). */
-function pausesAfter(requests: RecordedRequest[], status: number): number[] {
-  const ordered = inOrder(requests);
-  const pauses: number[] = [];
-  ordered.forEach((r, i) => {
-    const next = ordered[i + 1];
-    if (r.status === status && next) pauses.push(next.time - r.time);
-  });
-  return pauses;
-}
+import { faultSuite, pausesAfter } from '../support/fault-suite.js';
+import { deploymentEvent, eventCounts, flagsV1, flagsV2, preCreateEvent, waitFor, waitIdle } from '../support/pipeline-kit.js';
 
 describe.each(databaseKinds)('Retry-After (%s)', (kind) => {
-  let clean: IssueSnapshot[];
-  let h: Harness | undefined;
-
-  const snapshotOf = (x: Harness) => jiraSnapshot(x.jira, { [x.app.id]: '<app>', [x.profile.id]: '<profile>' });
-  async function fresh(): Promise<{ h: Harness; id: string }> {
-    h = await startHarness({ db: kind });
-    const id = (await h.associate()).id;
-    h.jira.clearRequests();
-    return { h, id };
-  }
-  const replay = (x: Harness, id: string, timeoutMs = 25_000) => replayReferenceHistory(x, x, id, () => waitIdle(x.service.db, timeoutMs));
-
-  beforeAll(async () => {
-    const { h: ref, id } = await fresh();
-    await replay(ref, id);
-    clean = snapshotOf(ref);
-    await ref.close();
-    h = undefined;
-    // The reference itself is what the output rules ask for: three issues, 2 + 1 + 1 comments.
-    expect(clean.map((i) => [i.flagKey, i.comments.length])).toEqual([
-      ['beta_banner', 2],
-      ['checkout_v2', 2],
-      ['search_ranking', 1],
-    ]);
-  }, 60_000);
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
-
-  async function expectHealthy(x: Harness) {
-    const res = await x.api('get', '/api/associations');
-    const health = (res.body as { associations: { health: Record<string, unknown> }[] }).associations[0]!.health;
-    expect(health).toMatchObject({ status: 'ok', backlog: 0, failedEvents: 0 });
-  }
+  const { fresh, replay, snapshotOf, clean, expectHealthy } = faultSuite(kind);
 
   it('8 rate limits in a row (more than the client tries per call): the worker takes over, still never earlier than asked', async () => {
     const { h: x, id } = await fresh();
@@ -80,7 +20,7 @@ describe.each(databaseKinds)('Retry-After (%s)', (kind) => {
     expect(pauses).toHaveLength(8);
     for (const p of pauses) expect(p).toBeGreaterThanOrEqual(1000);
     expect(x.logs()).toContain('Jira unavailable or rate limited; event rescheduled');
-    expect(snapshotOf(x)).toEqual(clean);
+    expect(snapshotOf(x)).toEqual(clean());
   }, 60_000);
 
   it('a Retry-After longer than the client waits in-process: the worker reschedules the event that far out, keeps it, then finishes', async () => {
@@ -117,7 +57,7 @@ describe.each(databaseKinds)('Retry-After (%s)', (kind) => {
       expect((await x.sendEvent(id, e)).status).toBe(202);
       await waitIdle(x.service.db);
     }
-    expect(snapshotOf(x)).toEqual(clean);
+    expect(snapshotOf(x)).toEqual(clean());
     await expectHealthy(x);
   }, 60_000);
 });

@@ -6,9 +6,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { signatureHeader } from '../../src/intake/signature.js';
 import { projectRoot } from '../../src/paths.js';
-import { startAwsDouble, type AwsDouble } from '../doubles/aws/index.js';
+import type { AwsDouble } from '../doubles/aws/index.js';
+import { KEYS, REGION, startSeededAws } from './aws-seed.js';
 import { startJiraDouble, type JiraDouble } from '../doubles/jira/index.js';
-import { ACCOUNT_ID, KEYS, REGION, TEST_OPERATOR_KEY } from './harness.js';
+import { TEST_OPERATOR_KEY } from './harness.js';
 
 export interface AppProcessOptions {
   /** SQLite lives here when no databaseUrl is given. */
@@ -107,33 +108,11 @@ export interface Doubles {
   close(): Promise<void>;
 }
 
-const FULL_ACCESS = [
-  'appconfig:ListApplications',
-  'appconfig:GetApplication',
-  'appconfig:ListConfigurationProfiles',
-  'appconfig:GetConfigurationProfile',
-  'appconfig:ListExtensionAssociations',
-  'appconfig:GetExtensionAssociation',
-  'appconfig:CreateExtensionAssociation',
-  'appconfig:UpdateExtensionAssociation',
-  'appconfig:GetExtension',
-  'appconfig:ListHostedConfigurationVersions',
-  'appconfig:GetHostedConfigurationVersion',
-];
-
 export async function startDoubles(profileCount = 1): Promise<Doubles> {
   const jira = await startJiraDouble();
-  const aws = await startAwsDouble({ accountId: ACCOUNT_ID, region: REGION });
-  // Read by startAppProcess: the child's AWS SDK reaches the double exactly as the in-process app does.
-  process.env.AWS_ENDPOINT_URL_STS = aws.url;
-  process.env.AWS_ENDPOINT_URL_APPCONFIG = aws.url;
-  aws.addKey({ ...KEYS.full, accountId: ACCOUNT_ID, userArn: `arn:aws:iam::${ACCOUNT_ID}:user/jira-full`, allow: FULL_ACCESS });
-  aws.addExtension({ name: 'jira-flag-tracker', parameters: { EventsUrl: { Required: true }, SigningSecret: { Required: true } } });
-  const app = aws.addApplication({ name: 'shop' });
-  // The first profile is named as the harness names its own, so the two can be compared.
-  const profiles = Array.from({ length: profileCount }, (_, i) =>
-    aws.addProfile(app.id, { name: i === 0 ? 'release-flags' : `release-flags-${i + 1}`, type: 'AWS.AppConfig.FeatureFlags' }),
-  );
+  // Also sets AWS_ENDPOINT_URL_*, read by startAppProcess: the child's AWS SDK reaches the double
+  // exactly as the in-process app does.
+  const { aws, app, profiles } = await startSeededAws(profileCount);
   return {
     jira,
     aws,

@@ -9,33 +9,13 @@ import { createLogger } from '../../src/log.js';
 import { startService, type Service } from '../../src/service.js';
 import { signatureHeader } from '../../src/intake/signature.js';
 import { startJiraDouble, type JiraDouble } from '../doubles/jira/index.js';
-import { startAwsDouble, type AwsDouble } from '../doubles/aws/index.js';
+import type { AwsDouble } from '../doubles/aws/index.js';
+import { ACCOUNT_ID, BASIC_ACTIONS, KEYS, REGION, startSeededAws } from './aws-seed.js';
 import { createTestDatabase, type DbKind, type TestDatabase } from './databases.js';
 
 export const TEST_OPERATOR_KEY = 'test-operator-key-0123456789abcdef0123456789abcdef';
 
-/** Keys the AWS double knows; FULL may do everything the product needs, BASIC cannot read hosted versions. */
-export const KEYS = {
-  full: { accessKeyId: 'AKIAFULLACCESS000001', secretAccessKey: 'full-secret-key-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' },
-  basic: { accessKeyId: 'AKIABASICACCESS00002', secretAccessKey: 'basic-secret-key-bbbbbbbbbbbbbbbbbbbbbbbbbbbbb' },
-  readOnly: { accessKeyId: 'AKIAREADONLY00000003', secretAccessKey: 'readonly-secret-key-ccccccccccccccccccccccccc' },
-} as const;
-
-export const ACCOUNT_ID = '123456789012';
-export const REGION = 'eu-west-1';
-
-const BASIC_ACTIONS = [
-  'appconfig:ListApplications',
-  'appconfig:GetApplication',
-  'appconfig:ListConfigurationProfiles',
-  'appconfig:GetConfigurationProfile',
-  'appconfig:ListExtensionAssociations',
-  'appconfig:GetExtensionAssociation',
-  'appconfig:CreateExtensionAssociation',
-  'appconfig:UpdateExtensionAssociation',
-  'appconfig:GetExtension',
-];
-const READ_VERSIONS = ['appconfig:ListHostedConfigurationVersions', 'appconfig:GetHostedConfigurationVersion'];
+export { ACCOUNT_ID, KEYS, REGION } from './aws-seed.js';
 
 export interface Harness {
   service: Service;
@@ -57,6 +37,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** The Configure form for the seeded profile with the FULL keys, as the site admin submits it. */
+export function associationForm(x: Pick<Harness, 'app' | 'profile'>, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { projectKey: 'FLAG', region: REGION, applicationId: x.app.id, configurationProfileId: x.profile.id, ...KEYS.full, ...overrides };
+}
+
 export interface HarnessOptions {
   db?: DbKind;
   worker?: boolean;
@@ -66,15 +51,10 @@ export interface HarnessOptions {
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const db = await createTestDatabase(opts.db ?? 'sqlite');
   const jira = await startJiraDouble();
-  const aws = await startAwsDouble({ accountId: ACCOUNT_ID, region: REGION });
-  process.env.AWS_ENDPOINT_URL_STS = aws.url;
-  process.env.AWS_ENDPOINT_URL_APPCONFIG = aws.url;
-  aws.addKey({ ...KEYS.full, accountId: ACCOUNT_ID, userArn: `arn:aws:iam::${ACCOUNT_ID}:user/jira-full`, allow: [...BASIC_ACTIONS, ...READ_VERSIONS] });
+  const { aws, app, profiles } = await startSeededAws();
+  const profile = profiles[0]!;
   aws.addKey({ ...KEYS.basic, accountId: ACCOUNT_ID, userArn: `arn:aws:iam::${ACCOUNT_ID}:user/jira-basic`, allow: BASIC_ACTIONS });
   aws.addKey({ ...KEYS.readOnly, accountId: ACCOUNT_ID, userArn: `arn:aws:iam::${ACCOUNT_ID}:user/jira-ro`, allow: ['appconfig:ListApplications', 'appconfig:GetApplication', 'appconfig:ListConfigurationProfiles', 'appconfig:GetConfigurationProfile'] });
-  aws.addExtension({ name: 'jira-flag-tracker', parameters: { EventsUrl: { Required: true }, SigningSecret: { Required: true } } });
-  const app = aws.addApplication({ name: 'shop' });
-  const profile = aws.addProfile(app.id, { name: 'release-flags', type: 'AWS.AppConfig.FeatureFlags' });
 
   let logText = '';
   const sink = new Writable({
@@ -110,14 +90,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       return body === undefined ? req : req.send(body as object);
     },
     async associate(overrides = {}) {
-      const res = await h.api('post', '/api/associations', {
-        projectKey: 'FLAG',
-        region: REGION,
-        applicationId: app.id,
-        configurationProfileId: profile.id,
-        ...KEYS.full,
-        ...overrides,
-      });
+      const res = await h.api('post', '/api/associations', associationForm(h, overrides));
       if (res.status !== 201 && res.status !== 200) throw new Error(`associate failed: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body;
     },

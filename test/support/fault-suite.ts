@@ -1,0 +1,92 @@
+/**
+ * Shared setup of the pipeline fault suites: each test replays the reference history against a fresh
+ * harness (with Jira faults injected) and compares Jira's end state with a clean, fault-free run.
+ * Call `faultSuite(kind)` inside the caller's `describe`: it registers the hooks there.
+ */
+import { afterEach, beforeAll, expect } from 'vitest';
+import { startHarness, type Harness } from './harness.js';
+import type { DbKind } from './databases.js';
+import type { FaultSpec, RecordedRequest } from '../doubles/jira/index.js';
+import { jiraSnapshot, replayReferenceHistory, waitIdle, type IssueSnapshot } from './pipeline-kit.js';
+
+export interface FaultSuite {
+  /** A new harness with one association and an empty request log; closed after the test. */
+  fresh(): Promise<{ h: Harness; id: string }>;
+  /** Sends the reference history, waiting for the queue to drain after each event. */
+  replay(x: Harness, id: string, timeoutMs?: number): Promise<void>;
+  /** Jira's issues, with the run's own ids replaced so runs compare. */
+  snapshotOf(x: Harness): IssueSnapshot[];
+  /** The snapshot of the fault-free reference run (taken in beforeAll). */
+  clean(): IssueSnapshot[];
+  /** The association reports ok, nothing pending, nothing failed. */
+  expectHealthy(x: Harness): Promise<void>;
+  /** Replays the reference history under `faults`, and checks they really hit the app's writes. */
+  underFaults(faults: FaultSpec[], hit: (r: RecordedRequest) => boolean): Promise<Harness>;
+}
+
+export function faultSuite(kind: DbKind): FaultSuite {
+  let clean: IssueSnapshot[] | undefined;
+  let h: Harness | undefined;
+
+  const snapshotOf = (x: Harness) => jiraSnapshot(x.jira, { [x.app.id]: '<app>', [x.profile.id]: '<profile>' });
+  async function fresh(): Promise<{ h: Harness; id: string }> {
+    h = await startHarness({ db: kind });
+    const id = (await h.associate()).id;
+    h.jira.clearRequests();
+    return { h, id };
+  }
+  const replay = (x: Harness, id: string, timeoutMs = 25_000) => replayReferenceHistory(x, x, id, () => waitIdle(x.service.db, timeoutMs));
+  const cleanSnapshot = (): IssueSnapshot[] => {
+    if (!clean) throw new Error('the reference run has not been taken (faultSuite must be called inside a describe)');
+    return clean;
+  };
+
+  beforeAll(async () => {
+    const { h: ref, id } = await fresh();
+    await replay(ref, id);
+    clean = snapshotOf(ref);
+    await ref.close();
+    h = undefined;
+    // The reference itself is what the output rules ask for: three issues, 2 + 1 + 1 comments.
+    expect(clean.map((i) => [i.flagKey, i.comments.length])).toEqual([
+      ['beta_banner', 2],
+      ['checkout_v2', 2],
+      ['search_ranking', 1],
+    ]);
+  }, 60_000);
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  async function expectHealthy(x: Harness) {
+    const res = await x.api('get', '/api/associations');
+    const health = (res.body as { associations: { health: Record<string, unknown> }[] }).associations[0]!.health;
+    expect(health).toMatchObject({ status: 'ok', backlog: 0, failedEvents: 0 });
+  }
+
+  async function underFaults(faults: FaultSpec[], hit: (r: RecordedRequest) => boolean) {
+    const { h: x, id } = await fresh();
+    for (const f of faults) x.jira.faults.add(f);
+    await replay(x, id, 40_000);
+    x.jira.faults.clear();
+    const writes = x.jira.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/search/jql'));
+    expect(writes.some(hit), 'no write met a fault').toBe(true);
+    expect(snapshotOf(x)).toEqual(cleanSnapshot());
+    await expectHealthy(x);
+    return x;
+  }
+
+  return { fresh, replay, snapshotOf, clean: cleanSnapshot, expectHealthy, underFaults };
+}
+
+/** For every answer with `status`, how long the app waited before its next call (ms). */
+export function pausesAfter(requests: RecordedRequest[], status: number): number[] {
+  const ordered = [...requests].sort((a, b) => a.time - b.time);
+  const pauses: number[] = [];
+  ordered.forEach((r, i) => {
+    const next = ordered[i + 1];
+    if (r.status === status && next) pauses.push(next.time - r.time);
+  });
+  return pauses;
+}
