@@ -7,6 +7,8 @@ import path from 'node:path';
 export interface AppConfig {
   env: string;
   port: number;
+  /** Interface to listen on; all of them when unset. */
+  host: string | undefined;
   /**
    * Public base URL Jira and the forwarder reach this app at (the descriptor's baseUrl). Without
    * AC_LOCAL_BASE_URL it is http://localhost:<the port the server got>.
@@ -49,6 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     env: env.NODE_ENV || 'development',
     port,
+    host: env.HOST || undefined,
     baseUrl,
     dataDir: path.resolve(env.DATA_DIR || 'data'),
     databaseUrl: env.DATABASE_URL || undefined,

@@ -34,7 +34,7 @@ export async function startService(config: AppConfig, log: Logger, opts: { host?
 
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(config.port, opts.host, () => resolve());
+      server.listen(config.port, opts.host ?? config.host, () => resolve());
     });
     const port = (server.address() as AddressInfo).port;
     const running: RunningConfig = { ...config, baseUrl: config.baseUrl ?? `http://localhost:${port}` };

@@ -50,6 +50,7 @@ function appEnv(port: number, opts: AppProcessOptions): NodeJS.ProcessEnv {
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
     PORT: String(port),
+    HOST: '127.0.0.1',
     AC_LOCAL_BASE_URL: `http://127.0.0.1:${port}`,
     DATA_DIR: opts.dataDir,
     APP_SECRET_KEY: randomBytes(32).toString('hex'),
