@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import { UniqueConstraintError } from 'sequelize';
 import type { RunningConfig } from '../config.js';
 import type { Db } from '../db/database.js';
-import type { AssociationRow, Models } from '../db/models.js';
+import type { AssociationAttrs, AssociationRow, Models } from '../db/models.js';
 import { findByProfile, saveAssociation, type NewAssociation } from '../db/associations.js';
 import { ApiError, badRequest, notFound } from '../http/errors.js';
 import type { JiraClient } from '../jira/index.js';
@@ -36,20 +36,21 @@ export interface AssociateDeps {
   awaitEvent?: (eventId: number, timeoutMs: number) => Promise<boolean>;
 }
 
-export interface AssociationView {
-  id: string;
-  projectKey: string;
-  issueType: string;
-  region: string;
-  accountId: string;
-  applicationId: string;
-  applicationName: string;
-  configurationProfileId: string;
-  configurationProfileName: string;
-  extensionIdentifier: string;
-  extensionAssociationId: string;
-  eventsUrl: string;
-}
+/** An association as the API shows it: its row's fields, and where its events go. */
+export type AssociationView = Pick<
+  AssociationAttrs,
+  | 'id'
+  | 'projectKey'
+  | 'issueType'
+  | 'region'
+  | 'accountId'
+  | 'applicationId'
+  | 'applicationName'
+  | 'configurationProfileId'
+  | 'configurationProfileName'
+  | 'extensionIdentifier'
+  | 'extensionAssociationId'
+> & { eventsUrl: string };
 
 export const eventsUrlFor = (baseUrl: string, id: string) => `${baseUrl}/api/associations/${id}/events`;
 

@@ -16,7 +16,7 @@ export interface AssociationsDeps extends AssociateDeps {
   jiraFor: (clientKey: string) => Promise<JiraClient>;
 }
 
-function view(row: AssociationRow, baseUrl: string) {
+function view(row: AssociationRow, baseUrl: string): AssociationView & { createdAt: string } {
   return {
     id: row.id,
     projectKey: row.projectKey,
@@ -35,20 +35,21 @@ function view(row: AssociationRow, baseUrl: string) {
 }
 
 /** POST's answer: exactly the fields PRODUCT.md fixes (the page and other clients rely on that shape). */
+const SAVED_FIELDS = [
+  'id',
+  'projectKey',
+  'region',
+  'accountId',
+  'applicationId',
+  'applicationName',
+  'configurationProfileId',
+  'configurationProfileName',
+  'extensionAssociationId',
+  'eventsUrl',
+] as const satisfies readonly (keyof AssociationView)[];
+
 function saved(a: AssociationView, backfill: string) {
-  return {
-    id: a.id,
-    projectKey: a.projectKey,
-    region: a.region,
-    accountId: a.accountId,
-    applicationId: a.applicationId,
-    applicationName: a.applicationName,
-    configurationProfileId: a.configurationProfileId,
-    configurationProfileName: a.configurationProfileName,
-    extensionAssociationId: a.extensionAssociationId,
-    eventsUrl: a.eventsUrl,
-    backfill,
-  };
+  return { ...Object.fromEntries(SAVED_FIELDS.map((f) => [f, a[f]])), backfill };
 }
 
 export function associationsRouter(deps: AssociationsDeps): Router {
