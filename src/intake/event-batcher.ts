@@ -46,7 +46,7 @@ export class EventBatcher {
   private async write(batch: Waiting[]): Promise<void> {
     let outcomes: (StoreOutcome | AssociationGone)[];
     try {
-      outcomes = await storeEvents(this.db, this.models, batch.map((w) => w.event));
+      outcomes = await storeEvents(this.db, batch.map((w) => w.event));
     } catch {
       // One delivery's problem (another process storing the same InvocationId, say) must not fail the
       // rest of the batch: store them one by one, each with its own outcome or error.

@@ -3,7 +3,7 @@
  * Many events can be stored in one transaction (see EventBatcher), which is what lets intake keep up
  * with bursts: the transaction, not the row, is what costs.
  */
-import { Op, UniqueConstraintError } from 'sequelize';
+import { QueryTypes, UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Db } from '../db/database.js';
 import type { Models } from '../db/models.js';
 import { AssociationGone } from '../db/associations.js';
@@ -26,71 +26,67 @@ export type StoreOutcome = { stored: true; eventId: number } | { stored: false; 
  * A concurrent duplicate in another process makes the whole batch fail on the unique key: the caller
  * then stores the events one by one.
  */
-export async function storeEvents(db: Db, models: Models, events: NewEvent[]): Promise<(StoreOutcome | AssociationGone)[]> {
+export async function storeEvents(db: Db, events: NewEvent[]): Promise<(StoreOutcome | AssociationGone)[]> {
+  // Plain SQL on this hot path: sequelize's model layer costs more than the statements themselves.
+  const q = <T extends object>(sql: string, replacements: Record<string, unknown>, transaction: Transaction) =>
+    db.sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT, transaction });
   return db.transaction(async (transaction) => {
     const ids = [...new Set(events.map((e) => e.associationId))].sort();
-    const present = await models.Association.findAll({
-      where: { id: { [Op.in]: ids } },
-      attributes: ['id'],
-      order: [['id', 'ASC']],
-      transaction,
-      ...(db.dialect === 'postgres' ? { lock: transaction.LOCK.UPDATE } : {}),
-    });
+    const lock = db.dialect === 'postgres' ? ' FOR UPDATE' : '';
+    const present = await q<{ id: string }>(`SELECT id FROM associations WHERE id IN (:ids) ORDER BY id${lock}`, { ids }, transaction);
     const live = new Set(present.map((a) => a.id));
-    const key = (e: { associationId: string; invocationId: string }) => `${e.associationId}\n${e.invocationId}`;
+    const key = (associationId: string, invocationId: string) => `${associationId}\n${invocationId}`;
     const candidates = events.filter((e) => live.has(e.associationId));
-    const known = new Map<string, number>();
-    if (candidates.length) {
-      const existing = await models.StoredEvent.findAll({
-        where: { [Op.or]: candidates.map((e) => ({ associationId: e.associationId, invocationId: e.invocationId })) },
-        attributes: ['id', 'associationId', 'invocationId'],
+    const lookup = async () => {
+      const found = new Map<string, number>();
+      if (candidates.length === 0) return found;
+      const rows = await q<{ id: number; association_id: string; invocation_id: string }>(
+        'SELECT id, association_id, invocation_id FROM events WHERE association_id IN (:ids) AND invocation_id IN (:invocations)',
+        { ids: [...live], invocations: [...new Set(candidates.map((e) => e.invocationId))] },
+        transaction,
+      );
+      for (const row of rows) found.set(key(row.association_id, row.invocation_id), Number(row.id));
+      return found;
+    };
+    const known = await lookup();
+
+    const fresh = new Map<string, NewEvent>();
+    for (const e of candidates) if (!known.has(key(e.associationId, e.invocationId))) fresh.set(key(e.associationId, e.invocationId), e);
+    const now = new Date();
+    if (fresh.size > 0) {
+      const rows = [...fresh.values()];
+      const values = rows.map((_, i) => `(:a${i}, :i${i}, :t${i}, :p${i}, 'pending', 0, :now, :now)`).join(', ');
+      const replacements: Record<string, unknown> = { now };
+      rows.forEach((e, i) => Object.assign(replacements, { [`a${i}`]: e.associationId, [`i${i}`]: e.invocationId, [`t${i}`]: e.type, [`p${i}`]: e.payload }));
+      await db.sequelize.query(
+        `INSERT INTO events (association_id, invocation_id, type, payload, status, attempts, available_at, received_at) VALUES ${values}`,
+        { replacements, transaction },
+      );
+      await db.sequelize.query('UPDATE associations SET last_event_at = :now WHERE id IN (:ids)', {
+        replacements: { now, ids: [...new Set(rows.map((e) => e.associationId))] },
         transaction,
       });
-      for (const row of existing) known.set(key(row), row.id);
     }
-
-    // Decide each event's fate first, then insert every new row with one statement.
-    const now = new Date();
-    const fresh: NewEvent[] = [];
-    const freshIndex = new Map<string, number>(); // key -> index in fresh
-    const plan: ({ gone: true } | { knownId: number } | { fresh: number })[] = events.map((event) => {
-      if (!live.has(event.associationId)) return { gone: true as const };
-      const already = known.get(key(event));
-      if (already !== undefined) return { knownId: already };
-      const seen = freshIndex.get(key(event));
-      if (seen !== undefined) return { fresh: seen };
-      freshIndex.set(key(event), fresh.length);
-      fresh.push(event);
-      return { fresh: fresh.length - 1 };
+    const stored = fresh.size > 0 ? await lookup() : known;
+    const answered = new Set<string>();
+    return events.map((e): StoreOutcome | AssociationGone => {
+      if (!live.has(e.associationId)) return new AssociationGone(e.associationId);
+      const k = key(e.associationId, e.invocationId);
+      const eventId = stored.get(k) ?? null;
+      // The first delivery in the batch of a new InvocationId stored it; a later copy is a duplicate.
+      if (fresh.has(k) && !answered.has(k)) {
+        answered.add(k);
+        return { stored: true, eventId: eventId! };
+      }
+      return { stored: false, eventId };
     });
-    const rows = fresh.length
-      ? await models.StoredEvent.bulkCreate(
-          fresh.map((event) => ({ ...event, status: 'pending' as const, attempts: 0, availableAt: now, receivedAt: now })),
-          { transaction },
-        )
-      : [];
-    const firstUse = new Set<number>();
-    const outcomes = plan.map((p, i): StoreOutcome | AssociationGone => {
-      if ('gone' in p) return new AssociationGone(events[i]!.associationId);
-      if ('knownId' in p) return { stored: false, eventId: p.knownId };
-      const id = rows[p.fresh]!.id;
-      // The first delivery in the batch stored it; a later copy of the same InvocationId is a duplicate.
-      if (firstUse.has(p.fresh)) return { stored: false, eventId: id };
-      firstUse.add(p.fresh);
-      return { stored: true, eventId: id };
-    });
-    const touched = new Set(fresh.map((e) => e.associationId));
-    if (touched.size) {
-      await models.Association.update({ lastEventAt: now }, { where: { id: { [Op.in]: [...touched] } }, transaction });
-    }
-    return outcomes;
   });
 }
 
 /** One event. Throws AssociationGone when the association was removed meanwhile. */
 export async function storeEvent(db: Db, models: Models, event: NewEvent): Promise<StoreOutcome> {
   try {
-    const [outcome] = await storeEvents(db, models, [event]);
+    const [outcome] = await storeEvents(db, [event]);
     if (outcome instanceof AssociationGone) throw outcome;
     return outcome!;
   } catch (err) {
