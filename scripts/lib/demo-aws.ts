@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-appconfig';
 import { createHandler } from '../../src/forwarder/handler.js';
 import type { AwsSeed } from '../../test/doubles/aws/seed.js';
+import { BASIC_ACTIONS, READ_VERSIONS_ACTIONS } from '../../test/doubles/aws/product-actions.js';
 
 export const DEMO_ACCOUNT = '123456789012';
 export const DEMO_REGION = 'eu-west-1';
@@ -28,19 +29,7 @@ export function demoSeed(): AwsSeed & { accountId: string; region: string } {
         ...ADMIN_KEYS,
         accountId: DEMO_ACCOUNT,
         userArn: `arn:aws:iam::${DEMO_ACCOUNT}:user/jira-flag-tracker`,
-        allow: [
-          'appconfig:ListApplications',
-          'appconfig:GetApplication',
-          'appconfig:ListConfigurationProfiles',
-          'appconfig:GetConfigurationProfile',
-          'appconfig:ListExtensionAssociations',
-          'appconfig:GetExtensionAssociation',
-          'appconfig:CreateExtensionAssociation',
-          'appconfig:UpdateExtensionAssociation',
-          'appconfig:GetExtension',
-          'appconfig:ListHostedConfigurationVersions',
-          'appconfig:GetHostedConfigurationVersion',
-        ],
+        allow: [...BASIC_ACTIONS, ...READ_VERSIONS_ACTIONS],
       },
       {
         ...ENGINEER_KEYS,

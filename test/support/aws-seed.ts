@@ -4,6 +4,7 @@
  * child-process doubles seed it the same way, so their runs compare.
  */
 import { startAwsDouble, type AwsDouble } from '../doubles/aws/index.js';
+import { BASIC_ACTIONS, READ_VERSIONS_ACTIONS } from '../doubles/aws/product-actions.js';
 
 /** Keys the AWS double knows; FULL may do everything the product needs, BASIC cannot read hosted versions. */
 export const KEYS = {
@@ -15,19 +16,7 @@ export const KEYS = {
 export const ACCOUNT_ID = '123456789012';
 export const REGION = 'eu-west-1';
 
-/** Everything the app needs except reading hosted versions. */
-export const BASIC_ACTIONS = [
-  'appconfig:ListApplications',
-  'appconfig:GetApplication',
-  'appconfig:ListConfigurationProfiles',
-  'appconfig:GetConfigurationProfile',
-  'appconfig:ListExtensionAssociations',
-  'appconfig:GetExtensionAssociation',
-  'appconfig:CreateExtensionAssociation',
-  'appconfig:UpdateExtensionAssociation',
-  'appconfig:GetExtension',
-];
-const READ_VERSIONS = ['appconfig:ListHostedConfigurationVersions', 'appconfig:GetHostedConfigurationVersion'];
+export { BASIC_ACTIONS };
 
 export interface SeededAws {
   aws: AwsDouble;
@@ -44,7 +33,7 @@ export async function startSeededAws(profileCount = 1): Promise<SeededAws> {
   const aws = await startAwsDouble({ accountId: ACCOUNT_ID, region: REGION });
   process.env.AWS_ENDPOINT_URL_STS = aws.url;
   process.env.AWS_ENDPOINT_URL_APPCONFIG = aws.url;
-  aws.addKey({ ...KEYS.full, accountId: ACCOUNT_ID, userArn: `arn:aws:iam::${ACCOUNT_ID}:user/jira-full`, allow: [...BASIC_ACTIONS, ...READ_VERSIONS] });
+  aws.addKey({ ...KEYS.full, accountId: ACCOUNT_ID, userArn: `arn:aws:iam::${ACCOUNT_ID}:user/jira-full`, allow: [...BASIC_ACTIONS, ...READ_VERSIONS_ACTIONS] });
   aws.addExtension({ name: 'jira-flag-tracker', parameters: { EventsUrl: { Required: true }, SigningSecret: { Required: true } } });
   const app = aws.addApplication({ name: 'shop' });
   const profiles = Array.from({ length: profileCount }, (_, i) =>

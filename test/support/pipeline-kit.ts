@@ -10,6 +10,7 @@ import { QueryTypes } from 'sequelize';
 import type { Db } from '../../src/db/database.js';
 import { projectRoot } from '../../src/paths.js';
 import type { IssueView, JiraDouble, RecordedRequest } from '../doubles/jira/index.js';
+import type { FlagProperty } from '../../src/worker/flag-issue.js';
 
 const fixture = (name: string): string => fs.readFileSync(path.join(projectRoot, 'test', 'fixtures', name), 'utf8');
 
@@ -114,13 +115,7 @@ export function editsByIssue(requests: RecordedRequest[]): Map<string, RecordedR
   return out;
 }
 
-export interface FlagProperty {
-  accountId: string;
-  region: string;
-  applicationId: string;
-  configurationProfileId: string;
-  flagKey: string;
-}
+export type { FlagProperty };
 
 export const flagPropertyOf = (issue: IssueView): FlagProperty | undefined => issue.properties.appconfigFlag as FlagProperty | undefined;
 
