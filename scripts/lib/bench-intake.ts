@@ -13,9 +13,11 @@ import { runLoad, type LoadResult } from './load.js';
 import type { Stage } from './bench-setup.js';
 
 const CONCURRENCY = 16;
-const WARMUP = 200;
-const REQUESTS = 2000;
-const ROUNDS = 2;
+// Warm-up long enough for the JIT to settle on each route's code, rounds long enough (a few seconds)
+// that a moment of load from elsewhere on the machine does not decide a figure.
+const WARMUP = 1000;
+const REQUESTS = 4000;
+const ROUNDS = 3;
 const MAX_MS = 20_000;
 const UNSEEN_VERSION = 999_999;
 

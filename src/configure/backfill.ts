@@ -61,7 +61,7 @@ export const backfill = {
       ContentType: version.contentType ?? 'application/json',
       ContentVersion: String(version.version),
     };
-    const stored = await storeEvent(deps.db, deps.models, {
+    const stored = await storeEvent(deps.db, {
       associationId: association.id,
       invocationId: event.InvocationId,
       type: BACKFILL_EVENT_TYPE,

@@ -1,16 +1,18 @@
 /**
  * The one sequelize instance of the process, shared by ACE's tenant store and our models.
  *
- * SQLite (the embedded default) allows one writer at a time, and sequelize opens a separate
- * connection per transaction, so concurrent writes would meet SQLITE_BUSY. Every write therefore goes
- * through `db.write()` / `db.transaction()`, which on SQLite take a process-wide FIFO lock; reads run
- * freely (WAL lets readers proceed beside the writer). On PostgreSQL both are plain pass-throughs and
+ * SQLite (the embedded default) allows one writer at a time, and transactions run on a connection
+ * of their own (sqlite-writer.ts), so concurrent writes would meet SQLITE_BUSY. Every write therefore
+ * goes through `db.write()` / `db.transaction()`, which on SQLite take a process-wide FIFO lock; reads
+ * run freely (WAL lets readers proceed beside the writer). On PostgreSQL both are plain pass-throughs and
  * any number of processes can share the database.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Sequelize, type Transaction } from 'sequelize';
 import { Mutex } from './mutex.js';
+import { keepTransactionConnection } from './sqlite-writer.js';
+import { postgresRawStatement, sqliteRawRead, sqliteRawStatement, type RawStatement } from './raw-sql.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -27,6 +29,10 @@ export interface Db {
   write<T>(fn: () => Promise<T>): Promise<T>;
   /** Run fn in one transaction; pass `t` to every query inside it. */
   transaction<T>(fn: (t: Transaction) => Promise<T>): Promise<T>;
+  /** One plain SQL write statement ($1, $2 … placeholders), without sequelize's query layer (raw-sql.ts: hot paths only). */
+  rawWrite: RawStatement;
+  /** One plain SQL read statement, like rawWrite (on SQLite without the write lock). */
+  rawRead: RawStatement;
   /** true when a trivial query answers within timeoutMs (default PING_TIMEOUT_MS). */
   ping(timeoutMs?: number): Promise<boolean>;
   /** Closes the connections; safe to call more than once. */
@@ -50,7 +56,8 @@ export async function openDatabase(opts: DbOptions): Promise<Db> {
       pool: { max: 10, min: 0, idle: 10_000 },
     });
     await sequelize.authenticate();
-    return wrap(sequelize, 'postgres', undefined);
+    const raw = postgresRawStatement(sequelize);
+    return wrap(sequelize, 'postgres', undefined, raw, raw);
   }
 
   fs.mkdirSync(opts.dataDir, { recursive: true });
@@ -60,27 +67,27 @@ export async function openDatabase(opts: DbOptions): Promise<Db> {
     storage,
     logging: opts.logging ?? false,
   });
-  // WAL persists in the file; busy_timeout covers the rare overlap with a transaction's own connection.
+  // WAL persists in the file; busy_timeout covers the rare overlap of two connections' writes.
   await sequelize.query('PRAGMA journal_mode = WAL');
   await sequelize.query('PRAGMA busy_timeout = 5000');
   await sequelize.query('PRAGMA synchronous = NORMAL');
-  return wrap(sequelize, 'sqlite', new Mutex());
+  // Transactions hold what a 202 or a Jira write marker promises: their commits are synced to disk
+  // (FULL), so a power cut cannot take back a stored event. Plain writes (leases, done marks) can stay
+  // NORMAL: losing one only repeats work that writes nothing twice.
+  const connections = keepTransactionConnection(sequelize, 'PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL;');
+  return wrap(sequelize, 'sqlite', new Mutex(), sqliteRawStatement(connections), sqliteRawRead(sequelize));
 }
 
-function wrap(sequelize: Sequelize, dialect: Dialect, lock: Mutex | undefined): Db {
+function wrap(sequelize: Sequelize, dialect: Dialect, lock: Mutex | undefined, raw: RawStatement, rawRead: RawStatement): Db {
   const serialise = <T>(fn: () => Promise<T>): Promise<T> => (lock ? lock.run(fn) : fn());
   let closing: Promise<void> | undefined;
   return {
     sequelize,
     dialect,
     write: serialise,
-    transaction: (fn) =>
-      serialise(() =>
-        sequelize.transaction(async (t) => {
-          if (dialect === 'sqlite') await sequelize.query('PRAGMA busy_timeout = 5000', { transaction: t });
-          return fn(t);
-        }),
-      ),
+    transaction: (fn) => serialise(() => sequelize.transaction(fn)),
+    rawWrite: (text, params) => serialise(() => raw(text, params)),
+    rawRead,
     async ping(timeoutMs = PING_TIMEOUT_MS) {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<boolean>((resolve) => {

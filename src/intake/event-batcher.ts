@@ -5,9 +5,8 @@
  * is committed: the 202 still means "stored".
  */
 import type { Db } from '../db/database.js';
-import type { Models } from '../db/models.js';
 import { AssociationGone } from '../db/associations.js';
-import { storeEvent, storeEvents, type NewEvent, type StoreOutcome } from './store-event.js';
+import { DeliveryTimes, storeEvent, storeEvents, type NewEvent, type StoreOutcome } from './store-event.js';
 
 interface Waiting {
   event: NewEvent;
@@ -18,10 +17,10 @@ interface Waiting {
 export class EventBatcher {
   private waiting: Waiting[] = [];
   private writing = false;
+  private readonly deliveries = new DeliveryTimes();
 
   constructor(
     private readonly db: Db,
-    private readonly models: Models,
     private readonly maxBatch = 200,
   ) {}
 
@@ -46,11 +45,11 @@ export class EventBatcher {
   private async write(batch: Waiting[]): Promise<void> {
     let outcomes: (StoreOutcome | AssociationGone)[];
     try {
-      outcomes = await storeEvents(this.db, batch.map((w) => w.event));
+      outcomes = await storeEvents(this.db, batch.map((w) => w.event), this.deliveries);
     } catch {
-      // One delivery's problem (another process storing the same InvocationId, say) must not fail the
-      // rest of the batch: store them one by one, each with its own outcome or error.
-      for (const w of batch) await storeEvent(this.db, this.models, w.event).then(w.resolve, w.reject);
+      // Whatever failed the batch must not fail deliveries that would succeed on their own: store them
+      // one by one, each with its own outcome or error.
+      for (const w of batch) await storeEvent(this.db, w.event).then(w.resolve, w.reject);
       return;
     }
     batch.forEach((w, i) => {

@@ -4,13 +4,10 @@
  */
 import { z } from 'zod';
 
+/** Deployment events: a comment on the issue of each flag the deployed version changed. */
+export const DEPLOYMENT_EVENT_TYPES = ['OnDeploymentStart', 'OnDeploymentComplete', 'OnDeploymentRolledBack'] as const;
 /** Event types that lead to Jira writes; the other action points are acknowledged and not kept. */
-export const STORED_EVENT_TYPES = [
-  'PreCreateHostedConfigurationVersion',
-  'OnDeploymentStart',
-  'OnDeploymentComplete',
-  'OnDeploymentRolledBack',
-] as const;
+export const STORED_EVENT_TYPES = ['PreCreateHostedConfigurationVersion', ...DEPLOYMENT_EVENT_TYPES] as const;
 export const IGNORED_EVENT_TYPES = ['PreStartDeployment', 'OnDeploymentStep', 'OnDeploymentBaking', 'AtDeploymentTick'] as const;
 
 /** Synthetic type for the hosted version read at association time; fed through the same pipeline. */

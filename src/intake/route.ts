@@ -42,7 +42,7 @@ export function intakeRouter(deps: IntakeDeps): Router {
   const { db, models, signing, log } = deps;
   const router = Router();
   const associations = new AssociationCache(models);
-  const batcher = new EventBatcher(db, models);
+  const batcher = new EventBatcher(db);
 
   router.post(
     '/api/associations/:id/events',

@@ -1,11 +1,11 @@
 /**
  * Durable insert of events; the (association, InvocationId) unique key makes re-deliveries no-ops.
- * Many events can be stored in one transaction (see EventBatcher), which is what lets intake keep up
- * with bursts: the transaction, not the row, is what costs.
+ * Many events are stored with ONE statement (see EventBatcher), which is what lets intake keep up with
+ * bursts: the statement, its commit and the waits for the database, not the row, are what cost. Plain
+ * SQL on the driver's connection (db.rawWrite): here sequelize's query layer cost more than the
+ * statement itself.
  */
-import { QueryTypes, UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Db } from '../db/database.js';
-import type { Models } from '../db/models.js';
 import { AssociationGone } from '../db/associations.js';
 
 export interface NewEvent {
@@ -18,86 +18,106 @@ export interface NewEvent {
 
 export type StoreOutcome = { stored: true; eventId: number } | { stored: false; eventId: number | null };
 
-/**
- * One transaction for the whole batch. Each association must still exist (an uninstall racing the
- * request wins cleanly); on PostgreSQL its row is locked FOR UPDATE, in id order (no deadlock between
- * batches), because the transaction also updates it (lastEventAt). A batch's outcome per event is
- * stored, duplicate (of a stored row or of an earlier event in the batch), or AssociationGone.
- * A concurrent duplicate in another process makes the whole batch fail on the unique key: the caller
- * then stores the events one by one.
- */
-export async function storeEvents(db: Db, events: NewEvent[]): Promise<(StoreOutcome | AssociationGone)[]> {
-  // Plain SQL on this hot path: sequelize's model layer costs more than the statements themselves.
-  const q = <T extends object>(sql: string, replacements: Record<string, unknown>, transaction: Transaction) =>
-    db.sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT, transaction });
-  return db.transaction(async (transaction) => {
-    const ids = [...new Set(events.map((e) => e.associationId))].sort();
-    const lock = db.dialect === 'postgres' ? ' FOR UPDATE' : '';
-    const present = await q<{ id: string }>(`SELECT id FROM associations WHERE id IN (:ids) ORDER BY id${lock}`, { ids }, transaction);
-    const live = new Set(present.map((a) => a.id));
-    const key = (associationId: string, invocationId: string) => `${associationId}\n${invocationId}`;
-    const candidates = events.filter((e) => live.has(e.associationId));
-    const lookup = async () => {
-      const found = new Map<string, number>();
-      if (candidates.length === 0) return found;
-      const rows = await q<{ id: number; association_id: string; invocation_id: string }>(
-        'SELECT id, association_id, invocation_id FROM events WHERE association_id IN (:ids) AND invocation_id IN (:invocations)',
-        { ids: [...live], invocations: [...new Set(candidates.map((e) => e.invocationId))] },
-        transaction,
-      );
-      for (const row of rows) found.set(key(row.association_id, row.invocation_id), Number(row.id));
-      return found;
-    };
-    const known = await lookup();
+interface EventKeyRow {
+  id: number | string;
+  association_id: string;
+  invocation_id: string;
+}
 
-    const fresh = new Map<string, NewEvent>();
-    for (const e of candidates) if (!known.has(key(e.associationId, e.invocationId))) fresh.set(key(e.associationId, e.invocationId), e);
-    const now = new Date();
-    if (fresh.size > 0) {
-      const rows = [...fresh.values()];
-      const values = rows.map((_, i) => `(:a${i}, :i${i}, :t${i}, :p${i}, 'pending', 0, :now, :now)`).join(', ');
-      const replacements: Record<string, unknown> = { now };
-      rows.forEach((e, i) => Object.assign(replacements, { [`a${i}`]: e.associationId, [`i${i}`]: e.invocationId, [`t${i}`]: e.type, [`p${i}`]: e.payload }));
-      await db.sequelize.query(
-        `INSERT INTO events (association_id, invocation_id, type, payload, status, attempts, available_at, received_at) VALUES ${values}`,
-        { replacements, transaction },
-      );
-      await db.sequelize.query('UPDATE associations SET last_event_at = :now WHERE id IN (:ids)', {
-        replacements: { now, ids: [...new Set(rows.map((e) => e.associationId))] },
-        transaction,
-      });
+const key = (associationId: string, invocationId: string) => `${associationId}\n${invocationId}`;
+const rowKey = (row: EventKeyRow) => key(row.association_id, row.invocation_id);
+/** "$from, $from+1, …" for n parameters. */
+const placeholders = (from: number, n: number) => Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ');
+
+/**
+ * When each association last had an event delivered, shown on its health. Written at most once a
+ * second per association: once per batch would be a second synced write for every batch.
+ */
+export class DeliveryTimes {
+  private readonly written = new Map<string, number>();
+
+  constructor(private readonly everyMs = 1000) {}
+
+  /** Of these associations, the ones whose time is due to be written (and from now on counted as written). */
+  due(associationIds: Iterable<string>, now: number): string[] {
+    const due = [...new Set(associationIds)].filter((id) => now - (this.written.get(id) ?? -Infinity) >= this.everyMs);
+    for (const id of due) this.written.set(id, now);
+    if (this.written.size > 10_000) this.written.clear(); // bounded; forgetting only means one write more
+    return due;
+  }
+}
+
+/**
+ * One statement for the whole batch, so it is stored entirely or not at all. An event is inserted only
+ * while its association exists (an uninstall racing the request wins cleanly: on PostgreSQL the
+ * association row is share-locked, and the uninstall locks it for update before deleting). A batch's
+ * outcome per event is stored, duplicate (of a stored row, of an earlier event in the batch, or of a
+ * row another process stored a moment ago), or AssociationGone.
+ */
+export async function storeEvents(
+  db: Db,
+  events: readonly NewEvent[],
+  deliveries: DeliveryTimes = new DeliveryTimes(),
+): Promise<(StoreOutcome | AssociationGone)[]> {
+  const now = new Date();
+  // The first copy of each InvocationId in the batch is the one inserted.
+  const firsts = new Map<string, NewEvent>();
+  for (const e of events) if (!firsts.has(key(e.associationId, e.invocationId))) firsts.set(key(e.associationId, e.invocationId), e);
+  const rows = [...firsts.values()];
+  const postgres = db.dialect === 'postgres';
+  const values = rows.map((_, i) => `(${placeholders(2 + i * 4, 4)})`).join(', ');
+  // VALUES columns are column1…column4 on both dialects.
+  const returned = await db.rawWrite<EventKeyRow>(
+    `INSERT INTO events (association_id, invocation_id, type, payload, status, attempts, available_at, received_at)
+     SELECT v.column1, v.column2, v.column3, v.column4, 'pending', 0, ${postgres ? '$1::timestamptz' : '$1'}, ${postgres ? '$1::timestamptz' : '$1'}
+       FROM (VALUES ${values}) AS v
+      WHERE EXISTS (SELECT 1 FROM associations a WHERE a.id = v.column1${postgres ? ' FOR SHARE' : ''})
+     ON CONFLICT (association_id, invocation_id) DO NOTHING
+     RETURNING id, association_id, invocation_id`,
+    [now, ...rows.flatMap((e) => [e.associationId, e.invocationId, e.type, e.payload])],
+  );
+  const inserted = new Map<string, number>(returned.map((row) => [rowKey(row), Number(row.id)]));
+
+  // Not inserted: a re-delivery (answered with the stored row's id) or an association that is gone.
+  const rest = rows.filter((e) => !inserted.has(key(e.associationId, e.invocationId)));
+  const known = new Map<string, number>();
+  let live = new Set(rows.map((e) => e.associationId));
+  if (rest.length > 0) {
+    const ids = [...new Set(rest.map((e) => e.associationId))];
+    const invocations = [...new Set(rest.map((e) => e.invocationId))];
+    const present = await db.rawWrite<{ id: string }>(`SELECT id FROM associations WHERE id IN (${placeholders(1, ids.length)})`, ids);
+    live = new Set([...inserted.keys()].map((k) => k.split('\n')[0]!).concat(present.map((a) => a.id)));
+    const found = await db.rawWrite<EventKeyRow>(
+      `SELECT id, association_id, invocation_id FROM events
+        WHERE association_id IN (${placeholders(1, ids.length)}) AND invocation_id IN (${placeholders(1 + ids.length, invocations.length)})`,
+      [...ids, ...invocations],
+    );
+    for (const row of found) known.set(rowKey(row), Number(row.id));
+  }
+
+  const touched = deliveries.due(rows.filter((e) => live.has(e.associationId)).map((e) => e.associationId), now.getTime());
+  if (touched.length > 0) {
+    await db.rawWrite(`UPDATE associations SET last_event_at = $1 WHERE id IN (${placeholders(2, touched.length)})`, [now, ...touched]);
+  }
+
+  const answered = new Set<string>();
+  return events.map((e): StoreOutcome | AssociationGone => {
+    const k = key(e.associationId, e.invocationId);
+    const eventId = inserted.get(k);
+    if (eventId !== undefined && !answered.has(k)) {
+      answered.add(k);
+      return { stored: true, eventId };
     }
-    const stored = fresh.size > 0 ? await lookup() : known;
-    const answered = new Set<string>();
-    return events.map((e): StoreOutcome | AssociationGone => {
-      if (!live.has(e.associationId)) return new AssociationGone(e.associationId);
-      const k = key(e.associationId, e.invocationId);
-      const eventId = stored.get(k) ?? null;
-      // The first delivery in the batch of a new InvocationId stored it; a later copy is a duplicate.
-      if (fresh.has(k) && !answered.has(k)) {
-        answered.add(k);
-        return { stored: true, eventId: eventId! };
-      }
-      return { stored: false, eventId };
-    });
+    if (!live.has(e.associationId)) return new AssociationGone(e.associationId);
+    return { stored: false, eventId: eventId ?? known.get(k) ?? null };
   });
 }
 
 /** One event. Throws AssociationGone when the association was removed meanwhile. */
-export async function storeEvent(db: Db, models: Models, event: NewEvent): Promise<StoreOutcome> {
-  try {
-    const [outcome] = await storeEvents(db, [event]);
-    if (outcome instanceof AssociationGone) throw outcome;
-    return outcome!;
-  } catch (err) {
-    if (!(err instanceof UniqueConstraintError)) throw err;
-    // Another process stored the same InvocationId first: report its row.
-    const winner = await models.StoredEvent.findOne({
-      where: { associationId: event.associationId, invocationId: event.invocationId },
-      attributes: ['id'],
-    });
-    return { stored: false, eventId: winner?.id ?? null };
-  }
+export async function storeEvent(db: Db, event: NewEvent): Promise<StoreOutcome> {
+  const [outcome] = await storeEvents(db, [event]);
+  if (outcome instanceof AssociationGone) throw outcome;
+  return outcome!;
 }
 
 /** The event as we keep it: the signing secret that AppConfig passes along in Parameters is dropped. */

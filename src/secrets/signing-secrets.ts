@@ -10,13 +10,24 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** Derived secrets kept in memory: intake needs one per delivery. Bounded, as any id can be asked for. */
+const REMEMBERED = 10_000;
+
 export class SigningSecrets {
+  private readonly remembered = new Map<string, string>();
+
   constructor(private readonly operatorKey: Buffer) {
     if (operatorKey.length < 32) throw new Error('The operator signing key must be at least 32 bytes');
   }
 
   forAssociation(associationId: string): string {
-    return crypto.createHmac('sha256', this.operatorKey).update(`appconfig-events/v1/${associationId}`).digest('base64url');
+    let secret = this.remembered.get(associationId);
+    if (secret === undefined) {
+      secret = crypto.createHmac('sha256', this.operatorKey).update(`appconfig-events/v1/${associationId}`).digest('base64url');
+      if (this.remembered.size >= REMEMBERED) this.remembered.delete(this.remembered.keys().next().value!);
+      this.remembered.set(associationId, secret);
+    }
+    return secret;
   }
 }
 

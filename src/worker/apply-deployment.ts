@@ -2,9 +2,9 @@
  * Deployment events (start, complete, rolled back): one comment on the issue of each flag whose change
  * the deployed version shipped (the flags that saved version created or changed).
  */
-import type { Models } from '../db/models.js';
 import { deploymentComment, type DeploymentEventType } from '../flags/index.js';
 import type { IssueWriter, PermanentFailure } from './issue-writer.js';
+import type { SavedVersions } from './saved-versions.js';
 
 export interface DeploymentEvent {
   Type: DeploymentEventType;
@@ -15,14 +15,13 @@ export interface DeploymentEvent {
 }
 
 export async function applyDeployment(
-  models: Models,
-  associationId: string,
+  versions: SavedVersions,
   eventId: number,
   event: DeploymentEvent,
   writer: IssueWriter,
 ): Promise<{ failures: PermanentFailure[]; flags: string[] }> {
   const version = event.ConfigurationVersion != null ? String(event.ConfigurationVersion) : null;
-  const saved = version ? await models.ConfigVersion.findOne({ where: { associationId, version } }) : null;
+  const saved = version ? await versions.get(version) : null;
   if (!saved) return { failures: [], flags: [] }; // a version saved before the association existed: nothing to match
   const flags = JSON.parse(saved.changedFlags) as string[];
   const comment = deploymentComment({

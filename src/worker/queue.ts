@@ -6,7 +6,21 @@
  */
 import { Op, QueryTypes } from 'sequelize';
 import type { Db } from '../db/database.js';
-import type { Models, StoredEventRow } from '../db/models.js';
+import type { Models, StoredEventAttrs } from '../db/models.js';
+import { toDate } from '../db/raw-sql.js';
+
+/** A pending event as the worker reads it. */
+export type QueuedEvent = Pick<StoredEventAttrs, 'id' | 'associationId' | 'invocationId' | 'type' | 'payload' | 'attempts' | 'availableAt'>;
+
+interface QueuedEventRow {
+  id: number | string;
+  association_id: string;
+  invocation_id: string;
+  type: string;
+  payload: string;
+  attempts: number | string;
+  available_at: unknown;
+}
 
 export class LeaseLost extends Error {
   constructor(associationId: string) {
@@ -78,42 +92,55 @@ export class Queue {
 
   /**
    * The oldest pending events, in order, up to the first one that is not due yet: a later event never
-   * overtakes an earlier one that is waiting for its retry.
+   * overtakes an earlier one that is waiting for its retry. Plain SQL, like completeMany: these two run
+   * for every round of every association.
    */
-  async nextDue(associationId: string, limit: number): Promise<StoredEventRow[]> {
-    const pending = await this.models.StoredEvent.findAll({
-      where: { associationId, status: 'pending' },
-      order: [['id', 'ASC']],
-      limit,
-    });
+  async nextDue(associationId: string, limit: number): Promise<QueuedEvent[]> {
+    const rows = await this.db.rawRead<QueuedEventRow>(
+      `SELECT id, association_id, invocation_id, type, payload, attempts, available_at FROM events
+        WHERE association_id = $1 AND status = 'pending' ORDER BY id LIMIT $2`,
+      [associationId, limit],
+    );
+    const pending = rows.map((r): QueuedEvent => ({
+      id: Number(r.id),
+      associationId: r.association_id,
+      invocationId: r.invocation_id,
+      type: r.type,
+      payload: r.payload,
+      attempts: Number(r.attempts),
+      availableAt: toDate(r.available_at),
+    }));
     const now = new Date();
     const due = pending.findIndex((e) => e.availableAt > now);
     return due === -1 ? pending : pending.slice(0, due);
   }
 
   /** Mark processed events done (or failed, with the reason) in one write. `attempts` counts failed tries. */
-  completeMany(outcomes: { event: StoredEventRow; failure?: string }[]): Promise<void> {
-    if (outcomes.length === 0) return Promise.resolve();
-    return this.db.write(async () => {
-      const processedAt = new Date();
-      const done = outcomes.filter((o) => !o.failure).map((o) => o.event.id);
-      if (done.length) {
-        await this.models.StoredEvent.update(
-          { status: 'done', processedAt, lastError: null },
-          { where: { id: { [Op.in]: done } } },
-        );
-      }
-      for (const { event, failure } of outcomes.filter((o) => o.failure)) {
-        await this.models.StoredEvent.update(
-          { status: 'failed', processedAt, lastError: failure!, attempts: event.attempts + 1 },
-          { where: { id: event.id } },
-        );
-      }
-    });
+  async completeMany(outcomes: { event: QueuedEvent; failure?: string }[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    const processedAt = new Date();
+    const done = outcomes.filter((o) => !o.failure).map((o) => o.event.id);
+    if (done.length) {
+      await this.db.rawWrite(
+        `UPDATE events SET status = 'done', processed_at = $1, last_error = NULL WHERE id IN (${done.map((_, i) => `$${i + 2}`).join(', ')})`,
+        [processedAt, ...done],
+      );
+    }
+    const failed = outcomes.filter((o) => o.failure);
+    if (failed.length) {
+      await this.db.write(async () => {
+        for (const { event, failure } of failed) {
+          await this.models.StoredEvent.update(
+            { status: 'failed', processedAt, lastError: failure!, attempts: event.attempts + 1 },
+            { where: { id: event.id } },
+          );
+        }
+      });
+    }
   }
 
   /** Try again later; the event keeps its place at the head of its association's queue. */
-  reschedule(event: StoredEventRow, delayMs: number, reason: string): Promise<void> {
+  reschedule(event: QueuedEvent, delayMs: number, reason: string): Promise<void> {
     return this.db.write(async () => {
       await this.models.StoredEvent.update(
         { attempts: event.attempts + 1, availableAt: new Date(Date.now() + delayMs), lastError: reason.slice(0, 2000) },

@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import type { Db } from '../db/database.js';
-import type { Models, StoredEventRow } from '../db/models.js';
+import type { AssociationRow, Models } from '../db/models.js';
 import { recordFailure } from '../db/health.js';
 import { AssociationGone } from '../db/associations.js';
 import { JiraError, type JiraClient } from '../jira/index.js';
@@ -13,7 +13,8 @@ import type { Logger } from '../log.js';
 import { FlagStates } from './flag-states.js';
 import { IssueWriter } from './issue-writer.js';
 import { processEvent } from './process-event.js';
-import { LeaseLost, Queue } from './queue.js';
+import { SavedVersions } from './saved-versions.js';
+import { LeaseLost, Queue, type QueuedEvent } from './queue.js';
 import { retryDelayMs } from './backoff.js';
 import { pruneProcessedEvents } from './retention.js';
 
@@ -34,6 +35,14 @@ export interface WorkerOptions {
 const PRUNE_EVERY_MS = 60 * 60_000;
 /** Events read per round of one association (then the association row is read again). */
 const EVENTS_PER_ROUND = 50;
+/**
+ * After a round that found fewer events than it could take, the next round waits this long: under a
+ * stream of events each round then takes many at once (the round's own reads and writes are shared by
+ * more events), while a lone event is still processed at once. Jira writes take longer than this.
+ */
+const ROUND_PAUSE_MS = 50;
+/** How often a run reads its association row again. */
+const ASSOCIATION_REREAD_MS = 1000;
 
 /** Unexpected (non-Jira) failures of one event before it is set aside as failed, with its reason shown. */
 const MAX_UNEXPECTED_ATTEMPTS = 10;
@@ -59,8 +68,11 @@ export class Worker {
   }
 
   /** New work for an association: look now rather than at the next poll. */
-  notify(_associationId?: string): void {
+  notify(associationId?: string): void {
     if (this.stopped) return;
+    // An association being worked on here reads its queue again until it is empty; and when that run
+    // ends, notify() is called without an id, so an event stored at that moment is not left behind.
+    if (associationId !== undefined && this.running.has(associationId)) return;
     if (this.ticking) this.again = true;
     else this.schedule(0);
   }
@@ -153,11 +165,17 @@ export class Worker {
     // Processed events are marked done in groups. Marking one late is safe (processing it again writes
     // nothing: its writes are recorded per flag), as long as every processed event is marked before the
     // next Jira write; so the group is flushed before each write, before a failure is handled, and at the end.
-    let processed: { event: StoredEventRow; failure?: string }[] = [];
+    // One log line per group marked done (not one per event): under a stream of events, a line per
+    // event cost the worker more than the events did.
+    let processed: { event: QueuedEvent; failure?: string; note?: string }[] = [];
     const flushProcessed = async () => {
       const group = processed;
       processed = [];
       await this.queue.completeMany(group);
+      const ok = group.filter((p) => !p.failure);
+      if (ok.length === 0) return;
+      const notes = ok.filter((p) => p.note).map((p) => ({ eventId: p.event.id, note: p.note }));
+      log.info({ associationId, eventIds: ok.map((p) => p.event.id), ...(notes.length ? { notes } : {}) }, 'events processed');
     };
     const beforeWrite = async () => {
       if (leaseLost) throw new LeaseLost(associationId);
@@ -165,24 +183,31 @@ export class Worker {
       if (Date.now() - renewedAt >= renewEvery) await renew();
     };
     let jira: JiraClient | undefined;
+    let association: AssociationRow | null = null;
+    let associationReadAt = 0;
     try {
       for (;;) {
         if (this.stopped) return;
-        const association = await models.Association.findByPk(associationId);
-        if (!association) return;
+        // Read again now and then during a long run (a removal also shows as AssociationGone on writes).
+        if (!association || Date.now() - associationReadAt >= ASSOCIATION_REREAD_MS) {
+          association = await models.Association.findByPk(associationId);
+          associationReadAt = Date.now();
+          if (!association) return;
+        }
         const events = await this.queue.nextDue(associationId, EVENTS_PER_ROUND);
         if (events.length === 0) return;
         await beforeWrite();
         jira ??= await this.opts.jiraFor(association.clientKey);
         const states = new FlagStates(db, models, associationId);
+        const versions = new SavedVersions(db, associationId);
+        await versions.prefetch(events);
         const writer = new IssueWriter(jira, association, states, beforeWrite);
         for (const event of events) {
           if (this.stopped) return;
           try {
-            const result = await processEvent({ db, models }, association, event, states, writer);
+            const result = await processEvent({ db, models }, association, event, states, versions, writer);
             if (result.ok) {
-              processed.push({ event });
-              log.info({ associationId, eventId: event.id, type: event.type, note: result.note }, 'event processed');
+              processed.push({ event, note: result.note });
             } else {
               processed.push({ event, failure: result.message });
               await recordFailure(db, models, associationId, result.code, result.message);
@@ -197,6 +222,7 @@ export class Worker {
           }
         }
         await flushProcessed();
+        if (events.length < EVENTS_PER_ROUND) await new Promise((resolve) => setTimeout(resolve, ROUND_PAUSE_MS));
       }
     } catch (err) {
       if (err instanceof LeaseLost) {
@@ -216,7 +242,7 @@ export class Worker {
   }
 
   /** Reschedule (nothing is lost) or, for a repeating unexpected fault, set the event aside with its reason. */
-  private async handleFailure(associationId: string, event: StoredEventRow, err: unknown): Promise<boolean> {
+  private async handleFailure(associationId: string, event: QueuedEvent, err: unknown): Promise<boolean> {
     const { db, models, log } = this.opts;
     if (err instanceof JiraError && err.retryable) {
       // A create that may have happened is looked for by search before it is repeated: give the index time.

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { QueryTypes } from 'sequelize';
 import request from 'supertest';
+import { Op } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
 import { startJiraDouble, type BadInstall, type JiraDouble } from '../doubles/jira/index.js';
@@ -187,6 +188,8 @@ describe.each(databaseKinds)('Connect lifecycle on %s', (kind) => {
     for (const id of [associationA, associationB]) {
       await waitFor(`events of ${id} processed`, async () => (await eventsOf(id)).every((e) => e.status === 'done'));
     }
+    // The snapshot below must not move on its own: wait until the worker has let go of its leases too.
+    await waitFor('the worker to release its leases', async () => (await h.service.models.Association.count({ where: { leaseOwner: { [Op.ne]: null } } })) === 0);
     const mentionsA = await rowsMentioning(h, [h.jira.clientKey, associationA]);
     for (const table of ['AddonSettings', 'sites', 'associations', 'events', 'flag_states', 'config_versions']) {
       expect(mentionsA[table], table).toBeGreaterThan(0);

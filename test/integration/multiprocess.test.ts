@@ -97,6 +97,6 @@ describe.runIf(hasPostgres)('two app processes on one PostgreSQL database', () =
     for (const a of await healthVia(doubles, apps[1]!)) expect(a.health).toMatchObject({ backlog: 0, failedEvents: 0, status: 'ok' });
 
     // Both processes did part of the work.
-    for (const app of apps) expect(app.output(), `process ${app.pid} processed no event`).toContain('"event processed"');
+    for (const app of apps) expect(app.output(), `process ${app.pid} processed no event`).toContain('"events processed"');
   }, 90_000);
 });

@@ -153,7 +153,7 @@ export function describeCrashRecovery(kind: DbKind, enabled = true): void {
       const [association] = await healthVia(doubles, app!);
       expect(association?.health).toMatchObject({ backlog: 0, failedEvents: 0 });
       // Secrets never reach the logs, whatever happened.
-      expect(app!.output()).toContain('event processed');
+      expect(app!.output()).toContain('events processed');
       expect(app!.output()).not.toContain(KEYS.full.secretAccessKey);
       expect(app!.output()).not.toContain(TEST_OPERATOR_KEY);
     });

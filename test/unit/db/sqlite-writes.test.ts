@@ -55,7 +55,7 @@ describe('SQLite: WAL and serialised writes', () => {
     const store = new TenantStore(db, models);
     const writes: Promise<unknown>[] = [];
     for (let i = 0; i < 200; i++) {
-      writes.push(storeEvent(db, models, { associationId: ASSOCIATION_A, invocationId: `inv-${i}`, type: 'OnDeploymentStart', payload: '{}' }));
+      writes.push(storeEvent(db, { associationId: ASSOCIATION_A, invocationId: `inv-${i}`, type: 'OnDeploymentStart', payload: '{}' }));
       writes.push(store.set('clientInfo', { n: i }, `site-${i % 7}`));
       if (i % 10 === 0) writes.push(db.transaction(async (t) => models.StoredEvent.count({ transaction: t })));
     }
@@ -68,7 +68,7 @@ describe('SQLite: WAL and serialised writes', () => {
 
   it('a re-delivered InvocationId is stored once', async () => {
     const outcomes = await Promise.all(
-      Array.from({ length: 10 }, () => storeEvent(db, models, { associationId: ASSOCIATION_B, invocationId: 'same', type: 'OnDeploymentStart', payload: '{}' })),
+      Array.from({ length: 10 }, () => storeEvent(db, { associationId: ASSOCIATION_B, invocationId: 'same', type: 'OnDeploymentStart', payload: '{}' })),
     );
     expect(outcomes.filter((o) => o.stored)).toHaveLength(1);
     expect(await models.StoredEvent.count({ where: { associationId: ASSOCIATION_B } })).toBe(1);

@@ -1,0 +1,70 @@
+/**
+ * Plain SQL on the driver's own connection, for the hottest paths: intake's group commit, which the
+ * forwarder waits on, and the worker's queue reads and done marks. There sequelize's query and model
+ * layers cost several times the statements themselves (a captured stack, replacement parsing and
+ * instance building per query; see README "Benchmark"). Everything else uses the models.
+ *
+ * Statements use $1, $2, … placeholders on both dialects. Dates and booleans are written the way
+ * sequelize writes them, so rows written here read back through the models unchanged.
+ */
+import type { Sequelize } from 'sequelize';
+import type { SqliteConnection, TransactionConnection } from './sqlite-writer.js';
+
+/**
+ * Runs one statement on its own (in its own implicit transaction: all of it or nothing) and returns
+ * its rows (RETURNING included). On SQLite the caller holds the write lock.
+ */
+export type RawStatement = <R extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]) => Promise<R[]>;
+
+/** sequelize's SQLite DATETIME text, e.g. "2026-11-23 05:51:54.123 +00:00" (UTC). */
+export const sqliteDate = (d: Date): string => d.toISOString().replace('T', ' ').replace('Z', ' +00:00');
+
+const sqliteValue = (v: unknown): unknown => (v instanceof Date ? sqliteDate(v) : typeof v === 'boolean' ? Number(v) : v);
+
+/** sequelize's SQLite DATETIME text (or PostgreSQL's Date) as a Date. */
+export const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v).replace(' ', 'T').replace(' +00:00', 'Z')));
+
+const sqliteAll = (connection: SqliteConnection, text: string, params: readonly unknown[]) =>
+  new Promise<never>((resolve, reject) =>
+    // ?NNN is SQLite's numbered parameter: the same $n means the same value, as on PostgreSQL.
+    connection.all(text.replace(/\$(\d+)/g, '?$1'), params.map(sqliteValue), (err, rows) => (err ? reject(err) : resolve(rows as never))),
+  );
+
+/** SQLite reads: on the shared connection of plain queries (WAL lets them run beside the writer). */
+export function sqliteRawRead(sequelize: Sequelize): RawStatement {
+  const manager = (sequelize as unknown as { connectionManager: { getConnection(): Promise<SqliteConnection> } }).connectionManager;
+  return async (text, params = []) => sqliteAll(await manager.getConnection(), text, params);
+}
+
+/** SQLite: on the kept transaction connection, whose commits are synced to disk. */
+export function sqliteRawStatement(connections: TransactionConnection): RawStatement {
+  return async (text, params = []) => {
+    const connection = await connections.acquire();
+    try {
+      return await sqliteAll(connection, text, params);
+    } finally {
+      connections.done(connection);
+    }
+  };
+}
+
+interface PgClient {
+  query(text: string, params?: readonly unknown[]): Promise<{ rows: unknown[] }>;
+}
+interface PgConnectionManager {
+  getConnection(): Promise<PgClient>;
+  releaseConnection(client: PgClient): Promise<void>;
+}
+
+/** PostgreSQL: on a connection of sequelize's pool (which drops connections that broke). */
+export function postgresRawStatement(sequelize: Sequelize): RawStatement {
+  const pool = (sequelize as unknown as { connectionManager: PgConnectionManager }).connectionManager;
+  return async (text, params = []) => {
+    const client = await pool.getConnection();
+    try {
+      return (await client.query(text, params)).rows as never;
+    } finally {
+      await pool.releaseConnection(client);
+    }
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * The worker's reads of config_versions during one round of an association's events. A deployment
+ * comments on the flags its version changed; a burst of deployment events would otherwise read the
+ * same few rows once per event, so the versions a round's deployments name are read in one query
+ * (plain SQL: it runs every round).
+ */
+
+/** What a deployment needs of a saved version. */
+export type SavedVersion = Pick<ConfigVersionAttrs, 'version' | 'changedFlags' | 'description'>;
+import type { Db } from '../db/database.js';
+import type { ConfigVersionAttrs } from '../db/models.js';
+import type { QueuedEvent } from './queue.js';
+import { DEPLOYMENT_EVENT_TYPES } from '../intake/event-schema.js';
+
+export class SavedVersions {
+  /** version → its row, or null when it was not saved (yet). */
+  private readonly known = new Map<string, SavedVersion | null>();
+
+  constructor(
+    private readonly db: Db,
+    readonly associationId: string,
+  ) {}
+
+  /** Reads, in one query, every version that these events' deployments name. */
+  async prefetch(events: readonly QueuedEvent[]): Promise<void> {
+    const wanted = new Set<string>();
+    for (const event of events) {
+      if (!(DEPLOYMENT_EVENT_TYPES as readonly string[]).includes(event.type)) continue;
+      const version = deployedVersion(event.payload);
+      if (version !== null && !this.known.has(version)) wanted.add(version);
+    }
+    if (wanted.size === 0) return;
+    await this.read([...wanted]);
+  }
+
+  async get(version: string): Promise<SavedVersion | null> {
+    if (!this.known.has(version)) await this.read([version]);
+    return this.known.get(version) ?? null;
+  }
+
+  private async read(versions: string[]): Promise<void> {
+    const rows = await this.db.rawRead<{ version: string; changed_flags: string; description: string | null }>(
+      `SELECT version, changed_flags, description FROM config_versions
+        WHERE association_id = $1 AND version IN (${versions.map((_, i) => `$${i + 2}`).join(', ')})`,
+      [this.associationId, ...versions],
+    );
+    for (const version of versions) this.known.set(version, null);
+    for (const row of rows) this.known.set(row.version, { version: row.version, changedFlags: row.changed_flags, description: row.description });
+  }
+
+  /** A document event of the round may have saved this version: read it afresh next time. */
+  forget(version: string): void {
+    this.known.delete(version);
+  }
+}
+
+function deployedVersion(payload: string): string | null {
+  try {
+    const version = (JSON.parse(payload) as { ConfigurationVersion?: unknown }).ConfigurationVersion;
+    return typeof version === 'string' || typeof version === 'number' ? String(version) : null;
+  } catch {
+    return null; // processing the event reports it
+  }
+}
