@@ -12,7 +12,7 @@ import { ms, type Figure } from './figures.js';
 import { runLoad, type LoadResult } from './load.js';
 import type { Stage } from './bench-setup.js';
 
-const CONCURRENCY = 16;
+const CONCURRENCY = 32;
 // Warm-up long enough for the JIT to settle on each route's code, rounds long enough (a few seconds)
 // that a moment of load from elsewhere on the machine does not decide a figure.
 const WARMUP = 1000;

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Sequelize, type Transaction } from 'sequelize';
 import { Mutex } from './mutex.js';
 import { keepTransactionConnection } from './sqlite-writer.js';
-import { postgresRawStatement, sqliteRawRead, sqliteRawStatement, type RawStatement } from './raw-sql.js';
+import { postgresRawStatement, sqliteRawStatement, sqliteSharedStatement, type RawStatement } from './raw-sql.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -31,6 +31,11 @@ export interface Db {
   transaction<T>(fn: (t: Transaction) => Promise<T>): Promise<T>;
   /** One plain SQL write statement ($1, $2 … placeholders), without sequelize's query layer (raw-sql.ts: hot paths only). */
   rawWrite: RawStatement;
+  /**
+   * Like rawWrite, for writes whose loss in a power cut only repeats work that writes nothing twice
+   * (the worker's done marks): on SQLite their commit is not synced to disk; on PostgreSQL it is.
+   */
+  rawWriteUnsynced: RawStatement;
   /** One plain SQL read statement, like rawWrite (on SQLite without the write lock). */
   rawRead: RawStatement;
   /** true when a trivial query answers within timeoutMs (default PING_TIMEOUT_MS). */
@@ -71,14 +76,15 @@ export async function openDatabase(opts: DbOptions): Promise<Db> {
   await sequelize.query('PRAGMA journal_mode = WAL');
   await sequelize.query('PRAGMA busy_timeout = 5000');
   await sequelize.query('PRAGMA synchronous = NORMAL');
-  // Transactions hold what a 202 or a Jira write marker promises: their commits are synced to disk
-  // (FULL), so a power cut cannot take back a stored event. Plain writes (leases, done marks) can stay
-  // NORMAL: losing one only repeats work that writes nothing twice.
+  // Transactions and intake's inserts (the kept connection) hold what a 202 or a Jira write marker
+  // promises: their commits are synced to disk (FULL), so a power cut cannot take back a stored event.
+  // Plain writes on the shared connection (leases, done marks) can stay NORMAL: losing one only repeats
+  // work that writes nothing twice.
   const connections = keepTransactionConnection(sequelize, 'PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL;');
-  return wrap(sequelize, 'sqlite', new Mutex(), sqliteRawStatement(connections), sqliteRawRead(sequelize));
+  return wrap(sequelize, 'sqlite', new Mutex(), sqliteRawStatement(connections), sqliteSharedStatement(sequelize));
 }
 
-function wrap(sequelize: Sequelize, dialect: Dialect, lock: Mutex | undefined, raw: RawStatement, rawRead: RawStatement): Db {
+function wrap(sequelize: Sequelize, dialect: Dialect, lock: Mutex | undefined, raw: RawStatement, shared: RawStatement): Db {
   const serialise = <T>(fn: () => Promise<T>): Promise<T> => (lock ? lock.run(fn) : fn());
   let closing: Promise<void> | undefined;
   return {
@@ -87,7 +93,8 @@ function wrap(sequelize: Sequelize, dialect: Dialect, lock: Mutex | undefined, r
     write: serialise,
     transaction: (fn) => serialise(() => sequelize.transaction(fn)),
     rawWrite: (text, params) => serialise(() => raw(text, params)),
-    rawRead,
+    rawWriteUnsynced: (text, params) => serialise(() => shared(text, params)),
+    rawRead: shared,
     async ping(timeoutMs = PING_TIMEOUT_MS) {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<boolean>((resolve) => {

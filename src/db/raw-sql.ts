@@ -30,8 +30,11 @@ const sqliteAll = (connection: SqliteConnection, text: string, params: readonly 
     connection.all(text.replace(/\$(\d+)/g, '?$1'), params.map(sqliteValue), (err, rows) => (err ? reject(err) : resolve(rows as never))),
   );
 
-/** SQLite reads: on the shared connection of plain queries (WAL lets them run beside the writer). */
-export function sqliteRawRead(sequelize: Sequelize): RawStatement {
+/**
+ * SQLite: on the shared connection of plain queries (synchronous=NORMAL). Reads run there beside the
+ * writer (WAL); writes whose loss in a power cut only repeats work go there under the write lock.
+ */
+export function sqliteSharedStatement(sequelize: Sequelize): RawStatement {
   const manager = (sequelize as unknown as { connectionManager: { getConnection(): Promise<SqliteConnection> } }).connectionManager;
   return async (text, params = []) => sqliteAll(await manager.getConnection(), text, params);
 }

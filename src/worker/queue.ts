@@ -121,7 +121,7 @@ export class Queue {
     const processedAt = new Date();
     const done = outcomes.filter((o) => !o.failure).map((o) => o.event.id);
     if (done.length) {
-      await this.db.rawWrite(
+      await this.db.rawWriteUnsynced(
         `UPDATE events SET status = 'done', processed_at = $1, last_error = NULL WHERE id IN (${done.map((_, i) => `$${i + 2}`).join(', ')})`,
         [processedAt, ...done],
       );

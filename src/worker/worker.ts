@@ -86,6 +86,8 @@ export class Worker {
 
   /** Process everything due now, then return (tests, the demo, the benchmark). */
   async drain(): Promise<void> {
+    // A stopped worker's runs return at once, so the loop below would never end.
+    if (this.stopped) throw new Error('drain() needs a started worker');
     for (;;) {
       const ids = await this.queue.candidates(this.opts.concurrency);
       const fresh = ids.filter((id) => !this.running.has(id));
