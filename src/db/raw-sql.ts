@@ -16,8 +16,11 @@ import type { SqliteConnection, TransactionConnection } from './sqlite-writer.js
  */
 export type RawStatement = <R extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]) => Promise<R[]>;
 
+/** "$from, $from+1, …" for n parameters of an IN list or a VALUES row. */
+export const placeholders = (from: number, n: number): string => Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ');
+
 /** sequelize's SQLite DATETIME text, e.g. "2026-11-23 05:51:54.123 +00:00" (UTC). */
-export const sqliteDate = (d: Date): string => d.toISOString().replace('T', ' ').replace('Z', ' +00:00');
+const sqliteDate = (d: Date): string => d.toISOString().replace('T', ' ').replace('Z', ' +00:00');
 
 const sqliteValue = (v: unknown): unknown => (v instanceof Date ? sqliteDate(v) : typeof v === 'boolean' ? Number(v) : v);
 

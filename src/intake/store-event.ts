@@ -7,6 +7,7 @@
  */
 import type { Db } from '../db/database.js';
 import { AssociationGone } from '../db/associations.js';
+import { placeholders } from '../db/raw-sql.js';
 
 export interface NewEvent {
   associationId: string;
@@ -26,8 +27,6 @@ interface EventKeyRow {
 
 const key = (associationId: string, invocationId: string) => `${associationId}\n${invocationId}`;
 const rowKey = (row: EventKeyRow) => key(row.association_id, row.invocation_id);
-/** "$from, $from+1, …" for n parameters. */
-const placeholders = (from: number, n: number) => Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ');
 
 /**
  * When each association last had an event delivered, shown on its health. Written at most once a
@@ -66,10 +65,11 @@ export async function storeEvents(
   const rows = [...firsts.values()];
   const postgres = db.dialect === 'postgres';
   const values = rows.map((_, i) => `(${placeholders(2 + i * 4, 4)})`).join(', ');
+  const at = postgres ? '$1::timestamptz' : '$1';
   // VALUES columns are column1…column4 on both dialects.
   const returned = await db.rawWrite<EventKeyRow>(
     `INSERT INTO events (association_id, invocation_id, type, payload, status, attempts, available_at, received_at)
-     SELECT v.column1, v.column2, v.column3, v.column4, 'pending', 0, ${postgres ? '$1::timestamptz' : '$1'}, ${postgres ? '$1::timestamptz' : '$1'}
+     SELECT v.column1, v.column2, v.column3, v.column4, 'pending', 0, ${at}, ${at}
        FROM (VALUES ${values}) AS v
       WHERE EXISTS (SELECT 1 FROM associations a WHERE a.id = v.column1${postgres ? ' FOR SHARE' : ''})
      ON CONFLICT (association_id, invocation_id) DO NOTHING
@@ -85,9 +85,9 @@ export async function storeEvents(
   if (rest.length > 0) {
     const ids = [...new Set(rest.map((e) => e.associationId))];
     const invocations = [...new Set(rest.map((e) => e.invocationId))];
-    const present = await db.rawWrite<{ id: string }>(`SELECT id FROM associations WHERE id IN (${placeholders(1, ids.length)})`, ids);
-    live = new Set([...inserted.keys()].map((k) => k.split('\n')[0]!).concat(present.map((a) => a.id)));
-    const found = await db.rawWrite<EventKeyRow>(
+    const present = await db.rawRead<{ id: string }>(`SELECT id FROM associations WHERE id IN (${placeholders(1, ids.length)})`, ids);
+    live = new Set([...returned.map((r) => r.association_id), ...present.map((a) => a.id)]);
+    const found = await db.rawRead<EventKeyRow>(
       `SELECT id, association_id, invocation_id FROM events
         WHERE association_id IN (${placeholders(1, ids.length)}) AND invocation_id IN (${placeholders(1 + ids.length, invocations.length)})`,
       [...ids, ...invocations],

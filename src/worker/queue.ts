@@ -7,7 +7,7 @@
 import { Op, QueryTypes } from 'sequelize';
 import type { Db } from '../db/database.js';
 import type { Models, StoredEventAttrs } from '../db/models.js';
-import { toDate } from '../db/raw-sql.js';
+import { placeholders, toDate } from '../db/raw-sql.js';
 
 /** A pending event as the worker reads it. */
 export type QueuedEvent = Pick<StoredEventAttrs, 'id' | 'associationId' | 'invocationId' | 'type' | 'payload' | 'attempts' | 'availableAt'>;
@@ -122,7 +122,7 @@ export class Queue {
     const done = outcomes.filter((o) => !o.failure).map((o) => o.event.id);
     if (done.length) {
       await this.db.rawWriteUnsynced(
-        `UPDATE events SET status = 'done', processed_at = $1, last_error = NULL WHERE id IN (${done.map((_, i) => `$${i + 2}`).join(', ')})`,
+        `UPDATE events SET status = 'done', processed_at = $1, last_error = NULL WHERE id IN (${placeholders(2, done.length)})`,
         [processedAt, ...done],
       );
     }

@@ -9,6 +9,7 @@
 export type SavedVersion = Pick<ConfigVersionAttrs, 'version' | 'changedFlags' | 'description'>;
 import type { Db } from '../db/database.js';
 import type { ConfigVersionAttrs } from '../db/models.js';
+import { placeholders } from '../db/raw-sql.js';
 import type { QueuedEvent } from './queue.js';
 import { DEPLOYMENT_EVENT_TYPES } from '../intake/event-schema.js';
 
@@ -41,7 +42,7 @@ export class SavedVersions {
   private async read(versions: string[]): Promise<void> {
     const rows = await this.db.rawRead<{ version: string; changed_flags: string; description: string | null }>(
       `SELECT version, changed_flags, description FROM config_versions
-        WHERE association_id = $1 AND version IN (${versions.map((_, i) => `$${i + 2}`).join(', ')})`,
+        WHERE association_id = $1 AND version IN (${placeholders(2, versions.length)})`,
       [this.associationId, ...versions],
     );
     for (const version of versions) this.known.set(version, null);
