@@ -1,7 +1,7 @@
 /**
  * SDK clients built for one call and thrown away: the admin's keys live only as long as the call,
  * and AWS_ENDPOINT_URL_* (which the SDK reads when a client first resolves its endpoint) is honoured
- * at call time. Every call has a deadline and at most two attempts.
+ * at call time. Every call has the caller's deadline and at most two attempts.
  */
 import { AppConfigClient } from '@aws-sdk/client-appconfig';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -11,6 +11,8 @@ import { toApiError, type AwsCallContext, type AwsCredentialsInput, type AwsServ
 export interface AwsAccess {
   region: string;
   credentials: AwsCredentialsInput;
+  /** Deadline of each AWS call, attempts included (the operator's AWS_CALL_TIMEOUT_MS). */
+  timeoutMs: number;
 }
 
 /** What the SDK's options may carry per send: our deadline. */
@@ -19,13 +21,6 @@ export interface SendOptions {
 }
 
 const MAX_ATTEMPTS = 2;
-const DEFAULT_TIMEOUT_MS = 10_000;
-
-/** Read per call so an operator (or a test) can change it without restarting. */
-export function callTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env.AWS_CALL_TIMEOUT_MS);
-  return Number.isInteger(n) && n > 0 ? n : DEFAULT_TIMEOUT_MS;
-}
 
 // The SDK must log nothing: its debug output can carry request details.
 const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -72,7 +67,7 @@ async function call<C extends { destroy(): void }, T>(
   extra: { notFound?: NotFound; redact?: string[] },
 ): Promise<T> {
   checkAccessShape(a);
-  const timeoutMs = callTimeoutMs();
+  const { timeoutMs } = a;
   const deadline = AbortSignal.timeout(timeoutMs);
   const client = make(clientConfig(a, timeoutMs));
   try {

@@ -1,5 +1,5 @@
 /** The app's AWS access layer: the admin's keys go in for one call and are never kept. */
-export { callTimeoutMs, type AwsAccess } from './clients.js';
+export type { AwsAccess } from './clients.js';
 export { maskAccessKeyId } from './errors.js';
 export { checkCredentials } from './identity.js';
 export {

@@ -1,6 +1,6 @@
 /**
  * Pickers for the Configure page: Jira projects and issue types (as the app, after the admin check),
- * RunningConfig applications and feature-flag profiles (with the admin's keys, for this request only).
+ * AppConfig applications and feature-flag profiles (with the admin's keys, for this request only).
  */
 import { Router, type Request } from 'express';
 import type { RunningConfig } from '../config.js';
@@ -50,7 +50,7 @@ export function lookupRouter(deps: LookupDeps): Router {
     '/aws/applications',
     asyncHandler(async (req, res) => {
       await deps.requireSiteAdmin(req);
-      const access = accessFrom(parseBody(awsKeysSchema, req.body));
+      const access = accessFrom(parseBody(awsKeysSchema, req.body), deps.config);
       const applications = await listApplications(access);
       res.json({ applications });
     }),
@@ -61,7 +61,7 @@ export function lookupRouter(deps: LookupDeps): Router {
     asyncHandler(async (req, res) => {
       await deps.requireSiteAdmin(req);
       const body = parseBody(profilesBodySchema, req.body);
-      const profiles = await listFeatureFlagProfiles(accessFrom(body), body.applicationId);
+      const profiles = await listFeatureFlagProfiles(accessFrom(body, deps.config), body.applicationId);
       res.json({ profiles: profiles.map((p) => ({ id: p.id, name: p.name })) });
     }),
   );

@@ -1,6 +1,9 @@
 /**
- * Lifecycle callbacks. All four are RS256 signed-install JWTs verified by ACE against Atlassian's key
- * server (CONNECT_KEYS_CDN_URL); `installed` also checks the host against ACE's whitelist.
+ * Lifecycle callbacks, verified as Jira signs them:
+ * - `installed` and `uninstalled`: RS256 signed-install JWTs, checked by ACE against Atlassian's key
+ *   server (CONNECT_KEYS_CDN_URL); `installed` also checks the host against ACE's whitelist.
+ * - `enabled` and `disabled`: the signed-install migration does not cover them; Jira signs them like its
+ *   webhooks, HS256 with the site's shared secret and a qsh over the callback, so ACE's authenticate().
  */
 import { Router } from 'express';
 import type { AddOn } from 'atlassian-connect-express';
@@ -8,7 +11,7 @@ import type { Db } from '../db/database.js';
 import type { Models } from '../db/models.js';
 import { purgeSite, recordInstall, setSiteEnabled } from '../db/sites.js';
 import type { Logger } from '../log.js';
-import { badRequest } from '../http/errors.js';
+import { badRequest, unauthorized } from '../http/errors.js';
 
 interface LifecycleBody {
   clientKey?: unknown;
@@ -57,9 +60,13 @@ export function lifecycleRouter(addon: AddOn, deps: { db: Db; models: Models; lo
     ['/enabled', true],
     ['/disabled', false],
   ] as const) {
-    router.post(path, addon.authenticateInstall(), async (req, res, next) => {
+    router.post(path, addon.authenticate(), async (req, res, next) => {
       try {
         const clientKey = clientKeyOf(req.body as LifecycleBody);
+        // The token proves which site signed; a body naming another site is not that site's call.
+        if ((req as { context?: { clientKey?: string } }).context?.clientKey !== clientKey) {
+          throw unauthorized('Authentication failed.');
+        }
         await setSiteEnabled(db, models, clientKey, enabled);
         log.info({ clientKey, enabled }, enabled ? 'site enabled the app' : 'site disabled the app; work is kept');
         res.status(204).end();

@@ -5,6 +5,7 @@
  */
 import { startAwsDouble, type AwsDouble } from '../doubles/aws/index.js';
 import { BASIC_ACTIONS, READ_VERSIONS_ACTIONS } from '../doubles/aws/product-actions.js';
+import { DEFAULT_EXTENSION_NAME } from '../../src/forwarder/template.js';
 
 /** Keys the AWS double knows; FULL may do everything the product needs, BASIC cannot read hosted versions. */
 export const KEYS = {
@@ -34,7 +35,7 @@ export async function startSeededAws(profileCount = 1): Promise<SeededAws> {
   process.env.AWS_ENDPOINT_URL_STS = aws.url;
   process.env.AWS_ENDPOINT_URL_APPCONFIG = aws.url;
   aws.addKey({ ...KEYS.full, accountId: ACCOUNT_ID, userArn: `arn:aws:iam::${ACCOUNT_ID}:user/jira-full`, allow: [...BASIC_ACTIONS, ...READ_VERSIONS_ACTIONS] });
-  aws.addExtension({ name: 'jira-flag-tracker', parameters: { EventsUrl: { Required: true }, SigningSecret: { Required: true } } });
+  aws.addExtension({ name: DEFAULT_EXTENSION_NAME, parameters: { EventsUrl: { Required: true }, SigningSecret: { Required: true } } });
   const app = aws.addApplication({ name: 'shop' });
   const profiles = Array.from({ length: profileCount }, (_, i) =>
     aws.addProfile(app.id, { name: i === 0 ? 'release-flags' : `release-flags-${i + 1}`, type: 'AWS.AppConfig.FeatureFlags' }),

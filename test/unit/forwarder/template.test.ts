@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../../src/config.js';
 import { buildForwarderBundle } from '../../../src/forwarder/bundle.js';
 import { DELIVERY_BUDGET_MS } from '../../../src/forwarder/limits.js';
 import { ACTION_POINTS } from '../../../src/events/event-types.js';
@@ -63,8 +64,10 @@ describe('CloudFormation template: shape', () => {
     });
   });
 
-  it('names the extension jira-flag-tracker by default', () => {
+  it('names the extension jira-flag-tracker by default, the name the app associates unless configured otherwise', () => {
     expect(DEFAULT_EXTENSION_NAME).toBe('jira-flag-tracker');
+    expect(loadConfig({}).extensionIdentifier).toBe(DEFAULT_EXTENSION_NAME);
+    expect(loadConfig({ APPCONFIG_EXTENSION: 'flags-to-jira' }).extensionIdentifier).toBe('flags-to-jira');
     expect(get(template, 'Parameters', 'ExtensionName', 'Default')).toBe(DEFAULT_EXTENSION_NAME);
     expect(get(resource('Extension'), 'Properties', 'Name')).toEqual({ Ref: 'ExtensionName' });
     expect(new RegExp(get(template, 'Parameters', 'ExtensionName', 'AllowedPattern') as string).test(DEFAULT_EXTENSION_NAME)).toBe(true);
