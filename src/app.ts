@@ -19,6 +19,8 @@ import { siteAdminGuard } from './lifecycle/site-admin.js';
 import { healthRouter } from './http/health.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { securityHeaders } from './http/security-headers.js';
+import { answerDeadline } from './http/answer-deadline.js';
+import { checkAssociationId } from './http/params.js';
 import { intakeRouter } from './intake/route.js';
 import { templateRouter } from './forwarder/route.js';
 import { configurePageRouter } from './configure/page.js';
@@ -49,6 +51,7 @@ export async function createApp(services: AppServices): Promise<App> {
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(securityHeaders);
+  app.use(answerDeadline(log));
 
   const jiraFor = jiraClientFor(models);
 
@@ -58,6 +61,8 @@ export async function createApp(services: AppServices): Promise<App> {
   app.use('/public', express.static(path.join(projectRoot, 'public'), { maxAge: '1h', index: false }));
   app.use('/vendor/aui', express.static(path.join(projectRoot, 'node_modules', '@atlassian', 'aui', 'dist', 'aui'), { maxAge: '1d', index: false }));
 
+  // Association ids are checked before anything reads a body, a token or the database.
+  app.use('/api/associations/:id', checkAssociationId);
   // Signed events read their raw body, so they come before the JSON parser.
   app.use(intakeRouter({ db, models, signing: services.signing, log, onStored: services.notifyWorker }));
 

@@ -13,6 +13,7 @@ import { loadOperatorKey, SigningSecrets } from './secrets/signing-secrets.js';
 import { createApp, type App } from './app.js';
 import { jiraClientFor } from './lifecycle/tenants.js';
 import { Worker } from './worker/worker.js';
+import { createHttpServer } from './http/server-limits.js';
 
 export interface Service extends App {
   config: RunningConfig;
@@ -26,7 +27,7 @@ export interface Service extends App {
 
 export async function startService(config: AppConfig, log: Logger, opts: { host?: string } = {}): Promise<Service> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const server = http.createServer();
+  const server = createHttpServer();
   try {
     await migrate(db);
     const models = defineModels(db.sequelize);
