@@ -10,7 +10,7 @@ import type { JiraStore } from './store.js';
  * reported, a flag with no known key not stored; delete by properties; and the bulk issue-property call.
  */
 export interface StoredFeatureFlag {
-  flag: Record<string, unknown> & { id: string; updateSequenceId: number; associations: { associationType: string; values: string[] }[] };
+  flag: Record<string, unknown> & { id: string; updateSequenceId: number; associations: { associationType: string; values: string[] }[]; details: Record<string, unknown>[] };
   properties: Record<string, string>;
 }
 
