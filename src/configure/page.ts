@@ -4,14 +4,14 @@
  * GET /public/configure.js: its script, the Connect bundle of public/configure/ (see page-build.ts).
  */
 import fs from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Router, type Request } from 'express';
 import type { AddOn } from 'atlassian-connect-express';
 import { projectRoot } from '../paths.js';
 import { asyncHandler } from '../http/async.js';
 import { TEMPLATE_ROUTE } from '../forwarder/route.js';
-import { CONNECT_BUNDLE_PATH, newestPageSourceMtime } from './page-files.js';
+import { CONNECT_BUNDLE_PATH, isBuildCurrent } from './page-files.js';
 
 export const PAGE_SCRIPT_ROUTE = '/public/configure.js';
 
@@ -80,8 +80,7 @@ export function configurePageRouter(
  * bundled here once, loading esbuild only then, so a production install never needs it.
  */
 async function loadPageScript(): Promise<string> {
-  const built = await stat(CONNECT_BUNDLE_PATH).catch(() => null);
-  if (built && built.mtimeMs >= newestPageSourceMtime()) return readFile(CONNECT_BUNDLE_PATH, 'utf8');
+  if (isBuildCurrent(CONNECT_BUNDLE_PATH)) return readFile(CONNECT_BUNDLE_PATH, 'utf8');
   const { bundlePageScript } = await import('./page-build.js');
   return bundlePageScript('connect');
 }
