@@ -4,6 +4,7 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ApiError } from './errors.js';
+import { TenantUnavailable } from '../tenancy/errors.js';
 import type { Logger } from '../log.js';
 
 /** ACE hands authentication failures to `next` as plain `{ code, message }` objects. */
@@ -42,6 +43,12 @@ function pathDecodeError(err: unknown): ApiError | undefined {
 
 export function toApiError(err: unknown): ApiError | undefined {
   if (err instanceof ApiError) return err;
+  if (err instanceof TenantUnavailable) {
+    // The caller's tenant uninstalled since its token was issued, or its credentials must be renewed first.
+    return err.reason === 'not_installed'
+      ? new ApiError(401, 'unauthorized', 'Authentication failed.')
+      : new ApiError(503, 'tenant_unavailable', 'The app cannot reach your Jira site right now; try again shortly.');
+  }
   if (isAceError(err)) {
     // ACE answers a bad signature with 400 ("unable to decode"); for the caller it is an authentication failure.
     if (err.code === 400 || err.code === 401 || err.code === 403 || err.code === 404) {
