@@ -3,6 +3,7 @@
  * `npm start` with no variables runs on SQLite in ./data.
  */
 import path from 'node:path';
+import { DEFAULT_EXTENSION_NAME } from './forwarder/template.js';
 
 export interface AppConfig {
   env: string;
@@ -19,9 +20,10 @@ export interface AppConfig {
   databaseUrl?: string;
   /** Operator key the per-association signing secrets are derived from (never stored in the database). */
   appSecretKey?: string;
-  /** Default AppConfig extension identifier (the name in our CloudFormation template). */
+  /** Default AppConfig extension identifier (the name our CloudFormation template gives it). */
   extensionIdentifier: string;
   logLevel: string;
+  /** Deadline of each AWS call made with an admin's keys while configuring. */
   awsCallTimeoutMs: number;
   worker: {
     enabled: boolean;
@@ -56,9 +58,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir: path.resolve(env.DATA_DIR || 'data'),
     databaseUrl: env.DATABASE_URL || undefined,
     appSecretKey: env.APP_SECRET_KEY || undefined,
-    extensionIdentifier: env.APPCONFIG_EXTENSION || 'jira-flag-tracker',
+    extensionIdentifier: env.APPCONFIG_EXTENSION || DEFAULT_EXTENSION_NAME,
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
-    awsCallTimeoutMs: int(env.AWS_CALL_TIMEOUT_MS, 10_000, 'AWS_CALL_TIMEOUT_MS'),
+    awsCallTimeoutMs: int(env.AWS_CALL_TIMEOUT_MS, 10_000, 'AWS_CALL_TIMEOUT_MS') || 10_000,
     worker: {
       enabled: env.WORKER !== 'off',
       concurrency: int(env.WORKER_CONCURRENCY, 4, 'WORKER_CONCURRENCY') || 1,

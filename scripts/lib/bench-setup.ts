@@ -10,6 +10,7 @@ import type { BenchDatabase } from './bench-database.js';
 import type { Children } from './children.js';
 import { callApi } from './configure-api.js';
 import type { EventTarget } from './events.js';
+import { DEFAULT_EXTENSION_NAME } from '../../src/forwarder/template.js';
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
@@ -30,7 +31,7 @@ export async function startStage(children: Children, db: BenchDatabase, appOptio
   const jira = await startJiraDouble();
   const aws = await startAwsDouble({ accountId: ACCOUNT, region: REGION });
   aws.addKey({ ...KEYS, accountId: ACCOUNT, userArn: `arn:aws:iam::${ACCOUNT}:user/bench`, allow: '*' });
-  aws.addExtension({ name: 'jira-flag-tracker', parameters: { EventsUrl: { Required: true }, SigningSecret: { Required: true } } });
+  aws.addExtension({ name: DEFAULT_EXTENSION_NAME, parameters: { EventsUrl: { Required: true }, SigningSecret: { Required: true } } });
   const application = aws.addApplication({ name: 'shop' });
   const profile = aws.addProfile(application.id, { name: 'release-flags', type: 'AWS.AppConfig.FeatureFlags' });
 

@@ -8,12 +8,13 @@ import {
   GetExtensionAssociationCommand,
 } from '@aws-sdk/client-appconfig';
 import { createHandler } from '../../src/forwarder/handler.js';
+import { DEFAULT_EXTENSION_NAME } from '../../src/forwarder/template.js';
 import type { AwsSeed } from '../../test/doubles/aws/seed.js';
-import { BASIC_ACTIONS, READ_VERSIONS_ACTIONS } from '../../test/doubles/aws/product-actions.js';
+import { BACKFILL_ACTIONS, REQUIRED_ACTIONS } from '../../src/aws/index.js';
 
 export const DEMO_ACCOUNT = '123456789012';
 export const DEMO_REGION = 'eu-west-1';
-export const EXTENSION = 'jira-flag-tracker';
+export const EXTENSION = DEFAULT_EXTENSION_NAME;
 
 /** The keys the Jira admin pastes into the Configure page (the README's least-privilege policy). */
 export const ADMIN_KEYS = { accessKeyId: 'AKIADEMOJIRAADMIN001', secretAccessKey: 'demo-jira-admin-secret-0000000000000000000' };
@@ -29,7 +30,7 @@ export function demoSeed(): AwsSeed & { accountId: string; region: string } {
         ...ADMIN_KEYS,
         accountId: DEMO_ACCOUNT,
         userArn: `arn:aws:iam::${DEMO_ACCOUNT}:user/jira-flag-tracker`,
-        allow: [...BASIC_ACTIONS, ...READ_VERSIONS_ACTIONS],
+        allow: [...REQUIRED_ACTIONS, ...BACKFILL_ACTIONS],
       },
       {
         ...ENGINEER_KEYS,

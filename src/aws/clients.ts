@@ -1,16 +1,19 @@
 /**
  * SDK clients built for one call and thrown away: the admin's keys live only as long as the call,
  * and AWS_ENDPOINT_URL_* (which the SDK reads when a client first resolves its endpoint) is honoured
- * at call time. Every call has a deadline and at most two attempts.
+ * at call time. Every call has the caller's deadline and at most two attempts.
  */
 import { AppConfigClient } from '@aws-sdk/client-appconfig';
 import { STSClient } from '@aws-sdk/client-sts';
 import { ApiError } from '../http/errors.js';
+import { ACCESS_KEY_ID, KEY_CHARACTERS, REGION_CODE, SECRET_ACCESS_KEY_LENGTH, SESSION_TOKEN_MAX_LENGTH } from './credential-shape.js';
 import { toApiError, type AwsCallContext, type AwsCredentialsInput, type AwsService } from './errors.js';
 
 export interface AwsAccess {
   region: string;
   credentials: AwsCredentialsInput;
+  /** Deadline of each AWS call, attempts included (the operator's AWS_CALL_TIMEOUT_MS). */
+  timeoutMs: number;
 }
 
 /** What the SDK's options may carry per send: our deadline. */
@@ -19,35 +22,25 @@ export interface SendOptions {
 }
 
 const MAX_ATTEMPTS = 2;
-const DEFAULT_TIMEOUT_MS = 10_000;
-
-/** Read per call so an operator (or a test) can change it without restarting. */
-export function callTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env.AWS_CALL_TIMEOUT_MS);
-  return Number.isInteger(n) && n > 0 ? n : DEFAULT_TIMEOUT_MS;
-}
 
 // The SDK must log nothing: its debug output can carry request details.
 const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
-/** Region codes look like eu-west-1, us-gov-west-1, ap-southeast-4. */
-const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-const WHITESPACE = /\s/;
-
 /** Checks the inputs the SDK would otherwise fail on in obscure ways, before any key leaves the process. */
 export function checkAccessShape(a: AwsAccess): void {
-  if (!REGION_RE.test(a.region)) {
+  if (!REGION_CODE.test(a.region)) {
     throw new ApiError(400, 'aws_invalid_region', 'Choose an AWS Region code such as eu-west-1.', 'region');
   }
   const { accessKeyId, secretAccessKey, sessionToken } = a.credentials;
-  if (!/^\w{16,128}$/.test(accessKeyId)) {
+  if (!ACCESS_KEY_ID.test(accessKeyId)) {
     throw new ApiError(400, 'aws_invalid_access_key', 'This does not look like an AWS access key ID (20 letters and digits starting AKIA or ASIA): paste it again.', 'accessKeyId');
   }
-  if (!secretAccessKey || WHITESPACE.test(secretAccessKey)) {
-    throw new ApiError(400, 'aws_invalid_secret_key', 'The secret access key is empty or contains spaces or line breaks: paste it again.', 'secretAccessKey');
+  const { min, max } = SECRET_ACCESS_KEY_LENGTH;
+  if (secretAccessKey.length < min || secretAccessKey.length > max || !KEY_CHARACTERS.test(secretAccessKey)) {
+    throw new ApiError(400, 'aws_invalid_secret_key', 'The secret access key is too short, too long, or contains spaces, line breaks or other characters AWS never puts in one: paste it again.', 'secretAccessKey');
   }
-  if (sessionToken !== undefined && (!sessionToken || WHITESPACE.test(sessionToken))) {
-    throw new ApiError(400, 'aws_invalid_session_token', 'The session token is empty or contains spaces or line breaks: paste it again, or leave it out for long-term keys.', 'sessionToken');
+  if (sessionToken !== undefined && (sessionToken.length > SESSION_TOKEN_MAX_LENGTH || !KEY_CHARACTERS.test(sessionToken))) {
+    throw new ApiError(400, 'aws_invalid_session_token', 'The session token is empty, too long, or contains spaces, line breaks or other characters AWS never puts in one: paste it again, or leave it out for long-term keys.', 'sessionToken');
   }
 }
 
@@ -72,7 +65,7 @@ async function call<C extends { destroy(): void }, T>(
   extra: { notFound?: NotFound; redact?: string[] },
 ): Promise<T> {
   checkAccessShape(a);
-  const timeoutMs = callTimeoutMs();
+  const { timeoutMs } = a;
   const deadline = AbortSignal.timeout(timeoutMs);
   const client = make(clientConfig(a, timeoutMs));
   try {

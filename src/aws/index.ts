@@ -1,5 +1,5 @@
 /** The app's AWS access layer: the admin's keys go in for one call and are never kept. */
-export { callTimeoutMs, type AwsAccess } from './clients.js';
+export type { AwsAccess } from './clients.js';
 export { maskAccessKeyId } from './errors.js';
 export { checkCredentials } from './identity.js';
 export {
@@ -19,3 +19,5 @@ export {
   type ExtensionAssociationRef,
 } from './extension-associations.js';
 export { readLatestHostedVersion, type HostedVersion } from './hosted-versions.js';
+export { BACKFILL_ACTIONS, REQUIRED_ACTIONS } from './iam-actions.js';
+export { ACCESS_KEY_ID, KEY_CHARACTERS, REGION_CODE, SECRET_ACCESS_KEY_LENGTH, SESSION_TOKEN_MAX_LENGTH } from './credential-shape.js';

@@ -1,5 +1,5 @@
 /**
- * POST /api/associations: check everything once with the admin's keys, associate our RunningConfig
+ * POST /api/associations: check everything once with the admin's keys, associate our AppConfig
  * extension with the profile, record the association, backfill when the keys may read the profile.
  * The keys live in `access` for the length of this call and go nowhere else.
  */
@@ -178,7 +178,7 @@ export async function associate(
   dryRun: boolean,
 ): Promise<AssociateResult> {
   const { config } = deps;
-  const access = accessFrom(body);
+  const access = accessFrom(body, config);
   const extensionIdentifier = body.extensionIdentifier ?? config.extensionIdentifier;
 
   const issueType = await checkJira(jira, body.projectKey, body.issueType);

@@ -1,14 +1,19 @@
 /**
  * GET /configure: the Configure page, loaded by Jira in an iframe with a Connect JWT (qsh checked).
- * The page gets a session token (issued by ACE, bound to the site and user) for its API calls.
+ * The page gets an API token (bound to the site and user, see connect/page-token.ts) for its API calls.
+ * GET /public/configure.js: its script, the Connect bundle of public/configure/ (see page-build.ts).
  */
 import fs from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Router, type Request } from 'express';
 import type { AddOn } from 'atlassian-connect-express';
 import { projectRoot } from '../paths.js';
 import { asyncHandler } from '../http/async.js';
 import { TEMPLATE_ROUTE } from '../forwarder/route.js';
+import { CONNECT_BUNDLE_PATH, isBuildCurrent } from './page-files.js';
+
+export const PAGE_SCRIPT_ROUTE = '/public/configure.js';
 
 const HOST_SCRIPT_URL = 'https://connect-cdn.atl-paas.net/all.js';
 
@@ -17,10 +22,22 @@ const escapeHtml = (s: string) =>
 
 export function configurePageRouter(
   addon: AddOn,
-  opts: { defaultExtension: string; requireAdmin: (req: Request) => Promise<void> },
+  opts: { defaultExtension: string; requireAdmin: (req: Request) => Promise<void>; apiToken: (req: Request) => Promise<string> },
 ): Router {
   const router = Router();
   const template = fs.readFileSync(path.join(projectRoot, 'views', 'configure.html'), 'utf8');
+
+  let script: Promise<string> | undefined;
+  router.get(PAGE_SCRIPT_ROUTE, (_req, res, next) => {
+    script ??= loadPageScript().catch((err: unknown) => {
+      script = undefined; // a failed load is retried by the next request, not remembered
+      throw err;
+    });
+    script.then(
+      (body) => res.type('text/javascript; charset=utf-8').set('Cache-Control', 'no-cache').send(body),
+      (err: unknown) => next(err),
+    );
+  });
 
   router.get(
     '/configure',
@@ -28,7 +45,7 @@ export function configurePageRouter(
     asyncHandler(async (req, res) => {
       await opts.requireAdmin(req);
       const values: Record<string, string> = {
-        token: String((req as Request & { context?: { token?: string } }).context?.token ?? ''),
+        token: await opts.apiToken(req),
         hostScriptUrl: HOST_SCRIPT_URL,
         templateUrl: TEMPLATE_ROUTE,
         defaultExtension: opts.defaultExtension,
@@ -56,4 +73,20 @@ export function configurePageRouter(
     }),
   );
   return router;
+}
+
+/**
+ * The bundle `npm run build` wrote; without one, or when the sources are newer (development, tests),
+ * bundled here once, loading esbuild only then, so a production install never needs it. Where
+ * esbuild is absent (an install without devDependencies), the built bundle is served as it is.
+ */
+async function loadPageScript(): Promise<string> {
+  if (isBuildCurrent(CONNECT_BUNDLE_PATH)) return readFile(CONNECT_BUNDLE_PATH, 'utf8');
+  try {
+    const { bundlePageScript } = await import('./page-build.js');
+    return await bundlePageScript('connect');
+  } catch (err) {
+    if (fs.existsSync(CONNECT_BUNDLE_PATH)) return readFile(CONNECT_BUNDLE_PATH, 'utf8');
+    throw err;
+  }
 }

@@ -1,5 +1,6 @@
 import { JiraError, parseJiraErrorBody } from './errors.js';
 import { JiraTransport, type JiraClientOptions } from './transport.js';
+import { JiraFeatureFlags } from './feature-flags.js';
 import type {
   AdfDoc,
   BulkCreateResult,
@@ -28,9 +29,12 @@ const enc = encodeURIComponent;
  */
 export class JiraClient {
   private readonly http: JiraTransport;
+  /** The Releases panel's feature flags and bulk issue properties, on the same transport. */
+  readonly featureFlags: JiraFeatureFlags;
 
   constructor(tenant: JiraTenant, opts: JiraClientOptions = {}) {
     this.http = new JiraTransport(tenant, opts);
+    this.featureFlags = new JiraFeatureFlags(this.http);
   }
 
   /** Creates one issue (with its properties). Not repeated after an ambiguous failure: the caller reconciles. */

@@ -39,6 +39,7 @@ const EXPIRED = {
 
 describe.each(databaseKinds)('associations API, AWS and Jira refusals on %s', (kind) => {
   let h: Harness;
+  let defaultCallTimeoutMs: number;
 
   const body = (overrides: Record<string, unknown> = {}) => associationForm(h, overrides);
   const post = (overrides: Record<string, unknown> = {}, path = '/api/associations') => h.api('post', path, body(overrides));
@@ -60,6 +61,7 @@ describe.each(databaseKinds)('associations API, AWS and Jira refusals on %s', (k
 
   beforeAll(async () => {
     h = await startHarness({ db: kind });
+    defaultCallTimeoutMs = h.service.config.awsCallTimeoutMs;
     const user = (name: string) => ({ accountId: ACCOUNT_ID, userArn: `arn:aws:iam::${ACCOUNT_ID}:user/${name}` });
     for (const action of FLOW_ACTIONS) {
       h.aws.addKey({ ...keyWithout(action), ...user(`no-${action}`), allow: ALL_ACTIONS.filter((a) => a !== `appconfig:${action}`) });
@@ -68,7 +70,7 @@ describe.each(databaseKinds)('associations API, AWS and Jira refusals on %s', (k
   });
   afterEach(() => {
     h.aws.faults.clear();
-    delete process.env.AWS_CALL_TIMEOUT_MS;
+    h.service.config.awsCallTimeoutMs = defaultCallTimeoutMs;
   });
   afterAll(async () => {
     await h?.close();
@@ -165,7 +167,7 @@ describe.each(databaseKinds)('associations API, AWS and Jira refusals on %s', (k
   });
 
   it('STS too slow → 504 after AWS_CALL_TIMEOUT_MS, saying what did not answer', async () => {
-    process.env.AWS_CALL_TIMEOUT_MS = '400';
+    h.service.config.awsCallTimeoutMs = 400; // as AWS_CALL_TIMEOUT_MS=400 would configure it
     h.aws.faults.add({ service: 'sts', action: 'GetCallerIdentity', delayMs: 3_000, times: 3 });
     const started = Date.now();
     const message = expectError(await post(), 504, 'aws_timeout', undefined);
@@ -175,12 +177,12 @@ describe.each(databaseKinds)('associations API, AWS and Jira refusals on %s', (k
 
   it('CreateExtensionAssociation too slow → 504; saving again reuses what AWS created late (still ONE)', async () => {
     const p = h.aws.addProfile(h.app.id, { name: 'slow-create', type: 'AWS.AppConfig.FeatureFlags' });
-    process.env.AWS_CALL_TIMEOUT_MS = '400';
+    h.service.config.awsCallTimeoutMs = 400;
     h.aws.faults.add({ service: 'appconfig', action: 'CreateExtensionAssociation', delayMs: 800, times: 3 });
     const message = expectError(await post({ configurationProfileId: p.id }), 504, 'aws_timeout', undefined);
     expect(message).toContain('CreateExtensionAssociation');
     expect(await h.service.models.Association.count({ where: { configurationProfileId: p.id } })).toBe(0);
-    delete process.env.AWS_CALL_TIMEOUT_MS;
+    h.service.config.awsCallTimeoutMs = defaultCallTimeoutMs;
 
     // AWS finished the create after our deadline; the admin saves again.
     const deadline = Date.now() + 5_000;

@@ -156,6 +156,31 @@ describe.each(databaseKinds)('Connect lifecycle on %s', (kind) => {
     expect((await h.service.models.Site.findByPk(h.jira.clientKey))?.enabled).toBe(true);
   });
 
+  it('enabled/disabled: only HS256 with the site\'s shared secret and the callback\'s qsh is accepted; a wrong signature gets 401 and changes nothing', async () => {
+    const site = () => h.service.models.Site.findByPk(h.jira.clientKey);
+    const bad = ['unsigned', 'wrong-secret', 'rs256', 'expired', 'wrong-qsh', 'iss-mismatch'] as const;
+    for (const [call, enabledBefore] of [[() => h.jira.disable, true], [() => h.jira.enable, false]] as const) {
+      const before = await allRows(h);
+      expect((await site())?.enabled).toBe(enabledBefore);
+      for (const b of bad) {
+        const res = await call()({ bad: b });
+        expect(res.status, b).toBe(401);
+        expect(res.json, b).toMatchObject({ error: { code: 'unauthorized' } });
+      }
+      // Site B, correctly signed with its own secret, naming site A in the body.
+      const crossSite = enabledBefore ? await siteB.disable({ body: { clientKey: h.jira.clientKey } }) : await siteB.enable({ body: { clientKey: h.jira.clientKey } });
+      expect(crossSite.status).toBe(401);
+      expect(await allRows(h)).toEqual(before);
+      // As Jira signs it.
+      expect((await call()()).status).toBe(204);
+      expect((await site())?.enabled).toBe(!enabledBefore);
+    }
+    expect((await siteB.disable()).status).toBe(204);
+    expect((await h.service.models.Site.findByPk(siteB.clientKey))?.enabled).toBe(false);
+    expect((await siteB.enable()).status).toBe(204);
+    expect((await h.service.models.Site.findByPk(siteB.clientKey))?.enabled).toBe(true);
+  });
+
   it('a disabled site keeps its events pending with no Jira write, and processes them once enabled', async () => {
     expect((await h.jira.disable()).status).toBe(204);
     expect((await h.service.models.Site.findByPk(h.jira.clientKey))?.enabled).toBe(false);

@@ -1,23 +1,32 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { AsymmetricAlgorithm, createQueryStringHash, encodeAsymmetric, encodeSymmetric, fromMethodAndUrl, SymmetricAlgorithm } from 'atlassian-jwt';
-import type { PropertyIndex } from './jql.js';
+import type { PropertyAliases, PropertyIndex } from './jql.js';
 
 /**
  * Jira's side of the Connect lifecycle: it reads the app's descriptor, then POSTs the lifecycle payload to the
- * app signed RS256 with the site's install key (the "signed install" migration): iss = clientKey,
- * aud = [descriptor baseUrl], qsh over "POST <lifecycle path>". Options produce the bad installs a secure app must refuse.
+ * app. `installed` and `uninstalled` are signed RS256 with the site's install key (the "signed install"
+ * migration): iss = clientKey, aud = [descriptor baseUrl], qsh over "POST <lifecycle path>". `enabled` and
+ * `disabled` are not covered by that migration: Jira signs them as it signs webhooks, HS256 with the site's
+ * shared secret, iss = clientKey, qsh over "POST <lifecycle path>", no aud. Options produce the bad calls a
+ * secure app must refuse.
  */
 export type LifecycleEvent = 'installed' | 'uninstalled' | 'enabled' | 'disabled';
 
 export type BadInstall =
   | 'unsigned' // no Authorization header at all
-  | 'hs256' // legacy symmetric signature with the shared secret
+  | 'hs256' // install/uninstall: legacy symmetric signature with the shared secret
   | 'unknown-kid' // signed by a key the key server does not know
   | 'wrong-key' // signed by another key, but naming this site's kid
   | 'wrong-aud' // audience is not the app
   | 'expired'
   | 'wrong-qsh' // hash of another request
-  | 'iss-mismatch'; // iss is another clientKey than the body's
+  | 'iss-mismatch' // iss is another clientKey than the body's
+  // For enabled/disabled (HS256) only:
+  | 'wrong-secret' // HS256, but signed with another secret than the site's
+  | 'rs256'; // signed-install form, which Jira never uses for enabled/disabled
+
+/** The callbacks Jira signs with the site's shared secret rather than its install key. */
+export const SHARED_SECRET_EVENTS: readonly LifecycleEvent[] = ['enabled', 'disabled'];
 
 export interface LifecycleOptions {
   bad?: BadInstall;
@@ -71,6 +80,21 @@ export async function fetchDescriptor(appBaseUrl: string): Promise<Descriptor> {
 }
 
 /** The property paths Jira would index from the descriptor's jiraEntityProperties modules. */
+/** The JQL aliases of the descriptor's extractions. */
+export function propertyAliasesOf(d: Descriptor): PropertyAliases {
+  const aliases: PropertyAliases = new Map();
+  const modules = Array.isArray(d.modules?.jiraEntityProperties) ? d.modules.jiraEntityProperties : [];
+  for (const m of modules as { entityType?: string; keyConfigurations?: { propertyKey?: string; extractions?: { objectName?: string; alias?: string }[] }[] }[]) {
+    if ((m.entityType ?? 'issue') !== 'issue') continue;
+    for (const kc of m.keyConfigurations ?? []) {
+      for (const e of kc.extractions ?? []) {
+        if (kc.propertyKey && e.objectName && e.alias) aliases.set(e.alias.toLowerCase(), { propertyKey: kc.propertyKey, path: e.objectName });
+      }
+    }
+  }
+  return aliases;
+}
+
 export function propertyIndexOf(d: Descriptor): PropertyIndex {
   const index: PropertyIndex = new Map();
   const modules = Array.isArray(d.modules?.jiraEntityProperties) ? d.modules.jiraEntityProperties : [];
@@ -109,8 +133,27 @@ export function lifecyclePayload(site: SiteIdentity, appKey: string, event: Life
   };
 }
 
-export function lifecycleToken(site: SiteIdentity, aud: string, lifecyclePath: string, bad?: BadInstall): string | undefined {
+/** enabled/disabled as Jira signs them: HS256 with the shared secret, like a webhook. */
+function sharedSecretToken(site: SiteIdentity, aud: string, lifecyclePath: string, bad?: BadInstall): string | undefined {
+  if (bad === 'rs256' || bad === 'unknown-kid' || bad === 'wrong-key' || bad === 'wrong-aud') return installToken(site, aud, lifecyclePath, bad === 'rs256' ? undefined : bad);
+  const iat = Math.floor(Date.now() / 1000);
+  const claims = {
+    iss: bad === 'iss-mismatch' ? randomUUID() : site.clientKey,
+    qsh: createQueryStringHash(fromMethodAndUrl('POST', bad === 'wrong-qsh' ? '/some/other/path' : lifecyclePath)),
+    iat: bad === 'expired' ? iat - 600 : iat,
+    exp: bad === 'expired' ? iat - 60 : iat + 180,
+  };
+  const secret = bad === 'wrong-secret' ? randomUUID() + randomUUID() : site.sharedSecret;
+  return encodeSymmetric(claims, secret, SymmetricAlgorithm.HS256);
+}
+
+export function lifecycleToken(site: SiteIdentity, aud: string, lifecyclePath: string, event: LifecycleEvent, bad?: BadInstall): string | undefined {
   if (bad === 'unsigned') return undefined;
+  if (SHARED_SECRET_EVENTS.includes(event)) return sharedSecretToken(site, aud, lifecyclePath, bad);
+  return installToken(site, aud, lifecyclePath, bad);
+}
+
+function installToken(site: SiteIdentity, aud: string, lifecyclePath: string, bad?: BadInstall): string {
   const iat = Math.floor(Date.now() / 1000);
   const claims = {
     iss: bad === 'iss-mismatch' ? randomUUID() : site.clientKey,
@@ -119,7 +162,9 @@ export function lifecycleToken(site: SiteIdentity, aud: string, lifecyclePath: s
     iat: bad === 'expired' ? iat - 600 : iat,
     exp: bad === 'expired' ? iat - 60 : iat + 180,
   };
-  if (bad === 'hs256') return encodeSymmetric(claims, site.sharedSecret, SymmetricAlgorithm.HS256);
+  if (bad === 'hs256' || bad === 'wrong-secret') {
+    return encodeSymmetric(claims, bad === 'hs256' ? site.sharedSecret : randomUUID(), SymmetricAlgorithm.HS256);
+  }
   const signer = bad === 'unknown-kid' || bad === 'wrong-key' ? foreignKeys() : site.keys;
   const kid = bad === 'unknown-kid' ? foreignKeys().kid : site.keys.kid;
   return encodeAsymmetric(claims, signer.privatePem, AsymmetricAlgorithm.RS256, { kid });
@@ -130,7 +175,7 @@ export async function sendLifecycle(site: SiteIdentity, appBaseUrl: string, desc
   const base = appBaseUrl.replace(/\/+$/, '');
   const path = descriptor.lifecycle?.[event] ?? `/${event}`;
   const aud = descriptor.baseUrl ?? base;
-  const token = lifecycleToken(site, aud, path, opts.bad);
+  const token = lifecycleToken(site, aud, path, event, opts.bad);
   const res = await fetch(base + path, {
     method: 'POST',
     headers: {

@@ -2,6 +2,7 @@
 import { expect } from 'vitest';
 import { startAwsDouble, type AwsDouble, type KeySpec } from '../../doubles/aws/index.js';
 import type { AwsAccess } from '../../../src/aws/index.js';
+import { loadConfig } from '../../../src/config.js';
 import { ApiError } from '../../../src/http/errors.js';
 
 export const ACCOUNT = '111122223333';
@@ -29,9 +30,17 @@ export async function startDouble(): Promise<AwsDouble> {
   return double;
 }
 
-export function accessFor(key: Pick<KeySpec, 'accessKeyId' | 'secretAccessKey' | 'sessionToken'>, region = REGION): AwsAccess {
+/** The app's default deadline per AWS call (AWS_CALL_TIMEOUT_MS unset). */
+export const CALL_TIMEOUT_MS = loadConfig({}).awsCallTimeoutMs;
+
+export function accessFor(
+  key: Pick<KeySpec, 'accessKeyId' | 'secretAccessKey' | 'sessionToken'>,
+  region = REGION,
+  timeoutMs = CALL_TIMEOUT_MS,
+): AwsAccess {
   return {
     region,
+    timeoutMs,
     credentials: {
       accessKeyId: key.accessKeyId,
       secretAccessKey: key.secretAccessKey,

@@ -2,7 +2,8 @@ import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsDouble } from '../../doubles/aws/index.js';
 import { checkCredentials, listApplications } from '../../../src/aws/index.js';
-import { ADMIN, accessFor, expectApiError, startDouble } from './helpers.js';
+import { loadConfig } from '../../../src/config.js';
+import { ADMIN, REGION, accessFor, expectApiError, startDouble } from './helpers.js';
 
 let double: AwsDouble;
 const admin = accessFor(ADMIN);
@@ -13,7 +14,6 @@ beforeAll(async () => {
 });
 afterEach(() => {
   double.faults.clear();
-  delete process.env.AWS_CALL_TIMEOUT_MS;
 });
 afterAll(async () => {
   await double.close();
@@ -29,25 +29,27 @@ async function closedPortUrl(): Promise<string> {
 }
 
 describe('deadlines', () => {
+  /** The admin's keys with the deadline an operator sets through AWS_CALL_TIMEOUT_MS. */
+  const withDeadline = (value: string) => accessFor(ADMIN, REGION, loadConfig({ AWS_CALL_TIMEOUT_MS: value }).awsCallTimeoutMs);
+
   it('an AppConfig answer slower than AWS_CALL_TIMEOUT_MS → 504 aws_timeout, well before the answer', async () => {
-    process.env.AWS_CALL_TIMEOUT_MS = '300';
+    const access = withDeadline('300');
     double.faults.add({ service: 'appconfig', action: 'ListApplications', delayMs: 5000, times: 5 });
     const started = Date.now();
-    const err = await expectApiError(listApplications(admin), { status: 504, code: 'aws_timeout' }, admin);
+    const err = await expectApiError(listApplications(access), { status: 504, code: 'aws_timeout' }, access);
     expect(Date.now() - started).toBeLessThan(2000);
     expect(err.message).toContain('300 ms');
   });
 
   it('a slow STS → 504 aws_timeout too', async () => {
-    process.env.AWS_CALL_TIMEOUT_MS = '250';
+    const access = withDeadline('250');
     double.faults.add({ service: 'sts', action: 'GetCallerIdentity', delayMs: 5000, times: 5 });
-    await expectApiError(checkCredentials(admin), { status: 504, code: 'aws_timeout' }, admin);
+    await expectApiError(checkCredentials(access), { status: 504, code: 'aws_timeout' }, access);
   });
 
   it('a delay shorter than the deadline is just waited for', async () => {
-    process.env.AWS_CALL_TIMEOUT_MS = '3000';
     double.faults.add({ service: 'appconfig', action: 'ListApplications', delayMs: 200 });
-    await expect(listApplications(admin)).resolves.toHaveLength(1);
+    await expect(listApplications(withDeadline('3000'))).resolves.toHaveLength(1);
   });
 });
 

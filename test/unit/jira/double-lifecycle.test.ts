@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AsymmetricAlgorithm, createQueryStringHash, decodeAsymmetric, fromMethodAndUrl, getKeyId } from 'atlassian-jwt';
+import { AsymmetricAlgorithm, createQueryStringHash, decodeAsymmetric, decodeSymmetric, fromMethodAndUrl, getKeyId, SymmetricAlgorithm } from 'atlassian-jwt';
 import { JiraClient, JiraError } from '../../../src/jira/index.js';
 import { startJiraDouble, type JiraDouble } from '../../doubles/jira/index.js';
 
@@ -116,6 +116,19 @@ describe('the Jira double\'s lifecycle callbacks', () => {
     // A bad install never counts as installed, whatever the app answered.
     expect(other.installed).toBe(false);
     expect(other.sharedSecret).toBe(secret);
+  });
+
+  it('signs enabled and disabled as Jira does: HS256 with the shared secret, qsh over the callback, no aud', async () => {
+    for (const [event, send] of [['enabled', () => jira.enable()], ['disabled', () => jira.disable()]] as const) {
+      await send();
+      const got = app.received.at(-1)!;
+      expect(got.path).toBe(`/${event}`);
+      expect(got.body.sharedSecret).toBeUndefined();
+      const claims = decodeSymmetric(tokenOf(got.headers), jira.sharedSecret, SymmetricAlgorithm.HS256);
+      expect(claims).toMatchObject({ iss: jira.clientKey, qsh: createQueryStringHash(fromMethodAndUrl('POST', `/${event}`)) });
+      expect(claims.aud).toBeUndefined();
+      expect(claims.exp).toBeGreaterThan(Date.now() / 1000);
+    }
   });
 
   it('rotates the shared secret on reinstall when asked', async () => {
