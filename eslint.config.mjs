@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'public/vendor/**', 'test-results/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'public/vendor/**', 'test-results/**', 'forge/static/configure/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,6 +13,7 @@ export default tseslint.config(
   },
   {
     files: ['public/**/*.js'],
-    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', AP: 'readonly', fetch: 'readonly' } },
+    // The Configure page's browser modules, bundled by esbuild (src/configure/page-build.ts).
+    languageOptions: { sourceType: 'module', globals: { window: 'readonly', document: 'readonly', AP: 'readonly', fetch: 'readonly' } },
   },
 );

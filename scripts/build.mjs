@@ -1,13 +1,18 @@
-// npm run build:
-//   1. tsc -p tsconfig.build.json            -> dist/
+// npm run build (the app only: src/; the demo, the bench and the doubles run from source under tsx):
+//   0. empty dist/, so nothing from an earlier build ships
+//   1. tsc -p tsconfig.build.json            -> dist/src/
 //   2. bundle src/forwarder/handler.ts       -> dist/forwarder/index.js (the Lambda code, CommonJS)
 //   3. render the CloudFormation template    -> dist/cloudformation/appconfig-jira-extension.yaml
-// Steps 2 and 3 use the compiled dist/src/forwarder/*.js, so the template comes from the same code
-// the app and the tests use. A type error still fails the build (exit 1), but only after the
-// template is written, so one broken file elsewhere does not hide the AWS half.
+//   4. bundle the Configure page, one page with two transports (public/configure/):
+//        Connect (fetch + Connect JWT)         -> dist/public/configure.js (served at /public/configure.js)
+//        Forge Custom UI (invokeRemote)        -> forge/static/configure/ (index.html, configure.js,
+//                                                 configure.css with AUI's styles and fonts, assets/)
+// Steps 2-4 use the compiled dist/src/**/*.js, so the output comes from the same code the app and
+// the tests use. A type error still fails the build (exit 1), but only after everything is written,
+// so one broken file elsewhere does not hide the AWS half or the pages.
 import { Buffer } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -43,10 +48,21 @@ async function writeForwarderAndTemplate() {
   console.log(`build: forwarder ${code.length} characters, template ${Buffer.byteLength(template)} bytes -> ${templatePath}`);
 }
 
+async function writeConfigurePages() {
+  const { buildConnectBundle, buildForgePage, forgePageValues } = await import(pathToFileURL(join(dist, 'src', 'configure', 'page-build.js')).href);
+  const connect = await buildConnectBundle();
+  const { warnings, ...values } = await forgePageValues(process.env);
+  for (const warning of warnings) console.warn(`build: ${warning}`);
+  const forge = await buildForgePage(values);
+  console.log(`build: Configure page -> ${connect}; Forge Custom UI (${forge.length} files) -> ${dirname(forge[0])}`);
+}
+
 async function main() {
+  await rm(dist, { recursive: true, force: true });
   const compiled = compile();
-  if (!compiled) console.error('build: tsc reported errors (see above); writing the forwarder and template anyway');
+  if (!compiled) console.error('build: tsc reported errors (see above); writing the forwarder, template and pages anyway');
   await writeForwarderAndTemplate();
+  await writeConfigurePages();
   if (!compiled) process.exitCode = 1;
 }
 

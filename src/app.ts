@@ -11,14 +11,16 @@ import type { Models } from './db/models.js';
 import type { Logger } from './log.js';
 import type { SigningSecrets } from './secrets/signing-secrets.js';
 import { projectRoot } from './paths.js';
-import type { JiraClient } from './jira/index.js';
-import { createAddon } from './lifecycle/addon.js';
-import { lifecycleRouter } from './lifecycle/routes.js';
-import { jiraClientFor } from './lifecycle/tenants.js';
-import { siteAdminGuard } from './lifecycle/site-admin.js';
+import { createAddon } from './connect/addon.js';
+import { lifecycleRouter } from './connect/lifecycle-routes.js';
+import { tenantFromAce } from './connect/ace-context.js';
+import type { Tenancy } from './tenancy/index.js';
+import { siteAdminCheck } from './tenancy/site-admin.js';
 import { healthRouter } from './http/health.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { securityHeaders } from './http/security-headers.js';
+import { answerDeadline } from './http/answer-deadline.js';
+import { checkAssociationId } from './http/params.js';
 import { intakeRouter } from './intake/route.js';
 import { templateRouter } from './forwarder/route.js';
 import { configurePageRouter } from './configure/page.js';
@@ -31,6 +33,7 @@ export interface AppServices {
   models: Models;
   log: Logger;
   signing: SigningSecrets;
+  tenancy: Tenancy;
   /** Wakes the worker for an association that has new work (in-process). */
   notifyWorker?: (associationId: string) => void;
   /** Waits (bounded) until a stored event has been processed; used to report a backfill. */
@@ -40,17 +43,15 @@ export interface AppServices {
 export interface App {
   app: Express;
   addon: AddOn;
-  jiraFor: (clientKey: string) => Promise<JiraClient>;
 }
 
 export async function createApp(services: AppServices): Promise<App> {
-  const { config, db, models, log } = services;
+  const { config, db, models, log, tenancy } = services;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(securityHeaders);
-
-  const jiraFor = jiraClientFor(models);
+  app.use(answerDeadline(log));
 
   // Public, no tenant data.
   app.use(healthRouter(db));
@@ -58,28 +59,36 @@ export async function createApp(services: AppServices): Promise<App> {
   app.use('/public', express.static(path.join(projectRoot, 'public'), { maxAge: '1h', index: false }));
   app.use('/vendor/aui', express.static(path.join(projectRoot, 'node_modules', '@atlassian', 'aui', 'dist', 'aui'), { maxAge: '1d', index: false }));
 
+  // Association ids are checked before anything reads a body, a token or the database.
+  app.use('/api/associations/:id', checkAssociationId);
   // Signed events read their raw body, so they come before the JSON parser.
   app.use(intakeRouter({ db, models, signing: services.signing, log, onStored: services.notifyWorker }));
 
   app.use(express.json({ limit: '256kb' }));
   const addon = await createAddon(app, { config, db, models, log });
-  app.use(lifecycleRouter(addon, { db, models, log }));
+  app.use(lifecycleRouter(addon, { tenancy, log }));
 
-  const requireSiteAdmin = siteAdminGuard(models, jiraFor);
+  const requireSiteAdmin = siteAdminCheck(tenancy);
   app.use(
     configurePageRouter(addon, {
       defaultExtension: config.extensionIdentifier,
-      requireAdmin: async (req) => void (await requireSiteAdmin(req)),
+      requireAdmin: async (req) => {
+        tenantFromAce(req);
+        await requireSiteAdmin(req);
+      },
     }),
   );
   // Every Configure API call: a Connect JWT (context or session token) and then a site-admin check per route.
   const api = express.Router();
-  api.use(addon.checkValidToken());
-  api.use(lookupRouter({ requireSiteAdmin, jiraFor, config }));
-  api.use(associationsRouter({ ...services, requireSiteAdmin, jiraFor }));
+  api.use(addon.checkValidToken(), (req, _res, next) => {
+    tenantFromAce(req);
+    next();
+  });
+  api.use(lookupRouter({ requireSiteAdmin, tenancy, config }));
+  api.use(associationsRouter({ ...services, requireSiteAdmin, tenancy }));
   app.use('/api', api);
 
   app.use(notFoundHandler);
   app.use(errorHandler(log));
-  return { app, addon, jiraFor };
+  return { app, addon };
 }

@@ -3,6 +3,7 @@
  * carriers (headers, request bodies, tenant records, SDK errors) even when a caller logs a whole object.
  */
 import pino, { type Logger } from 'pino';
+import { boundForLog, truncateString } from './log-bounds.js';
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -38,7 +39,17 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       base: { app: 'appconfig-flags-for-jira' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      serializers: { err: pino.stdSerializers.err },
+      // Every argument of a log call is cut to LOG_LIMITS before pino sees it (Errors become data there).
+      hooks: {
+        logMethod(args, method) {
+          const bounded = args.map((a) => (typeof a === 'string' ? truncateString(a) : boundForLog(a)));
+          const first = args[0];
+          // log.error(err) logs { err } with the error's message, as pino does for an Error.
+          if (first instanceof Error) bounded[0] = { err: bounded[0] };
+          method.apply(this, bounded as Parameters<typeof method>);
+        },
+      },
+      serializers: { err: (err: unknown) => boundForLog(err) },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,

@@ -19,3 +19,4 @@ export {
   type ExtensionAssociationRef,
 } from './extension-associations.js';
 export { readLatestHostedVersion, type HostedVersion } from './hosted-versions.js';
+export { BACKFILL_ACTIONS, REQUIRED_ACTIONS } from './iam-actions.js';

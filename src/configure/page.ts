@@ -1,14 +1,19 @@
 /**
  * GET /configure: the Configure page, loaded by Jira in an iframe with a Connect JWT (qsh checked).
  * The page gets a session token (issued by ACE, bound to the site and user) for its API calls.
+ * GET /public/configure.js: its script, the Connect bundle of public/configure/ (see page-build.ts).
  */
 import fs from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Router, type Request } from 'express';
 import type { AddOn } from 'atlassian-connect-express';
 import { projectRoot } from '../paths.js';
 import { asyncHandler } from '../http/async.js';
 import { TEMPLATE_ROUTE } from '../forwarder/route.js';
+import { CONNECT_BUNDLE_PATH, isBuildCurrent } from './page-files.js';
+
+export const PAGE_SCRIPT_ROUTE = '/public/configure.js';
 
 const HOST_SCRIPT_URL = 'https://connect-cdn.atl-paas.net/all.js';
 
@@ -21,6 +26,18 @@ export function configurePageRouter(
 ): Router {
   const router = Router();
   const template = fs.readFileSync(path.join(projectRoot, 'views', 'configure.html'), 'utf8');
+
+  let script: Promise<string> | undefined;
+  router.get(PAGE_SCRIPT_ROUTE, (_req, res, next) => {
+    script ??= loadPageScript().catch((err: unknown) => {
+      script = undefined; // a failed load is retried by the next request, not remembered
+      throw err;
+    });
+    script.then(
+      (body) => res.type('text/javascript; charset=utf-8').set('Cache-Control', 'no-cache').send(body),
+      (err: unknown) => next(err),
+    );
+  });
 
   router.get(
     '/configure',
@@ -56,4 +73,14 @@ export function configurePageRouter(
     }),
   );
   return router;
+}
+
+/**
+ * The bundle `npm run build` wrote; without one, or when the sources are newer (development, tests),
+ * bundled here once, loading esbuild only then, so a production install never needs it.
+ */
+async function loadPageScript(): Promise<string> {
+  if (isBuildCurrent(CONNECT_BUNDLE_PATH)) return readFile(CONNECT_BUNDLE_PATH, 'utf8');
+  const { bundlePageScript } = await import('./page-build.js');
+  return bundlePageScript('connect');
 }

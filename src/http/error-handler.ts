@@ -4,6 +4,7 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ApiError } from './errors.js';
+import { TenantUnavailable } from '../tenancy/errors.js';
 import type { Logger } from '../log.js';
 
 /** ACE hands authentication failures to `next` as plain `{ code, message }` objects. */
@@ -24,11 +25,30 @@ function bodyParserError(err: unknown): ApiError | undefined {
   if (type === 'entity.parse.failed') return new ApiError(400, 'invalid_json', 'The request body is not valid JSON.');
   if (type === 'encoding.unsupported' || type === 'charset.unsupported')
     return new ApiError(415, 'unsupported_encoding', 'The request body encoding is not supported.');
+  // Any other client-side reading failure (a body declared gzip that is not, a truncated body).
+  const status = (err as { status?: unknown })?.status;
+  if ((err as { expose?: unknown })?.expose === true && typeof status === 'number' && status >= 400 && status < 500) {
+    return new ApiError(status, 'invalid_body', 'The request body could not be read; check its Content-Encoding and Content-Length.');
+  }
+  return undefined;
+}
+
+/** Express could not percent-decode a path parameter (e.g. `/api/associations/%zz`). */
+function pathDecodeError(err: unknown): ApiError | undefined {
+  if (err instanceof URIError && (err as { status?: unknown }).status === 400) {
+    return new ApiError(400, 'invalid_path', 'The request path is not valid percent-encoding.');
+  }
   return undefined;
 }
 
 export function toApiError(err: unknown): ApiError | undefined {
   if (err instanceof ApiError) return err;
+  if (err instanceof TenantUnavailable) {
+    // The caller's tenant uninstalled since its token was issued, or its credentials must be renewed first.
+    return err.reason === 'not_installed'
+      ? new ApiError(401, 'unauthorized', 'Authentication failed.')
+      : new ApiError(503, 'tenant_unavailable', 'The app cannot reach your Jira site right now; try again shortly.');
+  }
   if (isAceError(err)) {
     // ACE answers a bad signature with 400 ("unable to decode"); for the caller it is an authentication failure.
     if (err.code === 400 || err.code === 401 || err.code === 403 || err.code === 404) {
@@ -36,11 +56,17 @@ export function toApiError(err: unknown): ApiError | undefined {
     }
     return undefined;
   }
-  return bodyParserError(err);
+  return pathDecodeError(err) ?? bodyParserError(err);
 }
 
 export function errorHandler(log: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => {
+  return (err, req, res, next) => {
+    // Already answered (e.g. by the answer deadline): Express's own handler closes the connection.
+    if (res.headersSent) {
+      log.warn({ err, path: req.path }, 'error after the answer was sent');
+      next(err);
+      return;
+    }
     const apiError = toApiError(err);
     if (apiError) {
       if (apiError.status >= 500) log.warn({ code: apiError.code, path: req.path }, apiError.message);

@@ -1,0 +1,95 @@
+// The pickers: the Jira project search (with the project's issue types) and the "Load" buttons
+// that list the AppConfig applications and configuration profiles the keys can see.
+import { $, clearMessage, element, fillOptions } from "./dom.js";
+import { clearFieldErrors, reportError, showFieldError } from "./field-errors.js";
+import { awsKeys, checkRequired, clearSecrets, value, whileBusy } from "./form.js";
+
+export function createPickers(api) {
+  let knownProjects = [];
+  let searchSeq = 0;
+
+  // A typed key (any case) or the exact name of a project found by the search selects that project.
+  function resolveProjectKey(typed) {
+    const lower = typed.toLowerCase();
+    const match = knownProjects.find((p) => p.key.toLowerCase() === lower || p.name.toLowerCase() === lower);
+    if (match) return match.key;
+    return /^[a-z][a-z0-9_]*$/i.test(typed) ? typed.toUpperCase() : typed;
+  }
+
+  async function searchProjects() {
+    const seq = ++searchSeq;
+    try {
+      const data = await api("GET", `/api/jira/projects?query=${encodeURIComponent(value("projectKey"))}`);
+      if (seq !== searchSeq) return; // a later search has started; its answer wins
+      knownProjects = data.projects;
+      fillOptions($("project-options"), knownProjects, (p) => p.name, (p) => p.key);
+    } catch (error) {
+      showFieldError("projectKey", error.message);
+    }
+  }
+
+  async function loadIssueTypes() {
+    const key = resolveProjectKey(value("projectKey"));
+    const project = knownProjects.find((p) => p.key === key);
+    $("projectKey-description").textContent = project
+      ? `Selected: ${project.name} (${project.key})` : "Type a project name or key, then pick the project.";
+    if (!project) return;
+    try {
+      const { issueTypes } = await api("GET", `/api/jira/projects/${encodeURIComponent(key)}/issue-types`);
+      if (!issueTypes.length) return;
+      const select = $("issueType");
+      fillOptions(select, issueTypes, (t) => t.name, (t) => t.name);
+      select.value = issueTypes.some((t) => t.name === "Task") ? "Task" : issueTypes[0].name;
+    } catch (error) {
+      showFieldError("issueType", error.message);
+    }
+  }
+
+  async function loadChoices(trigger, field, path, extra, listKey, noun) {
+    clearFieldErrors();
+    clearMessage($("form-message"));
+    if (!checkRequired(["accessKeyId", "secretAccessKey", ...Object.keys(extra)])) return;
+    const group = $(`${field}-choices-group`);
+    const select = $(`${field}-choices`);
+    try {
+      const data = await whileBusy(trigger, `Loading ${noun}s from AWS…`, () => api("POST", path, { ...awsKeys(), ...extra }));
+      const items = data[listKey];
+      if (!items.length) {
+        group.hidden = true;
+        showFieldError(field, `No ${noun}s found in ${value("region")}.`);
+        return;
+      }
+      fillOptions(select, items, (item) => `${item.name} (${item.id})`, (item) => item.id);
+      select.prepend(element("option", "", `Choose one of ${items.length} ${noun}s…`));
+      select.selectedIndex = 0;
+      group.hidden = false;
+      select.focus();
+    } catch (error) {
+      group.hidden = true;
+      clearSecrets();
+      reportError(error, $("form-message"), `Could not load the ${noun}s`);
+    }
+  }
+
+  function chooseFrom(field) {
+    const select = $(`${field}-choices`);
+    if (select.selectedIndex > 0) $(field).value = select.value;
+  }
+
+  function start() {
+    let timer;
+    $("projectKey").addEventListener("input", () => { window.clearTimeout(timer); timer = window.setTimeout(searchProjects, 300); });
+    $("projectKey").addEventListener("change", loadIssueTypes);
+    $("load-applications").addEventListener("click", () =>
+      loadChoices($("load-applications"), "applicationId", "/api/aws/applications", {}, "applications", "application"));
+    $("load-profiles").addEventListener("click", () =>
+      loadChoices($("load-profiles"), "configurationProfileId", "/api/aws/configuration-profiles",
+        { applicationId: value("applicationId") }, "profiles", "configuration profile"));
+    $("applicationId-choices").addEventListener("change", () => chooseFrom("applicationId"));
+    $("configurationProfileId-choices").addEventListener("change", () => chooseFrom("configurationProfileId"));
+    $("applicationId").addEventListener("change", () => { $("configurationProfileId-choices-group").hidden = true; });
+    searchProjects();
+  }
+
+  return { resolveProjectKey, start };
+}

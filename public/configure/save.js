@@ -1,0 +1,62 @@
+// Test connection (the same request with ?dryRun=true: checks everything, creates nothing) and Save.
+import { $, clearMessage, showMessage } from "./dom.js";
+import { clearFieldErrors, reportError } from "./field-errors.js";
+import { awsKeys, checkRequired, clearSecrets, value, whileBusy } from "./form.js";
+
+function backfillLine(backfill, saved) {
+  if (backfill === "done") return "Every existing flag now has its issue.";
+  if (backfill === "possible") return "Existing flags will get their issues as soon as you save.";
+  const reason = String(backfill || "").replace(/^skipped:\s*/, "");
+  const when = saved ? "Issues will appear" : "After saving, issues will appear";
+  return `${when} with the next saved flag change (existing flags were not read: ${reason}).`;
+}
+
+const named = (name, id) => (name && name !== id ? `${name} (${id})` : id);
+
+export function createSave(api, { resolveProjectKey, onSaved }) {
+  function associationBody() {
+    const body = { projectKey: resolveProjectKey(value("projectKey")), applicationId: value("applicationId"),
+      configurationProfileId: value("configurationProfileId"), ...awsKeys() };
+    if (value("issueType")) body.issueType = value("issueType");
+    if (value("extensionIdentifier")) body.extensionIdentifier = value("extensionIdentifier");
+    return body;
+  }
+
+  async function submit(dryRun) {
+    clearFieldErrors();
+    clearMessage($("form-message"));
+    if (!checkRequired(["projectKey", "accessKeyId", "secretAccessKey", "applicationId", "configurationProfileId"])) return;
+    const path = dryRun ? "/api/associations?dryRun=true" : "/api/associations";
+    let result;
+    try {
+      const trigger = dryRun ? $("test-connection") : $("save");
+      result = await whileBusy(trigger, dryRun ? "Checking AWS…" : "Saving and checking AWS…", () => api("POST", path, associationBody()));
+    } catch (error) {
+      clearSecrets();
+      reportError(error, $("form-message"), dryRun ? "The connection test failed" : "Could not save");
+      return;
+    }
+    const where = `Application ${named(result.applicationName, result.applicationId)} · ` +
+      `profile ${named(result.configurationProfileName, result.configurationProfileId)} · AWS account ${result.accountId}`;
+    if (dryRun) {
+      const existing = result.existingExtensionAssociationId
+        ? `Its existing extension association ${result.existingExtensionAssociationId} will be reused.`
+        : "Saving creates the extension association in AppConfig.";
+      showMessage($("form-message"), "success", "The connection works", [where, existing, backfillLine(result.backfill, false)]);
+      return;
+    }
+    clearSecrets();
+    showMessage($("form-message"), "success", `Saved: project ${result.projectKey} now tracks this profile`,
+      [where, backfillLine(result.backfill, true)]);
+    await onSaved();
+  }
+
+  function start() {
+    $("test-connection").addEventListener("click", () => submit(true));
+    $("association-form").addEventListener("submit", (event) => { event.preventDefault(); submit(false); });
+    // Secrets must not outlive the page (the back/forward cache keeps field values).
+    window.addEventListener("pagehide", clearSecrets);
+  }
+
+  return { start };
+}
