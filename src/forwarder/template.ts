@@ -6,6 +6,7 @@
  * DEFAULT_EXTENSION_NAME from here.
  */
 import { FUNCTION_TIMEOUT_SECONDS } from './limits.js';
+import { ACTION_POINTS, type ActionPoint } from '../events/event-types.js';
 
 /** The extension's name in AWS, and the app's default for APPCONFIG_EXTENSION. */
 export const DEFAULT_EXTENSION_NAME = 'jira-flag-tracker';
@@ -23,15 +24,7 @@ export const INLINE_CODE_LIMIT_CHARS = 4096;
 /** `aws cloudformation deploy --template-file` without `--s3-bucket` accepts up to 51,200 bytes. */
 export const TEMPLATE_BODY_LIMIT_BYTES = 51_200;
 
-/** The action points the extension acts on; the forwarder posts every one of them. */
-export const ACTION_POINTS = [
-  'PRE_CREATE_HOSTED_CONFIGURATION_VERSION',
-  'ON_DEPLOYMENT_START',
-  'ON_DEPLOYMENT_COMPLETE',
-  'ON_DEPLOYMENT_ROLLED_BACK',
-] as const;
-
-const ACTION_NAMES: Record<(typeof ACTION_POINTS)[number], string> = {
+const ACTION_NAMES: Record<ActionPoint, string> = {
   PRE_CREATE_HOSTED_CONFIGURATION_VERSION: 'forward-saved-version',
   ON_DEPLOYMENT_START: 'forward-deployment-start',
   ON_DEPLOYMENT_COMPLETE: 'forward-deployment-complete',

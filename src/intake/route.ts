@@ -12,8 +12,7 @@ import { ApiError, badRequest, unauthorized } from '../http/errors.js';
 import { asyncHandler } from '../http/async.js';
 import type { Logger } from '../log.js';
 import { SIGNATURE_HEADER, verifySignature } from './signature.js';
-import { extensionEventSchema, describeSchemaError, STORED_EVENT_TYPES } from './event-schema.js';
-import { withoutSecrets } from './store-event.js';
+import { isStoredEvent, parseExtensionEvent, storedPayload } from '../events/appconfig-event.js';
 import { EventBatcher } from './event-batcher.js';
 import { AssociationCache } from './association-cache.js';
 import { checkEventContent } from './check-content.js';
@@ -63,15 +62,9 @@ export function intakeRouter(deps: IntakeDeps): Router {
       }
       if (!signature.ok) throw unauthorized(SIGNATURE_MESSAGES[signature.reason]);
 
-      let json: unknown;
-      try {
-        json = JSON.parse(raw.toString('utf8'));
-      } catch {
-        throw badRequest('invalid_json', 'The body is not valid JSON.');
-      }
-      const parsed = extensionEventSchema.safeParse(json);
-      if (!parsed.success) throw badRequest('invalid_event', describeSchemaError(parsed.error));
-      const event = parsed.data;
+      const parsed = parseExtensionEvent(raw.toString('utf8'));
+      if (!parsed.ok) throw badRequest(parsed.code, parsed.message);
+      const event = parsed.event;
 
       if (event.Application.Id !== association.applicationId ||
           (event.ConfigurationProfile && event.ConfigurationProfile.Id !== association.configurationProfileId)) {
@@ -82,7 +75,7 @@ export function intakeRouter(deps: IntakeDeps): Router {
         );
       }
 
-      if (!(STORED_EVENT_TYPES as readonly string[]).includes(event.Type)) {
+      if (!isStoredEvent(event)) {
         res.status(202).json({ status: 'ignored', reason: `${event.Type} events do not change Jira.` });
         return;
       }
@@ -94,7 +87,7 @@ export function intakeRouter(deps: IntakeDeps): Router {
           associationId: id,
           invocationId: event.InvocationId,
           type: event.Type,
-          payload: JSON.stringify(withoutSecrets(json as Record<string, unknown>)),
+          payload: storedPayload(event),
         });
       } catch (err) {
         if (err instanceof AssociationGone) throw new ApiError(410, 'association_removed', 'This association was removed.');

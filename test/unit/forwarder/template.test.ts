@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { buildForwarderBundle } from '../../../src/forwarder/bundle.js';
 import { DELIVERY_BUDGET_MS } from '../../../src/forwarder/limits.js';
+import { ACTION_POINTS } from '../../../src/events/event-types.js';
 import {
-  ACTION_POINTS,
   DEFAULT_EXTENSION_NAME,
   INLINE_CODE_LIMIT_CHARS,
   TEMPLATE_BODY_LIMIT_BYTES,
