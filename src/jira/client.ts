@@ -1,4 +1,5 @@
 import { JiraError, parseJiraErrorBody } from './errors.js';
+import type { JiraAuth } from './auth.js';
 import { JiraTransport, type JiraClientOptions } from './transport.js';
 import type {
   AdfDoc,
@@ -10,7 +11,6 @@ import type {
   JiraIssue,
   JiraProject,
   JiraProjectDetails,
-  JiraTenant,
   SearchHit,
 } from './types.js';
 
@@ -29,8 +29,8 @@ const enc = encodeURIComponent;
 export class JiraClient {
   private readonly http: JiraTransport;
 
-  constructor(tenant: JiraTenant, opts: JiraClientOptions = {}) {
-    this.http = new JiraTransport(tenant, opts);
+  constructor(auth: JiraAuth, opts: JiraClientOptions = {}) {
+    this.http = new JiraTransport(auth, opts);
   }
 
   /** Creates one issue (with its properties). Not repeated after an ambiguous failure: the caller reconciles. */
