@@ -103,7 +103,8 @@ export class JiraTransport {
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         signal: AbortSignal.timeout(this.timeoutMs),
-        redirect: 'error',
+        // A redirect the caller expects is its answer (bulk property sets answer 303 with their task).
+        redirect: options.acceptStatuses?.some((s) => s >= 300 && s < 400) ? 'manual' : 'error',
       });
       text = await res.text();
     } catch (err) {

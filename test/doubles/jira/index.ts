@@ -7,16 +7,18 @@ import { adfText } from './adf.js';
 import { BearerTokens, type BearerGrant } from './bearer-check.js';
 import { Faults, type FaultSpec } from './faults.js';
 import type { AppAuthState } from './jwt-check.js';
-import { fetchDescriptor, newSiteKeys, propertyIndexOf, sendLifecycle, type Descriptor, type LifecycleEvent, type LifecycleOptions, type LifecycleResult } from './lifecycle.js';
+import { fetchDescriptor, newSiteKeys, propertyAliasesOf, propertyIndexOf, sendLifecycle, type Descriptor, type LifecycleEvent, type LifecycleOptions, type LifecycleResult } from './lifecycle.js';
 import type { Site } from './router.js';
 import { createPipeline, type RecordedRequest } from './server.js';
 import { JiraStore, type AddProjectOptions, type Issue } from './store.js';
+import { featureFlagsOf, type FeatureFlagState } from './routes-feature-flags.js';
 
 export type { FaultSpec, FaultMatch } from './faults.js';
 export type { BadInstall, LifecycleOptions, LifecycleResult } from './lifecycle.js';
 export type { RecordedRequest } from './server.js';
 export type { BearerGrant } from './bearer-check.js';
 export type { AddProjectOptions } from './store.js';
+export type { FeatureFlagState, StoredFeatureFlag } from './routes-feature-flags.js';
 export { adfText } from './adf.js';
 
 export interface JiraDoubleOptions {
@@ -79,6 +81,8 @@ export interface JiraDouble {
   addUser(accountId: string, opts: { admin: boolean }): void;
   issues(): IssueView[];
   issue(idOrKey: string): IssueView | undefined;
+  /** The Releases panel's feature flags the app submitted, and what the tests count about them. */
+  readonly featureFlags: FeatureFlagState;
   deleteIssue(idOrKey: string): boolean;
   /** A JWT as Jira puts on an iframe URL: HS256 with the shared secret, iss = clientKey, sub = accountId, real qsh. */
   pageJwt(accountId: string, method: string, pathWithQuery: string): string;
@@ -111,7 +115,7 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
     clientKey: opts.clientKey ?? randomUUID(),
     sharedSecret: opts.sharedSecret ?? newSecret(),
   };
-  const site: Site = { store, url: '', appAccountId: accountId(), propertyIndex: undefined };
+  const site: Site = { store, url: '', appAccountId: accountId(), propertyIndex: undefined, propertyAliases: new Map() };
   const cloudId = randomUUID();
   const bearer = new BearerTokens();
   const faults = new Faults();
@@ -134,7 +138,10 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
     if (!lastApp) throw new Error(`${event}: install the app first (the double needs its base URL)`);
     const result = await sendLifecycle(identity(), lo.appBaseUrl ?? lastApp.baseUrl, lastApp.descriptor, event, lo);
     const accepted = result.status >= 200 && result.status < 300 && !lo.bad;
-    if (accepted && event === 'uninstalled') auth.installed = false;
+    if (accepted && event === 'uninstalled') {
+      auth.installed = false;
+      featureFlagsOf(store).flags.clear(); // Jira deletes every flag an uninstalled app sent
+    }
     if (accepted && (event === 'enabled' || event === 'disabled')) auth.enabled = event === 'enabled';
     return result;
   }
@@ -185,6 +192,7 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
       if (result.status >= 200 && result.status < 300 && !lo.bad) {
         Object.assign(auth, { installed: true, enabled: true, appKey: descriptor.key });
         site.propertyIndex = propertyIndexOf(descriptor);
+        site.propertyAliases = propertyAliasesOf(descriptor);
       } else auth.sharedSecret = previous;
       return result;
     },
@@ -204,6 +212,7 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
     },
     addUser: (id, u) => void store.users.set(id, { admin: u.admin }),
     issues: () => [...store.issues.values()].map(view),
+    featureFlags: featureFlagsOf(store),
     issue: (k) => {
       const i = store.findIssue(k);
       return i ? view(i) : undefined;

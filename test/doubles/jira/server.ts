@@ -6,6 +6,7 @@ import { appCallProblem, type AppAuthState } from './jwt-check.js';
 import { findRoute, jiraError, type Answer, type Route, type Site } from './router.js';
 import { issueRoutes } from './routes-issues.js';
 import { miscRoutes } from './routes-misc.js';
+import { featureFlagRoutes } from './routes-feature-flags.js';
 
 /**
  * The double's HTTP pipeline for /rest/...: read the body, apply faults (before anything can change),
@@ -39,7 +40,8 @@ export interface PipelineDeps {
   timers: Set<NodeJS.Timeout>;
 }
 
-const ROUTES: Route[] = [...issueRoutes, ...miscRoutes];
+// Feature-flag routes first: /rest/api/3/issue/properties/multi would otherwise read as an issue key.
+const ROUTES: Route[] = [...featureFlagRoutes, ...issueRoutes, ...miscRoutes];
 const MAX_BODY = 10 * 1024 * 1024;
 
 function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
