@@ -77,10 +77,16 @@ export function configurePageRouter(
 
 /**
  * The bundle `npm run build` wrote; without one, or when the sources are newer (development, tests),
- * bundled here once, loading esbuild only then, so a production install never needs it.
+ * bundled here once, loading esbuild only then, so a production install never needs it. Where
+ * esbuild is absent (an install without devDependencies), the built bundle is served as it is.
  */
 async function loadPageScript(): Promise<string> {
   if (isBuildCurrent(CONNECT_BUNDLE_PATH)) return readFile(CONNECT_BUNDLE_PATH, 'utf8');
-  const { bundlePageScript } = await import('./page-build.js');
-  return bundlePageScript('connect');
+  try {
+    const { bundlePageScript } = await import('./page-build.js');
+    return await bundlePageScript('connect');
+  } catch (err) {
+    if (fs.existsSync(CONNECT_BUNDLE_PATH)) return readFile(CONNECT_BUNDLE_PATH, 'utf8');
+    throw err;
+  }
 }

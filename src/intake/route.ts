@@ -40,7 +40,7 @@ export interface IntakeDeps {
 export function intakeRouter(deps: IntakeDeps): Router {
   const { db, models, signing, log } = deps;
   const router = Router();
-  const associations = new AssociationCache(models);
+  const associations = new AssociationCache(db);
   const batcher = new EventBatcher(db);
 
   router.post(
