@@ -6,9 +6,10 @@ import type { QueryInterface } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
 import type { Db } from './database.js';
 import * as initial from './migrations/0001-initial.js';
+import * as environments from './migrations/0005-environments.js';
 
 // Listed explicitly (not globbed) so the same list works from src/ under tsx and from dist/.
-const MIGRATIONS = [initial];
+const MIGRATIONS = [initial, environments];
 const LOCK_ID = 724_011_935; // arbitrary, stable: "this app's migrations"
 
 export async function migrate(db: Db): Promise<string[]> {

@@ -6,6 +6,7 @@
 import { Op } from 'sequelize';
 import type { Db } from './database.js';
 import type { Models } from './models.js';
+import { deleteEnvironmentRows } from '../environments/purge.js';
 
 export const CLIENT_INFO = 'clientInfo';
 
@@ -93,6 +94,7 @@ export function purgeSite(db: Db, models: Models, clientKey: string): Promise<vo
       await models.StoredEvent.destroy(byAssociation);
       await models.FlagState.destroy(byAssociation);
       await models.ConfigVersion.destroy(byAssociation);
+      await deleteEnvironmentRows(db, ids, transaction);
     }
     await models.Association.destroy({ where: { clientKey }, transaction });
     await models.Site.destroy({ where: { clientKey }, transaction });

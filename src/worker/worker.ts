@@ -17,6 +17,7 @@ import { SavedVersions } from './saved-versions.js';
 import { LeaseLost, Queue, type QueuedEvent } from './queue.js';
 import { retryDelayMs } from './backoff.js';
 import { pruneProcessedEvents } from './retention.js';
+import { ReleasesPanel } from '../environments/releases-panel.js';
 
 export interface WorkerOptions {
   db: Db;
@@ -204,10 +205,18 @@ export class Worker {
         const versions = new SavedVersions(db, associationId);
         await versions.prefetch(events);
         const writer = new IssueWriter(jira, association, states, beforeWrite);
+        const panel = new ReleasesPanel(db, models, association);
         for (const event of events) {
           if (this.stopped) return;
           try {
             const result = await processEvent({ db, models }, association, event, states, versions, writer);
+            // The environments and the Releases panel follow every event, whatever its issue writes gave.
+            const shown = await panel.afterEvent(event.payload, jira, beforeWrite);
+            if (shown?.refusals.length) {
+              await recordFailure(db, models, associationId, 'jira_refused', shown.refusals.join(' '));
+              log.warn({ associationId, eventId: event.id }, shown.refusals.join(' '));
+            }
+            if (shown?.unknownIssueKeys.length) log.info({ associationId, unknownIssueKeys: shown.unknownIssueKeys }, 'flag descriptions name issues Jira does not know');
             if (result.ok) {
               processed.push({ event, note: result.note });
             } else {
