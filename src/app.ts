@@ -14,6 +14,9 @@ import { projectRoot } from './paths.js';
 import { createAddon } from './connect/addon.js';
 import { lifecycleRouter } from './connect/lifecycle-routes.js';
 import { tenantFromAce } from './connect/ace-context.js';
+import { connectApiAuth } from './connect/api-auth.js';
+import { pageApiToken } from './connect/page-token.js';
+import { requestTenant } from './tenancy/request-context.js';
 import type { Tenancy } from './tenancy/index.js';
 import { siteAdminCheck } from './tenancy/site-admin.js';
 import { healthRouter } from './http/health.js';
@@ -77,16 +80,14 @@ export async function createApp(services: AppServices): Promise<App> {
         tenantFromAce(req);
         await requireSiteAdmin(req);
       },
+      apiToken: (req) => pageApiToken(tenancy, requestTenant(req)),
     }),
   );
   // The panel on a tracked flag's issue: any user of the site who can see the issue (page JWT, qsh).
   app.use(flagPanelRouter(addon, { db, models }));
-  // Every Configure API call: a Connect JWT (context or session token) and then a site-admin check per route.
+  // Every Configure API call: a Connect JWT (context JWT, or qsh of this request) and then a site-admin check per route.
   const api = express.Router();
-  api.use(addon.checkValidToken(), (req, _res, next) => {
-    tenantFromAce(req);
-    next();
-  });
+  api.use(connectApiAuth({ tenancy, baseUrl: config.baseUrl, log }));
   api.use(lookupRouter({ requireSiteAdmin, tenancy, config }));
   api.use(associationsRouter({ ...services, requireSiteAdmin, tenancy }));
   app.use('/api', api);

@@ -7,7 +7,7 @@ import { ApiError } from '../http/errors.js';
 import type { Db } from '../db/database.js';
 import type { AssociationRow, Models } from '../db/models.js';
 import { readLatestHostedVersion, type AwsAccess } from '../aws/index.js';
-import { storeEvent } from '../intake/store-event.js';
+import { storeEvent } from '../db/event-intake.js';
 import { BACKFILL_EVENT_TYPE, backfillEvent, storedPayload } from '../events/appconfig-event.js';
 
 export type BackfillOutcome = 'done' | `skipped: ${string}`;

@@ -91,9 +91,18 @@ Parameters:
     Default: 30
     AllowedValues: [0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
     Description: Days CloudWatch Logs keeps the forwarder's logs; 0 keeps them forever.
+  RequireSourceAccount:
+    Type: String
+    Default: 'false'
+    AllowedValues: ['false', 'true']
+    Description: >-
+      'true' adds an aws:SourceAccount condition to the role AppConfig assumes to invoke the forwarder.
+      AWS does not document AppConfig as sending that key for extension roles: if no event arrives
+      with 'true', set it back to 'false' (AWS's own trust policy for extension roles).
 
 Conditions:
   LogsExpire: !Not [!Equals [!Ref LogRetentionDays, '0']]
+  SourceAccountRequired: !Equals [!Ref RequireSourceAccount, 'true']
 
 Resources:
   ForwarderLogGroup:
@@ -145,7 +154,9 @@ Resources:
   ExtensionInvokeRole:
     Type: AWS::IAM::Role
     Properties:
-      Description: Assumed by AWS AppConfig in this account only, to invoke the Jira flag tracker forwarder.
+      Description: Assumed by AWS AppConfig to invoke the Jira flag tracker forwarder.
+      # AWS's documented trust policy for extension roles; the source-account condition is opt-in
+      # because AWS does not document AppConfig as sending aws:SourceAccount when it assumes the role.
       AssumeRolePolicyDocument:
         Version: '2012-10-17'
         Statement:
@@ -153,9 +164,7 @@ Resources:
             Principal:
               Service: appconfig.amazonaws.com
             Action: sts:AssumeRole
-            Condition:
-              StringEquals:
-                aws:SourceAccount: !Ref AWS::AccountId
+            Condition: !If [SourceAccountRequired, { StringEquals: { 'aws:SourceAccount': !Ref AWS::AccountId } }, !Ref AWS::NoValue]
       Policies:
         - PolicyName: invoke-forwarder
           PolicyDocument:

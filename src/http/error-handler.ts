@@ -5,6 +5,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ApiError } from './errors.js';
 import { TenantUnavailable } from '../tenancy/errors.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Logger } from '../log.js';
 
 /** ACE hands authentication failures to `next` as plain `{ code, message }` objects. */
@@ -56,8 +57,14 @@ export function toApiError(err: unknown): ApiError | undefined {
     }
     return undefined;
   }
+  if (isDatabaseUnavailable(err)) {
+    return new ApiError(503, 'database_unavailable', 'The app cannot reach its database right now; nothing was changed. Try again shortly.');
+  }
   return pathDecodeError(err) ?? bodyParserError(err);
 }
+
+/** How long a caller of a 503 should wait before trying again (the forwarder honours it). */
+const RETRY_AFTER_SECONDS = '5';
 
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
@@ -71,6 +78,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (apiError) {
       if (apiError.status >= 500) log.warn({ code: apiError.code, path: req.path }, apiError.message);
       else log.info({ code: apiError.code, status: apiError.status, path: req.path }, 'request refused');
+      if (apiError.status === 503) res.set('Retry-After', RETRY_AFTER_SECONDS);
       res.status(apiError.status).json(apiError.toBody());
       return;
     }

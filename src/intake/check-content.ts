@@ -16,7 +16,9 @@ export async function checkEventContent(db: Db, models: Models, associationId: s
   const first = result.errors[0];
   const detail = first ? `${first.path ? first.path + ': ' : ''}${first.message}` : 'unreadable';
   const version = event.ContentVersion != null ? ` (version ${event.ContentVersion})` : '';
-  const message = `The saved configuration${version} is not a valid feature-flag document: ${detail}`;
+  // The detail may quote the sender's text; control characters (NUL above all) have no place in it.
+  // eslint-disable-next-line no-control-regex
+  const message = `The saved configuration${version} is not a valid feature-flag document: ${detail}`.replace(/[\u0000-\u001f\u007f]/g, '\uFFFD');
   await recordFailure(db, models, associationId, 'invalid_flag_document', message);
   throw badRequest('invalid_flag_document', message);
 }

@@ -1,4 +1,5 @@
 import { JiraError, parseJiraErrorBody } from './errors.js';
+import type { JiraAuth } from './auth.js';
 import { JiraTransport, type JiraClientOptions } from './transport.js';
 import { JiraFeatureFlags } from './feature-flags.js';
 import type {
@@ -11,7 +12,6 @@ import type {
   JiraIssue,
   JiraProject,
   JiraProjectDetails,
-  JiraTenant,
   SearchHit,
 } from './types.js';
 
@@ -32,8 +32,8 @@ export class JiraClient {
   /** The Releases panel's feature flags and bulk issue properties, on the same transport. */
   readonly featureFlags: JiraFeatureFlags;
 
-  constructor(tenant: JiraTenant, opts: JiraClientOptions = {}) {
-    this.http = new JiraTransport(tenant, opts);
+  constructor(auth: JiraAuth, opts: JiraClientOptions = {}) {
+    this.http = new JiraTransport(auth, opts);
     this.featureFlags = new JiraFeatureFlags(this.http);
   }
 

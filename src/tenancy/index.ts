@@ -53,6 +53,12 @@ export class Tenancy {
     return purgeSite(this.db, this.models, tenantKey);
   }
 
+  /** The shared secret a Connect site signs its JWTs with; null when the site is not installed. */
+  async connectSharedSecret(tenantKey: string): Promise<string | null> {
+    const info = await readClientInfo(this.models, tenantKey);
+    return typeof info?.sharedSecret === 'string' && info.sharedSecret !== '' ? info.sharedSecret : null;
+  }
+
   /** A Jira client acting as the app on the tenant's site. Throws TenantUnavailable, never an HTTP error. */
   async jiraFor(tenantKey: string): Promise<JiraClient> {
     const info = await readClientInfo(this.models, tenantKey);

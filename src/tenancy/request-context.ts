@@ -21,6 +21,10 @@ export function setRequestTenant(req: Request, tenant: RequestTenant): void {
   tenants.set(req, Object.freeze({ ...tenant }));
 }
 
+export function hasRequestTenant(req: Request): boolean {
+  return tenants.has(req);
+}
+
 /** The tenant a door authenticated; 401 when no door did (a route mounted without one). */
 export function requestTenant(req: Request): RequestTenant {
   const tenant = tenants.get(req);

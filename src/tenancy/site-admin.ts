@@ -17,7 +17,7 @@ const CACHE_ENTRIES = 10_000;
 
 export type RequireSiteAdmin = (req: Request) => Promise<RequestTenant>;
 
-export function siteAdminCheck(tenancy: Pick<Tenancy, 'jiraFor'>, now: () => number = Date.now): RequireSiteAdmin {
+export function siteAdminCheck(tenancy: Pick<Tenancy, 'jiraFor'>, now: () => number = () => Date.now()): RequireSiteAdmin {
   const confirmedUntil = new Map<string, number>(); // "tenantKey\0accountId" -> admin confirmed until (ms)
 
   return async function requireSiteAdmin(req: Request): Promise<RequestTenant> {

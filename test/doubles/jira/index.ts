@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createQueryStringHash, encodeSymmetric, fromMethodAndUrl, SymmetricAlgorithm } from 'atlassian-jwt';
 import { acquireConnectKeyServer, registerConnectKey, releaseConnectKeyServer, unregisterConnectKey } from '../connect-keys.js';
 import { adfText } from './adf.js';
+import { BearerTokens, type BearerGrant } from './bearer-check.js';
 import { Faults, type FaultSpec } from './faults.js';
 import type { AppAuthState } from './jwt-check.js';
 import { fetchDescriptor, newSiteKeys, propertyAliasesOf, propertyIndexOf, sendLifecycle, type Descriptor, type LifecycleEvent, type LifecycleOptions, type LifecycleResult } from './lifecycle.js';
@@ -15,6 +16,7 @@ import { featureFlagsOf, type FeatureFlagState } from './routes-feature-flags.js
 export type { FaultSpec, FaultMatch } from './faults.js';
 export type { BadInstall, LifecycleOptions, LifecycleResult } from './lifecycle.js';
 export type { RecordedRequest } from './server.js';
+export type { BearerGrant } from './bearer-check.js';
 export type { AddProjectOptions } from './store.js';
 export type { FeatureFlagState, StoredFeatureFlag } from './routes-feature-flags.js';
 export { adfText } from './adf.js';
@@ -59,6 +61,12 @@ export interface JiraDouble {
   readonly memberAccountId: string;
   readonly appAccountId: string;
   readonly store: JiraStore;
+  /** The site's cloud id: Forge apps reach it at <origin>/ex/jira/<cloudId>/rest/... with Bearer tokens. */
+  readonly cloudId: string;
+  /** What a Forge FIT carries as app.apiBaseUrl for this site (the double's stand-in for api.atlassian.com). */
+  readonly apiBaseUrl: string;
+  /** Tokens Forge issued for this site (the Forge double grants them as it issues them). */
+  readonly bearer: { grant(token: string, grant: BearerGrant): void; expire(token: string): void; expireAll(): void };
   readonly requests: RecordedRequest[];
   clearRequests(): void;
   faults: { add(spec: FaultSpec): void; clear(): void };
@@ -108,10 +116,12 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
     sharedSecret: opts.sharedSecret ?? newSecret(),
   };
   const site: Site = { store, url: '', appAccountId: accountId(), propertyIndex: undefined, propertyAliases: new Map() };
+  const cloudId = randomUUID();
+  const bearer = new BearerTokens();
   const faults = new Faults();
   const requests: RecordedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  const pipeline = createPipeline({ site, contextPath, faults, auth: () => auth, record: (r) => requests.push(r), timers });
+  const pipeline = createPipeline({ site, contextPath, faults, auth: () => auth, cloudId, bearer, record: (r) => requests.push(r), timers });
   const server = createServer((req, res) => void pipeline(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -167,6 +177,9 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
     memberAccountId,
     appAccountId: site.appAccountId,
     store,
+    cloudId,
+    get apiBaseUrl() { return `${new URL(site.url).origin}/ex/jira/${cloudId}`; },
+    bearer: { grant: (t, g) => bearer.grant(t, g), expire: (t) => bearer.expire(t), expireAll: () => bearer.expireAll() },
     requests,
     clearRequests: () => void requests.splice(0),
     faults: { add: (spec) => faults.add(spec), clear: () => faults.clear() },
