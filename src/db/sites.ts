@@ -3,10 +3,9 @@
  * included) and our `sites` row (enabled flag). Only the tenancy module and ACE's store adapter use these;
  * everything else asks `Tenancy`.
  */
-import { Op } from 'sequelize';
+import { deleteAssociationRows } from './associations.js';
 import type { Db } from './database.js';
 import type { Models } from './models.js';
-import { deleteEnvironmentRows } from '../environments/purge.js';
 
 export const CLIENT_INFO = 'clientInfo';
 
@@ -88,14 +87,7 @@ export function purgeSite(db: Db, models: Models, clientKey: string): Promise<vo
       transaction,
       ...(db.dialect === 'postgres' ? { lock: transaction.LOCK.UPDATE } : {}),
     });
-    const ids = associations.map((a) => a.id);
-    if (ids.length > 0) {
-      const byAssociation = { where: { associationId: { [Op.in]: ids } }, transaction };
-      await models.StoredEvent.destroy(byAssociation);
-      await models.FlagState.destroy(byAssociation);
-      await models.ConfigVersion.destroy(byAssociation);
-      await deleteEnvironmentRows(db, ids, transaction);
-    }
+    await deleteAssociationRows(models, transaction, associations.map((a) => a.id));
     await models.Association.destroy({ where: { clientKey }, transaction });
     await models.Site.destroy({ where: { clientKey }, transaction });
     await models.AddonSetting.destroy({ where: { clientKey }, transaction });

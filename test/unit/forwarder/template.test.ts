@@ -11,7 +11,6 @@ import { DELIVERY_BUDGET_MS } from '../../../src/forwarder/limits.js';
 import { ACTION_POINTS } from '../../../src/events/event-types.js';
 import {
   DEFAULT_EXTENSION_NAME,
-  INLINE_CODE_LIMIT_CHARS,
   TEMPLATE_BODY_LIMIT_BYTES,
   renderTemplate,
   yamlBlockScalar,
@@ -168,7 +167,7 @@ describe('CloudFormation template: least privilege', () => {
     ]);
   });
 
-  it('lets the forwarder write its own log group and nothing else', () => {
+  it('lets the forwarder write its own log group and delete extension associations, nothing else', () => {
     const role = get(resource('ForwarderExecutionRole'), 'Properties') as Json;
     expect(get(role, 'AssumeRolePolicyDocument', 'Statement')).toEqual([
       { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
@@ -177,12 +176,21 @@ describe('CloudFormation template: least privilege', () => {
     const statements = (role.Policies as Json[]).flatMap((p) => get(p, 'PolicyDocument', 'Statement') as Json[]);
     expect(statements).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: getAtt('ForwarderLogGroup', 'Arn') },
+      { Effect: 'Allow', Action: 'appconfig:ListExtensionAssociations', Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: ['appconfig:GetExtensionAssociation', 'appconfig:DeleteExtensionAssociation'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:appconfig:${AWS::Region}:${AWS::AccountId}:extensionassociation/*' },
+      },
     ]);
   });
 
-  it('grants nothing on a wildcard resource', () => {
+  it('grants on a wildcard resource only what AWS allows on no other: listing extension associations', () => {
     for (const node of walk(template)) {
-      if ('Resource' in node) expect(JSON.stringify(node.Resource)).not.toContain('*');
+      if (!('Resource' in node) || !JSON.stringify(node.Resource).includes('*')) continue;
+      if (typeof node.Resource === 'string') expect(node).toEqual({ Effect: 'Allow', Action: 'appconfig:ListExtensionAssociations', Resource: '*' });
+      // Otherwise only association IDs are open: this account, this Region.
+      else expect(JSON.stringify(node.Resource)).toMatch(/:\$\{AWS::AccountId\}:extensionassociation\/\*"/);
     }
   });
 });
@@ -194,16 +202,15 @@ describe('CloudFormation template: inline code', () => {
     expect(bundle).toContain('x-appconfig-signature');
   });
 
-  it('fits the inline code limit and the template fits aws cloudformation deploy without S3', () => {
-    expect(bundle.length).toBeLessThanOrEqual(INLINE_CODE_LIMIT_CHARS);
-    expect(INLINE_CODE_LIMIT_CHARS).toBe(4096);
+  it('fits aws cloudformation deploy without an S3 bucket, and refuses to render a template that would not', () => {
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(TEMPLATE_BODY_LIMIT_BYTES);
-    expect(() => renderTemplate('x'.repeat(INLINE_CODE_LIMIT_CHARS + 1))).toThrow(RangeError);
+    expect(() => renderTemplate('x'.repeat(TEMPLATE_BODY_LIMIT_BYTES))).toThrow(RangeError);
   });
 
-  it('uses nothing but Node built-ins', () => {
+  it('uses nothing but Node built-ins and the AWS SDK that the Lambda Node.js runtime provides', () => {
     const required = [...bundle.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-    for (const name of required) expect(name).toMatch(/^node:/);
+    expect(required).toContain('@aws-sdk/client-appconfig');
+    for (const name of required) expect(name).toMatch(/^(node:|@aws-sdk\/client-appconfig$)/);
   });
 
   describe('runs as the Lambda runtime would load it (index.js, CommonJS)', () => {
