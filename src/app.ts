@@ -69,7 +69,7 @@ export async function createApp(services: AppServices): Promise<App> {
   app.use(intakeRouter({ db, models, signing: services.signing, log, onStored: services.notifyWorker }));
 
   app.use(express.json({ limit: '256kb' }));
-  const addon = await createAddon(app, { config, db, models, log });
+  const addon = await createAddon(app, { config, tenancy, log });
   app.use(lifecycleRouter(addon, { tenancy, log }));
 
   const requireSiteAdmin = siteAdminCheck(tenancy);
