@@ -99,7 +99,7 @@ export async function waitIdle(db: Db, timeoutMs = 20_000): Promise<void> {
 
 /** Jira writes the app made: issue creates, edits (PUT issue) and comment/property writes, answered 2xx. */
 export function successfulWrites(requests: RecordedRequest[]): RecordedRequest[] {
-  return requests.filter((r) => (r.method === 'POST' || r.method === 'PUT') && !/\/search\/jql$|\/permissions\/check$/.test(r.path) && r.status >= 200 && r.status < 300);
+  return requests.filter((r) => (r.method === 'POST' || r.method === 'PUT') && !/\/search\/jql$|\/issue\/bulkfetch$|\/permissions\/check$/.test(r.path) && r.status >= 200 && r.status < 300);
 }
 
 /** Successful PUT /rest/api/3/issue/{key} calls, per issue key. */
