@@ -84,7 +84,7 @@ export async function createApp(services: AppServices): Promise<App> {
   );
   // Every Configure API call: a Connect JWT (context JWT, or qsh of this request) and then a site-admin check per route.
   const api = express.Router();
-  api.use(connectApiAuth({ tenancy, baseUrl: config.baseUrl, log }));
+  api.use(connectApiAuth({ tenancy, baseUrl: config.baseUrl }));
   api.use(lookupRouter({ requireSiteAdmin, tenancy, config }));
   api.use(associationsRouter({ ...services, requireSiteAdmin, tenancy }));
   app.use('/api', api);
