@@ -56,7 +56,7 @@ async function main(): Promise<boolean> {
   say(`npm run bench: ${machine()}`);
   const kinds: DbKind[] = process.env.DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
   if (!process.env.DATABASE_URL) say('DATABASE_URL is not set: SQLite only (set it to a PostgreSQL server to measure PostgreSQL too).');
-  const bare = children.spawnNode('bare-express', [path.join(projectRoot, 'dist', 'scripts', 'lib', 'bare-server.js')], {
+  const bare = children.spawnNode('bare-express', ['--import', 'tsx', path.join(projectRoot, 'scripts', 'lib', 'bare-server.ts')], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH },
   });

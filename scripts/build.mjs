@@ -1,5 +1,6 @@
-// npm run build:
-//   1. tsc -p tsconfig.build.json            -> dist/
+// npm run build (the app only: src/; the demo, the bench and the doubles run from source under tsx):
+//   0. empty dist/, so nothing from an earlier build ships
+//   1. tsc -p tsconfig.build.json            -> dist/src/
 //   2. bundle src/forwarder/handler.ts       -> dist/forwarder/index.js (the Lambda code, CommonJS)
 //   3. render the CloudFormation template    -> dist/cloudformation/appconfig-jira-extension.yaml
 //   4. bundle the Configure page, one page with two transports (public/configure/):
@@ -11,7 +12,7 @@
 // so one broken file elsewhere does not hide the AWS half or the pages.
 import { Buffer } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -57,6 +58,7 @@ async function writeConfigurePages() {
 }
 
 async function main() {
+  await rm(dist, { recursive: true, force: true });
   const compiled = compile();
   if (!compiled) console.error('build: tsc reported errors (see above); writing the forwarder, template and pages anyway');
   await writeForwarderAndTemplate();

@@ -11,11 +11,14 @@ import type { Models } from './db/models.js';
 import type { Logger } from './log.js';
 import type { SigningSecrets } from './secrets/signing-secrets.js';
 import { projectRoot } from './paths.js';
-import type { JiraClient } from './jira/index.js';
-import { createAddon } from './lifecycle/addon.js';
-import { lifecycleRouter } from './lifecycle/routes.js';
-import { jiraClientFor } from './lifecycle/tenants.js';
-import { siteAdminGuard } from './lifecycle/site-admin.js';
+import { createAddon } from './connect/addon.js';
+import { lifecycleRouter } from './connect/lifecycle-routes.js';
+import { tenantFromAce } from './connect/ace-context.js';
+import { connectApiAuth } from './connect/api-auth.js';
+import { pageApiToken } from './connect/page-token.js';
+import { requestTenant } from './tenancy/request-context.js';
+import type { Tenancy } from './tenancy/index.js';
+import { siteAdminCheck } from './tenancy/site-admin.js';
 import { healthRouter } from './http/health.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -33,6 +36,7 @@ export interface AppServices {
   models: Models;
   log: Logger;
   signing: SigningSecrets;
+  tenancy: Tenancy;
   /** Wakes the worker for an association that has new work (in-process). */
   notifyWorker?: (associationId: string) => void;
   /** Waits (bounded) until a stored event has been processed; used to report a backfill. */
@@ -42,18 +46,15 @@ export interface AppServices {
 export interface App {
   app: Express;
   addon: AddOn;
-  jiraFor: (clientKey: string) => Promise<JiraClient>;
 }
 
 export async function createApp(services: AppServices): Promise<App> {
-  const { config, db, models, log } = services;
+  const { config, db, models, log, tenancy } = services;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(securityHeaders);
   app.use(answerDeadline(log));
-
-  const jiraFor = jiraClientFor(models);
 
   // Public, no tenant data.
   app.use(healthRouter(db));
@@ -68,23 +69,27 @@ export async function createApp(services: AppServices): Promise<App> {
 
   app.use(express.json({ limit: '256kb' }));
   const addon = await createAddon(app, { config, db, models, log });
-  app.use(lifecycleRouter(addon, { db, models, log }));
+  app.use(lifecycleRouter(addon, { tenancy, log }));
 
-  const requireSiteAdmin = siteAdminGuard(models, jiraFor);
+  const requireSiteAdmin = siteAdminCheck(tenancy);
   app.use(
     configurePageRouter(addon, {
       defaultExtension: config.extensionIdentifier,
-      requireAdmin: async (req) => void (await requireSiteAdmin(req)),
+      requireAdmin: async (req) => {
+        tenantFromAce(req);
+        await requireSiteAdmin(req);
+      },
+      apiToken: (req) => pageApiToken(tenancy, requestTenant(req)),
     }),
   );
-  // Every Configure API call: a Connect JWT (context or session token) and then a site-admin check per route.
+  // Every Configure API call: a Connect JWT (context JWT, or qsh of this request) and then a site-admin check per route.
   const api = express.Router();
-  api.use(addon.checkValidToken());
-  api.use(lookupRouter({ requireSiteAdmin, jiraFor, config }));
-  api.use(associationsRouter({ ...services, requireSiteAdmin, jiraFor }));
+  api.use(connectApiAuth({ tenancy, baseUrl: config.baseUrl, log }));
+  api.use(lookupRouter({ requireSiteAdmin, tenancy, config }));
+  api.use(associationsRouter({ ...services, requireSiteAdmin, tenancy }));
   app.use('/api', api);
 
   app.use(notFoundHandler);
   app.use(errorHandler(log));
-  return { app, addon, jiraFor };
+  return { app, addon };
 }

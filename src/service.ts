@@ -11,12 +11,13 @@ import { defineModels, type Models } from './db/models.js';
 import type { Logger } from './log.js';
 import { loadOperatorKey, SigningSecrets } from './secrets/signing-secrets.js';
 import { createApp, type App } from './app.js';
-import { jiraClientFor } from './lifecycle/tenants.js';
+import { Tenancy } from './tenancy/index.js';
 import { Worker } from './worker/worker.js';
 import { createHttpServer } from './http/server-limits.js';
 
 export interface Service extends App {
   config: RunningConfig;
+  tenancy: Tenancy;
   server: http.Server;
   db: Db;
   models: Models;
@@ -40,14 +41,15 @@ export async function startService(config: AppConfig, log: Logger, opts: { host?
     const port = (server.address() as AddressInfo).port;
     const running: RunningConfig = { ...config, baseUrl: config.baseUrl ?? `http://localhost:${port}` };
 
-    const jiraFor = jiraClientFor(models);
-    const worker = new Worker({ db, models, log, jiraFor, ...config.worker });
+    const tenancy = new Tenancy(db, models);
+    const worker = new Worker({ db, models, log, jiraFor: (tenantKey) => tenancy.jiraFor(tenantKey), ...config.worker });
     const app = await createApp({
       config: running,
       db,
       models,
       log,
       signing,
+      tenancy,
       notifyWorker: (id) => worker.notify(id),
       awaitEvent: (id, ms) => worker.awaitEvent(id, ms),
     });
@@ -58,6 +60,7 @@ export async function startService(config: AppConfig, log: Logger, opts: { host?
     return {
       ...app,
       config: running,
+      tenancy,
       server,
       db,
       models,

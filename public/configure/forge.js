@@ -11,6 +11,8 @@ import { startConfigurePage } from "./page.js";
 const forgeTransport = {
   async send(method, path, body) {
     const answer = await invokeRemote(body === undefined ? { path, method } : { path, method, body });
+    // A call Forge could not deliver comes back as its error, without a status: the app did not answer.
+    if (!answer || typeof answer.status !== "number") throw new Error("invokeRemote: no answer from the app");
     return { status: answer.status, body: answer.body ?? null };
   },
 };

@@ -10,7 +10,7 @@ import {
 import { createHandler } from '../../src/forwarder/handler.js';
 import { DEFAULT_EXTENSION_NAME } from '../../src/forwarder/template.js';
 import type { AwsSeed } from '../../test/doubles/aws/seed.js';
-import { BASIC_ACTIONS, READ_VERSIONS_ACTIONS } from '../../test/doubles/aws/product-actions.js';
+import { BACKFILL_ACTIONS, REQUIRED_ACTIONS } from '../../src/aws/index.js';
 
 export const DEMO_ACCOUNT = '123456789012';
 export const DEMO_REGION = 'eu-west-1';
@@ -30,7 +30,7 @@ export function demoSeed(): AwsSeed & { accountId: string; region: string } {
         ...ADMIN_KEYS,
         accountId: DEMO_ACCOUNT,
         userArn: `arn:aws:iam::${DEMO_ACCOUNT}:user/jira-flag-tracker`,
-        allow: [...BASIC_ACTIONS, ...READ_VERSIONS_ACTIONS],
+        allow: [...REQUIRED_ACTIONS, ...BACKFILL_ACTIONS],
       },
       {
         ...ENGINEER_KEYS,

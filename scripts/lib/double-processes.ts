@@ -1,5 +1,5 @@
 /**
- * The two doubles as child processes (test/doubles/{jira,aws}/main.ts, built into dist/): the Jira
+ * The two doubles as child processes (test/doubles/{jira,aws}/main.ts, run from source under tsx): the Jira
  * double is driven through its --control stdin channel, the AWS double runs the real forwarder (--forward).
  */
 import { writeFileSync } from 'node:fs';
@@ -8,7 +8,8 @@ import { projectRoot } from '../../src/paths.js';
 import type { AwsSeed } from '../../test/doubles/aws/seed.js';
 import type { Child, Children } from './children.js';
 
-const main = (double: 'jira' | 'aws') => path.join(projectRoot, 'dist', 'test', 'doubles', double, 'main.js');
+// Test code stays out of the app's build, so the doubles run from source.
+const main = (double: 'jira' | 'aws') => ['--import', 'tsx', path.join(projectRoot, 'test', 'doubles', double, 'main.ts')];
 const childEnv = (): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: process.env.HOME });
 
 export interface JiraProcess {
@@ -23,7 +24,7 @@ export interface JiraProcess {
 }
 
 export async function startJiraProcess(children: Children): Promise<JiraProcess> {
-  const child = children.spawnNode('jira-double', [main('jira'), '--port', '0', '--control'], { cwd: projectRoot, env: childEnv() });
+  const child = children.spawnNode('jira-double', [...main('jira'), '--port', '0', '--control'], { cwd: projectRoot, env: childEnv() });
   const hello = await child.waitForJson((l) => typeof l.url === 'string' && typeof l.keysUrl === 'string', 15_000, 'start-up line');
   let nextId = 0;
   const ask = async (cmd: Record<string, unknown>): Promise<Record<string, unknown>> => {
@@ -54,7 +55,7 @@ export interface AwsProcess {
 export async function startAwsProcess(children: Children, seed: AwsSeed & { accountId: string; region: string }, seedDir: string): Promise<AwsProcess> {
   const seedFile = path.join(seedDir, 'aws-seed.json');
   writeFileSync(seedFile, JSON.stringify(seed), { mode: 0o600 });
-  const child = children.spawnNode('aws-double', [main('aws'), '--port', '0', '--seed', seedFile, '--forward'], { cwd: projectRoot, env: childEnv() });
+  const child = children.spawnNode('aws-double', [...main('aws'), '--port', '0', '--seed', seedFile, '--forward'], { cwd: projectRoot, env: childEnv() });
   const hello = await child.waitForJson((l) => typeof l.url === 'string' && typeof l.created === 'object', 15_000, 'start-up line');
   return { url: String(hello.url), created: hello.created as AwsProcess['created'], child };
 }

@@ -6,6 +6,7 @@
 import { AppConfigClient } from '@aws-sdk/client-appconfig';
 import { STSClient } from '@aws-sdk/client-sts';
 import { ApiError } from '../http/errors.js';
+import { ACCESS_KEY_ID, KEY_CHARACTERS, REGION_CODE, SECRET_ACCESS_KEY_LENGTH, SESSION_TOKEN_MAX_LENGTH } from './credential-shape.js';
 import { toApiError, type AwsCallContext, type AwsCredentialsInput, type AwsService } from './errors.js';
 
 export interface AwsAccess {
@@ -25,24 +26,21 @@ const MAX_ATTEMPTS = 2;
 // The SDK must log nothing: its debug output can carry request details.
 const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
-/** Region codes look like eu-west-1, us-gov-west-1, ap-southeast-4. */
-const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-const WHITESPACE = /\s/;
-
 /** Checks the inputs the SDK would otherwise fail on in obscure ways, before any key leaves the process. */
 export function checkAccessShape(a: AwsAccess): void {
-  if (!REGION_RE.test(a.region)) {
+  if (!REGION_CODE.test(a.region)) {
     throw new ApiError(400, 'aws_invalid_region', 'Choose an AWS Region code such as eu-west-1.', 'region');
   }
   const { accessKeyId, secretAccessKey, sessionToken } = a.credentials;
-  if (!/^\w{16,128}$/.test(accessKeyId)) {
+  if (!ACCESS_KEY_ID.test(accessKeyId)) {
     throw new ApiError(400, 'aws_invalid_access_key', 'This does not look like an AWS access key ID (20 letters and digits starting AKIA or ASIA): paste it again.', 'accessKeyId');
   }
-  if (!secretAccessKey || WHITESPACE.test(secretAccessKey)) {
-    throw new ApiError(400, 'aws_invalid_secret_key', 'The secret access key is empty or contains spaces or line breaks: paste it again.', 'secretAccessKey');
+  const { min, max } = SECRET_ACCESS_KEY_LENGTH;
+  if (secretAccessKey.length < min || secretAccessKey.length > max || !KEY_CHARACTERS.test(secretAccessKey)) {
+    throw new ApiError(400, 'aws_invalid_secret_key', 'The secret access key is too short, too long, or contains spaces, line breaks or other characters AWS never puts in one: paste it again.', 'secretAccessKey');
   }
-  if (sessionToken !== undefined && (!sessionToken || WHITESPACE.test(sessionToken))) {
-    throw new ApiError(400, 'aws_invalid_session_token', 'The session token is empty or contains spaces or line breaks: paste it again, or leave it out for long-term keys.', 'sessionToken');
+  if (sessionToken !== undefined && (sessionToken.length > SESSION_TOKEN_MAX_LENGTH || !KEY_CHARACTERS.test(sessionToken))) {
+    throw new ApiError(400, 'aws_invalid_session_token', 'The session token is empty, too long, or contains spaces, line breaks or other characters AWS never puts in one: paste it again, or leave it out for long-term keys.', 'sessionToken');
   }
 }
 

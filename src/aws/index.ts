@@ -19,3 +19,5 @@ export {
   type ExtensionAssociationRef,
 } from './extension-associations.js';
 export { readLatestHostedVersion, type HostedVersion } from './hosted-versions.js';
+export { BACKFILL_ACTIONS, REQUIRED_ACTIONS } from './iam-actions.js';
+export { ACCESS_KEY_ID, KEY_CHARACTERS, REGION_CODE, SECRET_ACCESS_KEY_LENGTH, SESSION_TOKEN_MAX_LENGTH } from './credential-shape.js';

@@ -1,19 +1,18 @@
 /** GET / POST / DELETE /api/associations: the site's associations, for site admins only. */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { asyncHandler } from '../http/async.js';
 import { notFound } from '../http/errors.js';
-import type { JiraClient } from '../jira/index.js';
-import type { SiteContext } from '../lifecycle/site-admin.js';
+import type { Tenancy } from '../tenancy/index.js';
+import type { RequireSiteAdmin } from '../tenancy/site-admin.js';
 import { listForSite, removeAssociation } from '../db/associations.js';
 import { healthOf } from '../db/health.js';
-import { isSiteEnabled } from '../db/sites.js';
 import type { AssociationRow } from '../db/models.js';
 import { associationBodySchema, parseBody } from './request-schemas.js';
 import { associate, eventsUrlFor, type AssociateDeps, type AssociationView } from './associate.js';
 
 export interface AssociationsDeps extends AssociateDeps {
-  requireSiteAdmin: (req: Request) => Promise<SiteContext>;
-  jiraFor: (clientKey: string) => Promise<JiraClient>;
+  requireSiteAdmin: RequireSiteAdmin;
+  tenancy: Pick<Tenancy, 'jiraFor' | 'isEnabled'>;
 }
 
 function view(row: AssociationRow, baseUrl: string): AssociationView & { createdAt: string } {
@@ -58,9 +57,9 @@ export function associationsRouter(deps: AssociationsDeps): Router {
   router.get(
     '/associations',
     asyncHandler(async (req, res) => {
-      const site = await deps.requireSiteAdmin(req);
-      const enabled = await isSiteEnabled(deps.models, site.clientKey);
-      const rows = await listForSite(deps.models, site.clientKey);
+      const tenant = await deps.requireSiteAdmin(req);
+      const enabled = await deps.tenancy.isEnabled(tenant.tenantKey);
+      const rows = await listForSite(deps.models, tenant.tenantKey);
       const associations = await Promise.all(
         rows.map(async (row) => ({ ...view(row, deps.config.baseUrl), health: await healthOf(deps.models, row, enabled) })),
       );
@@ -71,11 +70,11 @@ export function associationsRouter(deps: AssociationsDeps): Router {
   router.post(
     '/associations',
     asyncHandler(async (req, res) => {
-      const site = await deps.requireSiteAdmin(req);
+      const tenant = await deps.requireSiteAdmin(req);
       const body = parseBody(associationBodySchema, req.body);
       const dryRun = req.query.dryRun === 'true' || req.query.dryRun === '1';
-      const jira = await deps.jiraFor(site.clientKey);
-      const result = await associate(deps, site, jira, body, dryRun);
+      const jira = await deps.tenancy.jiraFor(tenant.tenantKey);
+      const result = await associate(deps, { clientKey: tenant.tenantKey }, jira, body, dryRun);
       if (result.dryRun) {
         res.status(200).json({ dryRun: true, ...result.view, backfill: result.backfill });
         return;
@@ -87,8 +86,8 @@ export function associationsRouter(deps: AssociationsDeps): Router {
   router.delete(
     '/associations/:id',
     asyncHandler(async (req, res) => {
-      const site = await deps.requireSiteAdmin(req);
-      const removed = await removeAssociation(deps.db, deps.models, site.clientKey, String(req.params.id));
+      const tenant = await deps.requireSiteAdmin(req);
+      const removed = await removeAssociation(deps.db, deps.models, tenant.tenantKey, String(req.params.id));
       if (!removed) throw notFound('association_not_found', 'No such association on this Jira site.');
       res.status(204).end();
     }),

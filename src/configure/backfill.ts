@@ -7,8 +7,8 @@ import { ApiError } from '../http/errors.js';
 import type { Db } from '../db/database.js';
 import type { AssociationRow, Models } from '../db/models.js';
 import { readLatestHostedVersion, type AwsAccess } from '../aws/index.js';
-import { storeEvent } from '../intake/store-event.js';
-import { BACKFILL_EVENT_TYPE } from '../intake/event-schema.js';
+import { storeEvent } from '../db/event-intake.js';
+import { BACKFILL_EVENT_TYPE, backfillEvent, storedPayload } from '../events/appconfig-event.js';
 
 export type BackfillOutcome = 'done' | `skipped: ${string}`;
 
@@ -50,22 +50,12 @@ export const backfill = {
   ): Promise<BackfillOutcome> {
     const result = await latest(access, association.applicationId, association.configurationProfileId);
     if ('skipped' in result) return result.skipped;
-    const { version } = result;
-    const event = {
-      InvocationId: `backfill-${version.version}`,
-      Type: BACKFILL_EVENT_TYPE,
-      Application: { Id: association.applicationId, Name: association.applicationName },
-      ConfigurationProfile: { Id: association.configurationProfileId, Name: association.configurationProfileName },
-      Description: version.description ?? null,
-      Content: Buffer.from(version.content).toString('base64'),
-      ContentType: version.contentType ?? 'application/json',
-      ContentVersion: String(version.version),
-    };
+    const event = backfillEvent(association, result.version);
     const stored = await storeEvent(deps.db, {
       associationId: association.id,
       invocationId: event.InvocationId,
       type: BACKFILL_EVENT_TYPE,
-      payload: JSON.stringify(event),
+      payload: storedPayload(event),
     });
     deps.notifyWorker?.(association.id);
     // The admin sees issues when the page says "done"; a slow Jira only delays them (the event is durable).

@@ -2,12 +2,12 @@
  * Pickers for the Configure page: Jira projects and issue types (as the app, after the admin check),
  * AppConfig applications and feature-flag profiles (with the admin's keys, for this request only).
  */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { RunningConfig } from '../config.js';
 import { asyncHandler } from '../http/async.js';
 import { notFound } from '../http/errors.js';
-import type { JiraClient } from '../jira/index.js';
-import type { SiteContext } from '../lifecycle/site-admin.js';
+import type { Tenancy } from '../tenancy/index.js';
+import type { RequireSiteAdmin } from '../tenancy/site-admin.js';
 import { listApplications, listFeatureFlagProfiles } from '../aws/index.js';
 import { awsKeysSchema, parseBody, profilesBodySchema } from './request-schemas.js';
 import { jiraFailure } from './jira-failure.js';
@@ -15,8 +15,8 @@ import { accessFrom } from './aws-access.js';
 
 export interface LookupDeps {
   config: RunningConfig;
-  requireSiteAdmin: (req: Request) => Promise<SiteContext>;
-  jiraFor: (clientKey: string) => Promise<JiraClient>;
+  requireSiteAdmin: RequireSiteAdmin;
+  tenancy: Pick<Tenancy, 'jiraFor' | 'isEnabled'>;
 }
 
 export function lookupRouter(deps: LookupDeps): Router {
@@ -25,9 +25,9 @@ export function lookupRouter(deps: LookupDeps): Router {
   router.get(
     '/jira/projects',
     asyncHandler(async (req, res) => {
-      const site = await deps.requireSiteAdmin(req);
+      const tenant = await deps.requireSiteAdmin(req);
       const query = typeof req.query.query === 'string' ? req.query.query.slice(0, 100) : '';
-      const jira = await deps.jiraFor(site.clientKey);
+      const jira = await deps.tenancy.jiraFor(tenant.tenantKey);
       const projects = await jira.searchProjects(query, 50).catch(jiraFailure('list the Jira projects'));
       res.json({ projects: projects.map((p) => ({ id: p.id, key: p.key, name: p.name })) });
     }),
@@ -36,8 +36,8 @@ export function lookupRouter(deps: LookupDeps): Router {
   router.get(
     '/jira/projects/:key/issue-types',
     asyncHandler(async (req, res) => {
-      const site = await deps.requireSiteAdmin(req);
-      const jira = await deps.jiraFor(site.clientKey);
+      const tenant = await deps.requireSiteAdmin(req);
+      const jira = await deps.tenancy.jiraFor(tenant.tenantKey);
       const project = await jira.getProject(String(req.params.key)).catch(jiraFailure('read the Jira project'));
       if (!project) throw notFound('project_not_found', `Jira project ${req.params.key} was not found.`, 'projectKey');
       res.json({

@@ -50,13 +50,13 @@ export interface ForgePageValues {
 /**
  * The values GET /configure fills in per request, fixed at build time for the Custom UI: the app's
  * name from the descriptor, the default extension identifier and the template's address from the
- * same environment the backend reads (BASE_URL / AC_LOCAL_BASE_URL, APPCONFIG_EXTENSION).
+ * same environment the backend and the manifest's remote read (AC_LOCAL_BASE_URL, APPCONFIG_EXTENSION).
  */
 export async function forgePageValues(env: NodeJS.ProcessEnv = process.env): Promise<ForgePageValues & { warnings: string[] }> {
   const descriptor = JSON.parse(await readFile(path.join(projectRoot, 'atlassian-connect.json'), 'utf8')) as { name: string };
   const config = loadConfig(env);
   const warnings: string[] = [];
-  if (!config.baseUrl) warnings.push('BASE_URL is not set: the Forge page links to the CloudFormation template by its path only');
+  if (!config.baseUrl) warnings.push('AC_LOCAL_BASE_URL (or BASE_URL) is not set: the Forge page links to the CloudFormation template by its path only');
   return {
     appName: descriptor.name,
     templateUrl: `${config.baseUrl ?? ''}${TEMPLATE_ROUTE}`,

@@ -15,8 +15,17 @@ export const CONNECT_BUNDLE_PATH = path.join(projectRoot, 'dist', 'public', 'con
 /** Where `npm run build` writes the Custom UI; forge/manifest.yml's resource points here. */
 export const FORGE_PAGE_DIR = path.join(projectRoot, 'forge', 'static', 'configure');
 
-/** The newest modification time among the page's script sources, to tell a stale prebuilt bundle. */
+/** The newest modification time among the page's sources (scripts, view, styles), to tell a stale build. */
 export function newestPageSourceMtime(): number {
-  const files = readdirSync(PAGE_SOURCE_DIR).map((f) => path.join(PAGE_SOURCE_DIR, f));
+  const files = [PAGE_TEMPLATE_PATH, PAGE_STYLES_PATH, ...readdirSync(PAGE_SOURCE_DIR).map((f) => path.join(PAGE_SOURCE_DIR, f))];
   return Math.max(...files.map((f) => statSync(f).mtimeMs));
+}
+
+/** True when `builtFile` exists and is at least as new as every source of the page. */
+export function isBuildCurrent(builtFile: string): boolean {
+  try {
+    return statSync(builtFile).mtimeMs >= newestPageSourceMtime();
+  } catch {
+    return false;
+  }
 }

@@ -1,17 +1,17 @@
 /**
  * GET /configure: the Configure page, loaded by Jira in an iframe with a Connect JWT (qsh checked).
- * The page gets a session token (issued by ACE, bound to the site and user) for its API calls.
+ * The page gets an API token (bound to the site and user, see connect/page-token.ts) for its API calls.
  * GET /public/configure.js: its script, the Connect bundle of public/configure/ (see page-build.ts).
  */
 import fs from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Router, type Request } from 'express';
 import type { AddOn } from 'atlassian-connect-express';
 import { projectRoot } from '../paths.js';
 import { asyncHandler } from '../http/async.js';
 import { TEMPLATE_ROUTE } from '../forwarder/route.js';
-import { CONNECT_BUNDLE_PATH, newestPageSourceMtime } from './page-files.js';
+import { CONNECT_BUNDLE_PATH, isBuildCurrent } from './page-files.js';
 
 export const PAGE_SCRIPT_ROUTE = '/public/configure.js';
 
@@ -22,7 +22,7 @@ const escapeHtml = (s: string) =>
 
 export function configurePageRouter(
   addon: AddOn,
-  opts: { defaultExtension: string; requireAdmin: (req: Request) => Promise<void> },
+  opts: { defaultExtension: string; requireAdmin: (req: Request) => Promise<void>; apiToken: (req: Request) => Promise<string> },
 ): Router {
   const router = Router();
   const template = fs.readFileSync(path.join(projectRoot, 'views', 'configure.html'), 'utf8');
@@ -45,7 +45,7 @@ export function configurePageRouter(
     asyncHandler(async (req, res) => {
       await opts.requireAdmin(req);
       const values: Record<string, string> = {
-        token: String((req as Request & { context?: { token?: string } }).context?.token ?? ''),
+        token: await opts.apiToken(req),
         hostScriptUrl: HOST_SCRIPT_URL,
         templateUrl: TEMPLATE_ROUTE,
         defaultExtension: opts.defaultExtension,
@@ -77,11 +77,16 @@ export function configurePageRouter(
 
 /**
  * The bundle `npm run build` wrote; without one, or when the sources are newer (development, tests),
- * bundled here once, loading esbuild only then, so a production install never needs it.
+ * bundled here once, loading esbuild only then, so a production install never needs it. Where
+ * esbuild is absent (an install without devDependencies), the built bundle is served as it is.
  */
 async function loadPageScript(): Promise<string> {
-  const built = await stat(CONNECT_BUNDLE_PATH).catch(() => null);
-  if (built && built.mtimeMs >= newestPageSourceMtime()) return readFile(CONNECT_BUNDLE_PATH, 'utf8');
-  const { bundlePageScript } = await import('./page-build.js');
-  return bundlePageScript('connect');
+  if (isBuildCurrent(CONNECT_BUNDLE_PATH)) return readFile(CONNECT_BUNDLE_PATH, 'utf8');
+  try {
+    const { bundlePageScript } = await import('./page-build.js');
+    return await bundlePageScript('connect');
+  } catch (err) {
+    if (fs.existsSync(CONNECT_BUNDLE_PATH)) return readFile(CONNECT_BUNDLE_PATH, 'utf8');
+    throw err;
+  }
 }

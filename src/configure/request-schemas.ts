@@ -4,27 +4,39 @@
  */
 import { z } from 'zod';
 import { badRequest } from '../http/errors.js';
+import { ACCESS_KEY_ID, KEY_CHARACTERS, REGION_CODE, SECRET_ACCESS_KEY_LENGTH, SESSION_TOKEN_MAX_LENGTH } from '../aws/index.js';
 
 const region = z
   .string({ required_error: 'Choose the AWS Region of your AppConfig application.' })
   .trim()
-  .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'This is not an AWS Region code (e.g. eu-west-1).');
+  .regex(REGION_CODE, 'This is not an AWS Region code (e.g. eu-west-1).');
 
+const SECRET = SECRET_ACCESS_KEY_LENGTH;
+
+/** The admin's keys, shaped as AWS issues them: a bad field is named here, never sent to AWS. */
 export const awsKeysSchema = z.object({
   region,
   accessKeyId: z
     .string({ required_error: 'Enter the IAM access key ID.' })
     .trim()
-    .regex(/^(AKIA|ASIA)[A-Z0-9]{12,124}$/, 'An access key ID starts with AKIA (or ASIA for temporary keys) followed by letters and digits.'),
+    .regex(ACCESS_KEY_ID, 'An access key ID starts with AKIA (or ASIA for temporary keys) followed by letters and digits.'),
   secretAccessKey: z
     .string({ required_error: 'Enter the secret access key.' })
-    .min(16, 'The secret access key looks too short; paste it whole.')
-    .max(128, 'The secret access key looks too long.'),
+    .trim()
+    .min(SECRET.min, 'The secret access key looks too short; paste it whole.')
+    .max(SECRET.max, 'The secret access key looks too long.')
+    .regex(KEY_CHARACTERS, 'The secret access key contains spaces, line breaks or characters AWS never puts in one: paste it again.'),
   sessionToken: z
     .string()
-    .max(4096, 'The session token looks too long.')
     .optional()
-    .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined)),
+    .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined))
+    .pipe(
+      z
+        .string()
+        .max(SESSION_TOKEN_MAX_LENGTH, `The session token looks too long (AWS's are well under ${SESSION_TOKEN_MAX_LENGTH} characters).`)
+        .regex(KEY_CHARACTERS, 'The session token contains spaces, line breaks or characters AWS never puts in one: paste it again.')
+        .optional(),
+    ),
 });
 
 const idOrName = (what: string) =>

@@ -3,20 +3,16 @@
  *
  * ACE's own sequelize adapter opens a second Sequelize (a second SQLite connection, racing ours for the
  * write lock) and creates its tables with sync(). This adapter keeps ACE's storage interface and table
- * layout but routes every write through `db.write()`, so ACE's writes are serialised with ours.
+ * layout but routes every write through `db.write()`, so ACE's writes are serialised with ours. The
+ * clientInfo row is read and written through the same codec as the tenancy module's (db/sites.ts).
  */
 import type { Db } from './database.js';
 import type { Models } from './models.js';
-
-export interface ClientInfo {
-  clientKey: string;
-  sharedSecret: string;
-  baseUrl: string;
-  key?: string;
-  [k: string]: unknown;
-}
+import { CLIENT_INFO, decodeClientInfo, encodeClientInfo, type ClientInfo } from './sites.js';
 
 const asObject = (val: unknown): unknown => (typeof val === 'string' ? JSON.parse(val) : val);
+const decode = (key: string, val: unknown): unknown => (key === CLIENT_INFO ? decodeClientInfo(val) : asObject(val));
+const encode = (key: string, val: unknown): unknown => (key === CLIENT_INFO ? encodeClientInfo(val as ClientInfo) : val);
 
 export class TenantStore {
   readonly connectionPromise: Promise<void> = Promise.resolve();
@@ -35,28 +31,29 @@ export class TenantStore {
 
   async get(key: string, clientKey: string): Promise<unknown> {
     const row = await this.models.AddonSetting.findOne({ where: { key, clientKey } });
-    return row ? asObject(row.val) : null;
+    return row ? decode(key, row.val) : null;
   }
 
   async getAllClientInfos(): Promise<unknown[]> {
-    const rows = await this.models.AddonSetting.findAll({ where: { key: 'clientInfo' } });
-    return rows.map((r) => asObject(r.val));
+    const rows = await this.models.AddonSetting.findAll({ where: { key: CLIENT_INFO } });
+    return rows.map((r) => decodeClientInfo(r.val));
   }
 
   set(key: string, value: unknown, clientKey: string): Promise<unknown> {
+    const val = encode(key, value);
     return this.db.write(async () => {
       const [row, created] = await this.models.AddonSetting.findOrCreate({
         where: { key, clientKey },
-        defaults: { key, clientKey, val: value },
+        defaults: { key, clientKey, val },
       });
-      if (!created) await row.update({ val: value });
+      if (!created) await row.update({ val });
       return value;
     });
   }
 
   /** ACE's install handler calls this; Forge installation mapping is not used by this app. */
   saveInstallation(value: ClientInfo, clientKey: string): Promise<unknown> {
-    return this.set('clientInfo', value, clientKey);
+    return this.set(CLIENT_INFO, value, clientKey);
   }
 
   /** `del(clientKey)` deletes every row of the tenant; `del(key, clientKey)` one row. */

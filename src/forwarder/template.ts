@@ -6,6 +6,7 @@
  * DEFAULT_EXTENSION_NAME from here.
  */
 import { FUNCTION_TIMEOUT_SECONDS } from './limits.js';
+import { ACTION_POINTS, type ActionPoint } from '../events/event-types.js';
 
 /** The extension's name in AWS, and the app's default for APPCONFIG_EXTENSION. */
 export const DEFAULT_EXTENSION_NAME = 'jira-flag-tracker';
@@ -23,15 +24,7 @@ export const INLINE_CODE_LIMIT_CHARS = 4096;
 /** `aws cloudformation deploy --template-file` without `--s3-bucket` accepts up to 51,200 bytes. */
 export const TEMPLATE_BODY_LIMIT_BYTES = 51_200;
 
-/** The action points the extension acts on; the forwarder posts every one of them. */
-export const ACTION_POINTS = [
-  'PRE_CREATE_HOSTED_CONFIGURATION_VERSION',
-  'ON_DEPLOYMENT_START',
-  'ON_DEPLOYMENT_COMPLETE',
-  'ON_DEPLOYMENT_ROLLED_BACK',
-] as const;
-
-const ACTION_NAMES: Record<(typeof ACTION_POINTS)[number], string> = {
+const ACTION_NAMES: Record<ActionPoint, string> = {
   PRE_CREATE_HOSTED_CONFIGURATION_VERSION: 'forward-saved-version',
   ON_DEPLOYMENT_START: 'forward-deployment-start',
   ON_DEPLOYMENT_COMPLETE: 'forward-deployment-complete',
@@ -98,9 +91,18 @@ Parameters:
     Default: 30
     AllowedValues: [0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
     Description: Days CloudWatch Logs keeps the forwarder's logs; 0 keeps them forever.
+  RequireSourceAccount:
+    Type: String
+    Default: 'false'
+    AllowedValues: ['false', 'true']
+    Description: >-
+      'true' adds an aws:SourceAccount condition to the role AppConfig assumes to invoke the forwarder.
+      AWS does not document AppConfig as sending that key for extension roles: if no event arrives
+      with 'true', set it back to 'false' (AWS's own trust policy for extension roles).
 
 Conditions:
   LogsExpire: !Not [!Equals [!Ref LogRetentionDays, '0']]
+  SourceAccountRequired: !Equals [!Ref RequireSourceAccount, 'true']
 
 Resources:
   ForwarderLogGroup:
@@ -152,7 +154,9 @@ Resources:
   ExtensionInvokeRole:
     Type: AWS::IAM::Role
     Properties:
-      Description: Assumed by AWS AppConfig in this account only, to invoke the Jira flag tracker forwarder.
+      Description: Assumed by AWS AppConfig to invoke the Jira flag tracker forwarder.
+      # AWS's documented trust policy for extension roles; the source-account condition is opt-in
+      # because AWS does not document AppConfig as sending aws:SourceAccount when it assumes the role.
       AssumeRolePolicyDocument:
         Version: '2012-10-17'
         Statement:
@@ -160,9 +164,7 @@ Resources:
             Principal:
               Service: appconfig.amazonaws.com
             Action: sts:AssumeRole
-            Condition:
-              StringEquals:
-                aws:SourceAccount: !Ref AWS::AccountId
+            Condition: !If [SourceAccountRequired, { StringEquals: { 'aws:SourceAccount': !Ref AWS::AccountId } }, !Ref AWS::NoValue]
       Policies:
         - PolicyName: invoke-forwarder
           PolicyDocument:

@@ -4,6 +4,8 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ApiError } from './errors.js';
+import { TenantUnavailable } from '../tenancy/errors.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Logger } from '../log.js';
 
 /** ACE hands authentication failures to `next` as plain `{ code, message }` objects. */
@@ -42,6 +44,12 @@ function pathDecodeError(err: unknown): ApiError | undefined {
 
 export function toApiError(err: unknown): ApiError | undefined {
   if (err instanceof ApiError) return err;
+  if (err instanceof TenantUnavailable) {
+    // The caller's tenant uninstalled since its token was issued, or its credentials must be renewed first.
+    return err.reason === 'not_installed'
+      ? new ApiError(401, 'unauthorized', 'Authentication failed.')
+      : new ApiError(503, 'tenant_unavailable', 'The app cannot reach your Jira site right now; try again shortly.');
+  }
   if (isAceError(err)) {
     // ACE answers a bad signature with 400 ("unable to decode"); for the caller it is an authentication failure.
     if (err.code === 400 || err.code === 401 || err.code === 403 || err.code === 404) {
@@ -49,8 +57,14 @@ export function toApiError(err: unknown): ApiError | undefined {
     }
     return undefined;
   }
+  if (isDatabaseUnavailable(err)) {
+    return new ApiError(503, 'database_unavailable', 'The app cannot reach its database right now; nothing was changed. Try again shortly.');
+  }
   return pathDecodeError(err) ?? bodyParserError(err);
 }
+
+/** How long a caller of a 503 should wait before trying again (the forwarder honours it). */
+const RETRY_AFTER_SECONDS = '5';
 
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
@@ -64,6 +78,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (apiError) {
       if (apiError.status >= 500) log.warn({ code: apiError.code, path: req.path }, apiError.message);
       else log.info({ code: apiError.code, status: apiError.status, path: req.path }, 'request refused');
+      if (apiError.status === 503) res.set('Retry-After', RETRY_AFTER_SECONDS);
       res.status(apiError.status).json(apiError.toBody());
       return;
     }

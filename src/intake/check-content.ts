@@ -6,17 +6,19 @@ import type { Db } from '../db/database.js';
 import type { Models } from '../db/models.js';
 import { badRequest } from '../http/errors.js';
 import { parseFlagDocumentBase64 } from '../flags/index.js';
-import type { ExtensionEvent } from './event-schema.js';
+import { SAVED_VERSION_EVENT_TYPE, type ExtensionEvent } from '../events/appconfig-event.js';
 import { recordFailure } from '../db/health.js';
 
 export async function checkEventContent(db: Db, models: Models, associationId: string, event: ExtensionEvent): Promise<void> {
-  if (event.Type !== 'PreCreateHostedConfigurationVersion') return;
-  const result = parseFlagDocumentBase64(event.Content ?? '');
+  if (event.Type !== SAVED_VERSION_EVENT_TYPE) return;
+  const result = parseFlagDocumentBase64(event.Content);
   if (result.ok) return;
   const first = result.errors[0];
   const detail = first ? `${first.path ? first.path + ': ' : ''}${first.message}` : 'unreadable';
   const version = event.ContentVersion != null ? ` (version ${event.ContentVersion})` : '';
-  const message = `The saved configuration${version} is not a valid feature-flag document: ${detail}`;
+  // The detail may quote the sender's text; control characters (NUL above all) have no place in it.
+  // eslint-disable-next-line no-control-regex
+  const message = `The saved configuration${version} is not a valid feature-flag document: ${detail}`.replace(/[\u0000-\u001f\u007f]/g, '\uFFFD');
   await recordFailure(db, models, associationId, 'invalid_flag_document', message);
   throw badRequest('invalid_flag_document', message);
 }

@@ -6,7 +6,7 @@
  */
 import type { Db } from '../db/database.js';
 import { AssociationGone } from '../db/associations.js';
-import { DeliveryTimes, storeEvent, storeEvents, type NewEvent, type StoreOutcome } from './store-event.js';
+import { DeliveryTimes, storeEvent, storeEvents, type NewEvent, type StoreOutcome } from '../db/event-intake.js';
 
 interface Waiting {
   event: NewEvent;

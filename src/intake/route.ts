@@ -1,26 +1,28 @@
 /**
  * POST /api/associations/:id/events — the forwarder's door. Authenticated by the event signature alone
- * (the forwarder is no Jira user). Order of checks: size (413), association and signature (404 / 410 /
- * 401), body shape (400); then a durable insert (202) or a known InvocationId (200). Nothing is stored
- * for a refused request.
+ * (the forwarder is no Jira user). What the headers already say is checked before any byte of the body
+ * is read: the id's form (404), the encoding and type (415), the declared length (413), whether the
+ * association exists (404). Then the body (413 when it runs past the limit), the signature (401; for an
+ * unknown id a valid one means "removed", 410), the event's shape (400), and a durable insert (202) or
+ * a known InvocationId (200). Nothing is stored for a refused request; while the database cannot be
+ * reached the answer is 503 with Retry-After, which the forwarder retries.
  */
-import express, { Router } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import type { Db } from '../db/database.js';
 import type { Models } from '../db/models.js';
 import type { SigningSecrets } from '../secrets/signing-secrets.js';
 import { ApiError, badRequest, unauthorized } from '../http/errors.js';
 import { asyncHandler } from '../http/async.js';
+import { ASSOCIATION_ID } from '../http/params.js';
 import type { Logger } from '../log.js';
-import { SIGNATURE_HEADER, verifySignature } from './signature.js';
-import { extensionEventSchema, describeSchemaError, STORED_EVENT_TYPES } from './event-schema.js';
-import { withoutSecrets } from './store-event.js';
+import { SIGNATURE_HEADER, isCurrentSignatureHeader, verifySignature } from './signature.js';
+import { isStoredEvent, parseExtensionEvent, storedPayload } from '../events/appconfig-event.js';
 import { EventBatcher } from './event-batcher.js';
 import { AssociationCache } from './association-cache.js';
 import { checkEventContent } from './check-content.js';
 import { AssociationGone } from '../db/associations.js';
 
 export const MAX_EVENT_BYTES = 5 * 1024 * 1024;
-const ASSOCIATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const SIGNATURE_MESSAGES = {
   missing: 'The X-AppConfig-Signature header is missing.',
@@ -28,6 +30,40 @@ const SIGNATURE_MESSAGES = {
   stale: 'The event signature timestamp is more than 300 seconds from the server clock.',
   mismatch: 'The event signature does not match; check the association SigningSecret.',
 } as const;
+
+const noSuchAssociation = () => new ApiError(404, 'association_not_found', 'No such association.');
+
+/**
+ * The facts the headers state, checked before the body is read. The forwarder sends plain JSON; a
+ * body in any Content-Encoding is refused rather than decoded: the signature covers the bytes as
+ * AppConfig's event was serialised, and a decoder is one more thing a sender could make misbehave.
+ */
+function checkHeaders(req: Request): void {
+  const encoding = (req.get('content-encoding') ?? 'identity').trim().toLowerCase();
+  if (encoding !== 'identity') {
+    throw new ApiError(415, 'unsupported_encoding', 'Events are accepted as plain JSON only; send them without a Content-Encoding.');
+  }
+  const type = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new ApiError(415, 'unsupported_media_type', 'Events are accepted as JSON only; send Content-Type: application/json.');
+  }
+  const declared = req.get('content-length');
+  if (declared !== undefined && Number(declared) > MAX_EVENT_BYTES) {
+    throw new ApiError(413, 'payload_too_large', `An event body may be at most ${MAX_EVENT_BYTES} bytes.`);
+  }
+}
+
+const rawBody = express.raw({ type: () => true, limit: MAX_EVENT_BYTES, inflate: false });
+
+/** The body exactly as received (the signature covers these bytes), at most MAX_EVENT_BYTES. */
+function readBody(req: Request, res: Response): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    rawBody(req, res, (err?: unknown) => {
+      if (err) reject(err);
+      else resolve(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+    });
+  });
+}
 
 export interface IntakeDeps {
   db: Db;
@@ -41,37 +77,35 @@ export interface IntakeDeps {
 export function intakeRouter(deps: IntakeDeps): Router {
   const { db, models, signing, log } = deps;
   const router = Router();
-  const associations = new AssociationCache(models);
+  const associations = new AssociationCache(db);
   const batcher = new EventBatcher(db);
 
   router.post(
     '/api/associations/:id/events',
-    express.raw({ type: () => true, limit: MAX_EVENT_BYTES }),
     asyncHandler(async (req, res) => {
       const id = req.params.id ?? '';
-      const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      if (!ASSOCIATION_ID.test(id)) throw new ApiError(404, 'association_not_found', 'No such association.');
-
+      if (!ASSOCIATION_ID.test(id)) throw noSuchAssociation();
+      checkHeaders(req);
+      const header = req.get(SIGNATURE_HEADER);
       const association = await associations.get(id);
-      const signature = verifySignature(signing.forAssociation(id), raw, req.get(SIGNATURE_HEADER));
+      // An unknown id is read further only when the header could be a current signature: that alone
+      // can tell a removed association (410, so the forwarder stops) from one that never existed.
+      if (!association && !isCurrentSignatureHeader(header)) throw noSuchAssociation();
+
+      const raw = await readBody(req, res);
+      const signature = verifySignature(signing.forAssociation(id), raw, header);
       if (!association) {
         // Only a secret we issued can sign for this id: it existed and was removed (or its site uninstalled).
         if (signature.ok) {
           throw new ApiError(410, 'association_removed', 'This association was removed; delete the extension association in AWS.');
         }
-        throw new ApiError(404, 'association_not_found', 'No such association.');
+        throw noSuchAssociation();
       }
       if (!signature.ok) throw unauthorized(SIGNATURE_MESSAGES[signature.reason]);
 
-      let json: unknown;
-      try {
-        json = JSON.parse(raw.toString('utf8'));
-      } catch {
-        throw badRequest('invalid_json', 'The body is not valid JSON.');
-      }
-      const parsed = extensionEventSchema.safeParse(json);
-      if (!parsed.success) throw badRequest('invalid_event', describeSchemaError(parsed.error));
-      const event = parsed.data;
+      const parsed = parseExtensionEvent(raw.toString('utf8'));
+      if (!parsed.ok) throw badRequest(parsed.code, parsed.message);
+      const event = parsed.event;
 
       if (event.Application.Id !== association.applicationId ||
           (event.ConfigurationProfile && event.ConfigurationProfile.Id !== association.configurationProfileId)) {
@@ -82,7 +116,7 @@ export function intakeRouter(deps: IntakeDeps): Router {
         );
       }
 
-      if (!(STORED_EVENT_TYPES as readonly string[]).includes(event.Type)) {
+      if (!isStoredEvent(event)) {
         res.status(202).json({ status: 'ignored', reason: `${event.Type} events do not change Jira.` });
         return;
       }
@@ -94,7 +128,7 @@ export function intakeRouter(deps: IntakeDeps): Router {
           associationId: id,
           invocationId: event.InvocationId,
           type: event.Type,
-          payload: JSON.stringify(withoutSecrets(json as Record<string, unknown>)),
+          payload: storedPayload(event),
         });
       } catch (err) {
         if (err instanceof AssociationGone) throw new ApiError(410, 'association_removed', 'This association was removed.');

@@ -64,6 +64,19 @@ function parseHeader(header: string): { timestamp: number; signatures: Buffer[] 
 }
 
 /**
+ * Whether `header` could sign a body now: well-formed, with a timestamp within the tolerance. Says
+ * nothing about authenticity; it lets a verifier refuse at once what no body could make valid.
+ */
+export function isCurrentSignatureHeader(
+  header: string | undefined,
+  nowSeconds: number = nowInSeconds(),
+  toleranceSeconds: number = SIGNATURE_TOLERANCE_SECONDS,
+): boolean {
+  const parsed = header === undefined ? null : parseHeader(header);
+  return parsed !== null && Math.abs(nowSeconds - parsed.timestamp) <= toleranceSeconds;
+}
+
+/**
  * Checks `header` against `rawBody` (the bytes exactly as received). Several `v1=` entries are
  * accepted so a sender can sign with an old and a new secret while a secret is being rotated.
  * The signature is checked before the clock, so `stale` always means "authentic but too old or too

@@ -1,5 +1,7 @@
 import { JiraError, parseJiraErrorBody } from './errors.js';
+import type { JiraAuth } from './auth.js';
 import { JiraTransport, type JiraClientOptions } from './transport.js';
+import { JiraFeatureFlags } from './feature-flags.js';
 import type {
   AdfDoc,
   BulkCreateResult,
@@ -10,7 +12,6 @@ import type {
   JiraIssue,
   JiraProject,
   JiraProjectDetails,
-  JiraTenant,
   SearchHit,
 } from './types.js';
 
@@ -28,9 +29,12 @@ const enc = encodeURIComponent;
  */
 export class JiraClient {
   private readonly http: JiraTransport;
+  /** The Releases panel's feature flags and bulk issue properties, on the same transport. */
+  readonly featureFlags: JiraFeatureFlags;
 
-  constructor(tenant: JiraTenant, opts: JiraClientOptions = {}) {
-    this.http = new JiraTransport(tenant, opts);
+  constructor(auth: JiraAuth, opts: JiraClientOptions = {}) {
+    this.http = new JiraTransport(auth, opts);
+    this.featureFlags = new JiraFeatureFlags(this.http);
   }
 
   /** Creates one issue (with its properties). Not repeated after an ambiguous failure: the caller reconciles. */

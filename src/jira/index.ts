@@ -3,3 +3,5 @@ export { JiraError, type JiraErrorKind } from './errors.js';
 export type { JiraClientOptions, RetryInfo } from './transport.js';
 export { appRequestJwt, pathRelativeToBase, JWT_VALIDITY_SECONDS } from './jwt.js';
 export type * from './types.js';
+export type { ConnectAuth, ForgeAuth, JiraAuth } from './auth.js';
+export { FEATURE_FLAGS_PER_CALL, ISSUES_PER_PROPERTY_CALL, type FeatureFlagSubmission } from './feature-flags.js';

@@ -1,7 +1,7 @@
 import { isAmbiguousStatus, isRetryableStatus, JiraError, parseJiraErrorBody } from './errors.js';
-import { appRequestJwt } from './jwt.js';
+import { credentialsFor, jiraBaseUrl, type JiraAuth } from './auth.js';
+import { pathRelativeToBase } from './jwt.js';
 import { backoffDelay, delayForRetryAfter, realSleep, retryAfterFromHeaders } from './retry.js';
-import type { JiraTenant } from './types.js';
 
 export interface RetryInfo {
   /** The attempt that just failed (1-based). */
@@ -51,7 +51,7 @@ export class JiraTransport {
   private readonly random: () => number;
 
   constructor(
-    private readonly tenant: JiraTenant,
+    private readonly auth: JiraAuth,
     private readonly opts: JiraClientOptions = {},
   ) {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
@@ -88,12 +88,12 @@ export class JiraTransport {
   }
 
   private async attempt(method: string, pathAndQuery: string, options: CallOptions): Promise<JiraAnswer> {
-    const url = new URL(this.tenant.baseUrl.replace(/\/+$/, '') + pathAndQuery);
-    const path = url.pathname + url.search;
-    const headers: Record<string, string> = {
-      Authorization: `JWT ${appRequestJwt(this.tenant, method, url)}`,
-      Accept: 'application/json',
-    };
+    const base = jiraBaseUrl(this.auth);
+    const url = new URL(base + pathAndQuery);
+    // Errors name the REST path (/rest/...), whatever base it sits under (a context path, /ex/jira/<cloudId>).
+    const path = pathRelativeToBase(base, url);
+    const credentials = await credentialsFor(this.auth, method, url);
+    const headers: Record<string, string> = { Authorization: credentials.authorization, Accept: 'application/json' };
     if (options.body !== undefined) headers['Content-Type'] = 'application/json';
     let res: Response;
     let text: string;
@@ -103,7 +103,8 @@ export class JiraTransport {
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         signal: AbortSignal.timeout(this.timeoutMs),
-        redirect: 'error',
+        // A redirect the caller expects is its answer (bulk property sets answer 303 with their task).
+        redirect: options.acceptStatuses?.some((s) => s >= 300 && s < 400) ? 'manual' : 'error',
       });
       text = await res.text();
     } catch (err) {
@@ -112,6 +113,8 @@ export class JiraTransport {
     if (res.ok || options.acceptStatuses?.includes(res.status)) {
       return { status: res.status, json: text ? safeJson(text) : undefined };
     }
+    // A Forge token Jira no longer takes: not Jira's final word, the call waits for a fresh token.
+    if (res.status === 401 && credentials.onUnauthorized) throw await credentials.onUnauthorized();
     const { errorMessages, fieldErrors } = parseJiraErrorBody(text);
     const retryable = isRetryableStatus(res.status);
     throw new JiraError({

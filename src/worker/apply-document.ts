@@ -6,15 +6,10 @@ import type { Db } from '../db/database.js';
 import { holdAssociation } from '../db/associations.js';
 import type { AssociationRow, Models } from '../db/models.js';
 import { changeComment, diffFlag, parseFlagDocumentBase64, type Flag } from '../flags/index.js';
+import { BACKFILL_EVENT_TYPE, type DocumentEvent } from '../events/appconfig-event.js';
 import type { FlagStates } from './flag-states.js';
 import { lastFlag } from './flag-states.js';
 import type { IssueWriter, PermanentFailure } from './issue-writer.js';
-
-export interface DocumentEvent {
-  Content?: string | null;
-  ContentVersion?: string | number | null;
-  Description?: string | null;
-}
 
 export type DocumentOutcome = { kind: 'applied'; failures: PermanentFailure[] } | { kind: 'skipped'; reason: string } | { kind: 'invalid'; reason: string };
 
@@ -36,9 +31,8 @@ export async function applyDocument(
   event: DocumentEvent,
   states: FlagStates,
   writer: IssueWriter,
-  opts: { backfill: boolean },
 ): Promise<DocumentOutcome> {
-  const parsed = parseFlagDocumentBase64(event.Content ?? '');
+  const parsed = parseFlagDocumentBase64(event.Content);
   if (!parsed.ok) {
     const first = parsed.errors[0];
     return { kind: 'invalid', reason: `Not a valid feature-flag document: ${first ? `${first.path} ${first.message}`.trim() : 'unreadable'}` };
@@ -83,7 +77,7 @@ export async function applyDocument(
   // Record the version (and which flags it changed) before writing, so a deployment of it finds them.
   // A backfilled version's own changes are unknown (we only see its result), so its deployment comments on none.
   if (version !== null) {
-    const changedFlags = JSON.stringify(opts.backfill ? [] : changedKeys);
+    const changedFlags = JSON.stringify(event.Type === BACKFILL_EVENT_TYPE ? [] : changedKeys);
     await deps.db.transaction(async (transaction) => {
       await holdAssociation(deps.db, deps.models, association.id, transaction);
       await deps.models.ConfigVersion.findOrCreate({

@@ -10,6 +10,8 @@
  */
 import type { AssociationRow } from '../db/models.js';
 import { BULK_CREATE_MAX, JiraError, type JiraClient } from '../jira/index.js';
+import { isRetryableStatus } from '../jira/errors.js';
+import { CreateDeferred, LostCreate } from './write-errors.js';
 import type { Flag } from '../flags/index.js';
 import { FlagStates, lastFlag } from './flag-states.js';
 import { associationJql, createPayload, editPayload, FLAG_PROPERTY, SYNC_PROPERTY, type FlagProperty, type SyncProperty } from './flag-issue.js';
@@ -76,6 +78,7 @@ export class IssueWriter {
       try {
         result = await this.jira.bulkCreate(chunk.map((f) => createPayload(this.association, f, writeIdFor(eventId, f.key))));
       } catch (err) {
+        if (err instanceof JiraError && err.ambiguous) throw new LostCreate(err);
         const reason = permanent(err);
         if (!reason) throw err;
         await this.states.upsertMany(chunk.map((f) => f.key), { pendingWrite: null });
@@ -86,18 +89,18 @@ export class IssueWriter {
         result.created[j] ? [{ flag, issue: result.created[j]!, writeId: writeIdFor(eventId, flag.key) }] : [],
       );
       await this.states.savedMany(created);
-      const retryLater: JiraError[] = [];
+      let retryLater: CreateDeferred | undefined;
       for (const failure of result.failures) {
         const flag = chunk[failure.index];
         if (!flag) continue;
-        if (failure.status === 429 || failure.status >= 500) {
-          retryLater.push(new JiraError({ kind: 'http', status: failure.status, method: 'POST', path: '/rest/api/3/issue/bulk', retryable: true, ambiguous: false, detail: failure.message }));
+        if (isRetryableStatus(failure.status)) {
+          retryLater ??= new CreateDeferred(failure.status, failure.message);
           continue;
         }
         await this.states.upsertMany([flag.key], { pendingWrite: null });
         failures.push({ flagKey: flag.key, message: `Jira refused to create the issue (${failure.status}): ${failure.message}` });
       }
-      if (retryLater[0]) throw retryLater[0];
+      if (retryLater) throw retryLater;
     }
     return failures;
   }

@@ -2,10 +2,9 @@
 import type { Db } from '../db/database.js';
 import type { AssociationRow, Models } from '../db/models.js';
 import type { QueuedEvent } from './queue.js';
-import { BACKFILL_EVENT_TYPE, DEPLOYMENT_EVENT_TYPES } from '../intake/event-schema.js';
-import type { DeploymentEventType } from '../flags/index.js';
-import { applyDocument, type DocumentEvent } from './apply-document.js';
-import { applyDeployment, type DeploymentEvent } from './apply-deployment.js';
+import { isDeploymentEvent, parseStoredEvent } from '../events/appconfig-event.js';
+import { applyDocument } from './apply-document.js';
+import { applyDeployment } from './apply-deployment.js';
 import type { FlagStates } from './flag-states.js';
 import type { IssueWriter, PermanentFailure } from './issue-writer.js';
 import type { SavedVersions } from './saved-versions.js';
@@ -22,26 +21,23 @@ function summarise(failures: PermanentFailure[]): EventResult {
 export async function processEvent(
   deps: { db: Db; models: Models },
   association: AssociationRow,
-  event: QueuedEvent,
+  stored: QueuedEvent,
   states: FlagStates,
   versions: SavedVersions,
   writer: IssueWriter,
 ): Promise<EventResult> {
-  const payload = JSON.parse(event.payload) as Record<string, unknown>;
-  if (event.type === 'PreCreateHostedConfigurationVersion' || event.type === BACKFILL_EVENT_TYPE) {
-    const outcome = await applyDocument(deps, association, event.id, payload as DocumentEvent, states, writer, {
-      backfill: event.type === BACKFILL_EVENT_TYPE,
-    });
-    const payloadVersion = (payload as DocumentEvent).ContentVersion;
-    if (payloadVersion != null) versions.forget(String(payloadVersion));
-    if (outcome.kind === 'invalid') return { ok: false, code: 'invalid_flag_document', message: outcome.reason };
-    if (outcome.kind === 'skipped') return { ok: true, note: outcome.reason };
-    return summarise(outcome.failures);
-  }
-  if ((DEPLOYMENT_EVENT_TYPES as readonly string[]).includes(event.type)) {
-    const deployment = { ...(payload as unknown as DeploymentEvent), Type: event.type as DeploymentEventType };
-    const { failures } = await applyDeployment(versions, event.id, deployment, writer);
+  // Intake stored only events that parsed; one that no longer does (a row changed by hand, an old
+  // format) can never be processed.
+  const parsed = parseStoredEvent(stored.payload);
+  if (!parsed.ok) return { ok: false, code: parsed.code, message: `Stored event ${stored.id} cannot be read: ${parsed.message}` };
+  const event = parsed.event;
+  if (isDeploymentEvent(event)) {
+    const { failures } = await applyDeployment(versions, stored.id, event, writer);
     return summarise(failures);
   }
-  return { ok: true, note: `${event.type} events change nothing in Jira` };
+  const outcome = await applyDocument(deps, association, stored.id, event, states, writer);
+  if (event.ContentVersion != null) versions.forget(String(event.ContentVersion));
+  if (outcome.kind === 'invalid') return { ok: false, code: 'invalid_flag_document', message: outcome.reason };
+  if (outcome.kind === 'skipped') return { ok: true, note: outcome.reason };
+  return summarise(outcome.failures);
 }

@@ -139,11 +139,14 @@ export class Queue {
     }
   }
 
-  /** Try again later; the event keeps its place at the head of its association's queue. */
-  reschedule(event: QueuedEvent, delayMs: number, reason: string): Promise<void> {
+  /**
+   * Try again later; the event keeps its place at the head of its association's queue. `countAttempt`
+   * is false when nothing was wrong with the event itself (its tenant could not be acted for).
+   */
+  reschedule(event: QueuedEvent, delayMs: number, reason: string, opts: { countAttempt: boolean }): Promise<void> {
     return this.db.write(async () => {
       await this.models.StoredEvent.update(
-        { attempts: event.attempts + 1, availableAt: new Date(Date.now() + delayMs), lastError: reason.slice(0, 2000) },
+        { attempts: event.attempts + (opts.countAttempt ? 1 : 0), availableAt: new Date(Date.now() + delayMs), lastError: reason.slice(0, 2000) },
         { where: { id: event.id } },
       );
     });

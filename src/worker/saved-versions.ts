@@ -4,14 +4,14 @@
  * same few rows once per event, so the versions a round's deployments name are read in one query
  * (plain SQL: it runs every round).
  */
-
-/** What a deployment needs of a saved version. */
-export type SavedVersion = Pick<ConfigVersionAttrs, 'version' | 'changedFlags' | 'description'>;
 import type { Db } from '../db/database.js';
 import type { ConfigVersionAttrs } from '../db/models.js';
 import { placeholders } from '../db/raw-sql.js';
 import type { QueuedEvent } from './queue.js';
-import { DEPLOYMENT_EVENT_TYPES } from '../intake/event-schema.js';
+import { isDeploymentEvent, isDeploymentEventType, parseStoredEvent } from '../events/appconfig-event.js';
+
+/** What a deployment needs of a saved version. */
+export type SavedVersion = Pick<ConfigVersionAttrs, 'version' | 'changedFlags' | 'description'>;
 
 export class SavedVersions {
   /** version → its row, or null when it was not saved (yet). */
@@ -26,9 +26,11 @@ export class SavedVersions {
   async prefetch(events: readonly QueuedEvent[]): Promise<void> {
     const wanted = new Set<string>();
     for (const event of events) {
-      if (!(DEPLOYMENT_EVENT_TYPES as readonly string[]).includes(event.type)) continue;
-      const version = deployedVersion(event.payload);
-      if (version !== null && !this.known.has(version)) wanted.add(version);
+      if (!isDeploymentEventType(event.type)) continue;
+      const parsed = parseStoredEvent(event.payload);
+      if (!parsed.ok || !isDeploymentEvent(parsed.event)) continue; // processing the event reports it
+      const version = String(parsed.event.ConfigurationVersion);
+      if (!this.known.has(version)) wanted.add(version);
     }
     if (wanted.size === 0) return;
     await this.read([...wanted]);
@@ -52,14 +54,5 @@ export class SavedVersions {
   /** A document event of the round may have saved this version: read it afresh next time. */
   forget(version: string): void {
     this.known.delete(version);
-  }
-}
-
-function deployedVersion(payload: string): string | null {
-  try {
-    const version = (JSON.parse(payload) as { ConfigurationVersion?: unknown }).ConfigurationVersion;
-    return typeof version === 'string' || typeof version === 'number' ? String(version) : null;
-  } catch {
-    return null; // processing the event reports it
   }
 }

@@ -5,7 +5,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { defineModels, type Models } from '../../src/db/models.js';
 import { AssociationGone } from '../../src/db/associations.js';
 import { EventBatcher } from '../../src/intake/event-batcher.js';
-import { storeEvent } from '../../src/intake/store-event.js';
+import { storeEvent } from '../../src/db/event-intake.js';
 import { purgeSite } from '../../src/db/sites.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.js';
 

@@ -4,12 +4,15 @@
  * the signing secret.
  */
 import crypto from 'node:crypto';
+import http from 'node:http';
+import zlib from 'node:zlib';
+import pg from 'pg';
 import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../src/intake/signature.js';
 import { databaseKinds } from '../support/databases.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { deploymentEvent, eventCounts, flagsV1, preCreateEvent } from '../support/pipeline-kit.js';
+import { deploymentEvent, eventCounts, flagsV1, preCreateEvent, waitFor } from '../support/pipeline-kit.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -22,6 +25,30 @@ interface BadCase {
 }
 
 const signed = (h: Harness, id: string, raw: string, at?: number) => signatureHeader(h.signingSecretOf(id), raw, at);
+
+/**
+ * Sends the request line and headers and `partial` bytes of a body, and never the rest: an answer
+ * proves the server decided from the headers alone, without waiting for (or reading) the body.
+ */
+function answerBeforeBody(url: string, path: string, headers: Record<string, string>, partial = ''): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL(path, url), { method: 'POST', headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown });
+      });
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+    if (partial) req.write(partial);
+  });
+}
+
+/** `depth` nested arrays: valid JSON that recursive code cannot walk. */
+const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 
 const CASES: BadCase[] = [
   { name: 'no signature', status: 401, code: 'unauthorized', make: (h) => ({ raw: JSON.stringify(preCreateEvent(h, flagsV1(), 1)), header: null }) },
@@ -172,6 +199,102 @@ describe.each(databaseKinds)('event intake (%s)', (kind) => {
     expect(await stored()).toBe(0);
   });
 
+  it('a body declared over 5 MiB → 413 from the headers alone, before any of the body is read', async () => {
+    const res = await answerBeforeBody(h.service.url, `/api/associations/${id}/events`, {
+      'Content-Type': 'application/json',
+      'Content-Length': String(5 * 1024 * 1024 + 1),
+      'X-AppConfig-Signature': signatureHeader(h.signingSecretOf(id), '{}'),
+    }, '{"InvocationId":');
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ error: { code: 'payload_too_large' } });
+    expect(await stored()).toBe(0);
+  });
+
+  it('an unknown association → 404 from the headers alone when nothing could sign for it', async () => {
+    for (const header of [undefined, 'garbage', signatureHeader('some-secret', '{}', now() - 3600)]) {
+      const res = await answerBeforeBody(h.service.url, `/api/associations/${crypto.randomUUID()}/events`, {
+        'Content-Type': 'application/json',
+        'Content-Length': String(4 * 1024 * 1024),
+        ...(header ? { 'X-AppConfig-Signature': header } : {}),
+      }, '{"InvocationId":');
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ error: { code: 'association_not_found' } });
+    }
+  });
+
+  it.each([
+    ['no Content-Type', {}],
+    ['Content-Type text/plain', { 'Content-Type': 'text/plain' }],
+    ['Content-Encoding gzip', { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }],
+    ['Content-Encoding br', { 'Content-Type': 'application/json', 'Content-Encoding': 'br' }],
+  ])('%s → 415 from the headers alone', async (_name, headers) => {
+    const res = await answerBeforeBody(h.service.url, `/api/associations/${id}/events`, {
+      ...headers,
+      'Content-Length': '100000',
+      'X-AppConfig-Signature': signatureHeader(h.signingSecretOf(id), '{}'),
+    }, '{"InvocationId":');
+    expect(res.status).toBe(415);
+    expect(res.body).toMatchObject({ error: { code: expect.stringMatching(/^unsupported_/) } });
+    expect(await stored()).toBe(0);
+  });
+
+  it.each([
+    ['plain JSON declared gzip', 'gzip', (raw: string) => Buffer.from(raw)],
+    ['plain JSON declared deflate', 'deflate', (raw: string) => Buffer.from(raw)],
+    ['real gzip', 'gzip', (raw: string) => zlib.gzipSync(raw)],
+  ])('a validly signed event sent as %s → 415, a JSON error, nothing stored', async (_name, encoding, encode) => {
+    const raw = JSON.stringify(preCreateEvent(h, flagsV1(), 1));
+    const body = encode(raw);
+    const res = await fetch(`${h.service.url}/api/associations/${id}/events`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Content-Encoding': encoding, 'X-AppConfig-Signature': signatureHeader(h.signingSecretOf(id), body) },
+      body,
+    });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toMatchObject({ error: { code: 'unsupported_encoding', message: expect.stringContaining('plain JSON') } });
+    expect(await stored()).toBe(0);
+  });
+
+  it.each([
+    ['the whole body', () => nested(5_000)],
+    ['a field of a real event', (h: Harness) => JSON.stringify(preCreateEvent(h, flagsV1(), 1)).replace(/^\{/, `{"Extra":${nested(5_000)},`)],
+  ])('an event nested 5,000 levels deep in %s, validly signed → 400, nothing stored, the server still answers', async (_name, make) => {
+    const raw = make(h);
+    const res = await post(id, raw, undefined);
+    expectJsonError(res, 400, 'invalid_json');
+    expect(res.body.error.message).toContain('levels deep');
+    expect(await stored()).toBe(0);
+    expect((await h.api('get', '/api/associations')).status).toBe(200);
+  });
+
+  it('a ContentVersion holding a NUL → 400 naming the field, nothing stored', async () => {
+    const raw = JSON.stringify({ ...preCreateEvent(h, flagsV1(), 1), ContentVersion: '20a\u0000b' });
+    const res = await post(id, raw, undefined);
+    expectJsonError(res, 400, 'invalid_event');
+    expect(res.body.error.message).toContain('ContentVersion');
+    expect(await stored()).toBe(0);
+  });
+
+  it('an invalid flag document whose flag key holds a NUL → 400, and its reason is recorded without a raw NUL', async () => {
+    const doc = flagsV1() as { flags: Record<string, unknown>; values: Record<string, unknown> };
+    doc.flags['bad\u0000key'] = { name: 'Bad' };
+    doc.values['bad\u0000key'] = { enabled: true };
+    const res = await post(id, JSON.stringify(preCreateEvent(h, doc, 1)), undefined);
+    expectJsonError(res, 400, 'invalid_flag_document');
+    expect(await stored()).toBe(0);
+    const list = await h.api('get', '/api/associations');
+    const health = (list.body as { associations: { id: string; health: { lastError: { message: string } | null } }[] }).associations.find((a) => a.id === id)!.health;
+    expect(health.lastError?.message).toContain('is not a valid flag key');
+    expect(health.lastError?.message).not.toContain('\u0000');
+  });
+
+  it('an id holding %00 → 404 without reading the body, nothing stored', async () => {
+    const res = await answerBeforeBody(h.service.url, `/api/associations/${id}%00/events`, { 'Content-Type': 'application/json', 'Content-Length': '100000' }, '{');
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ error: { code: 'association_not_found' } });
+    expect(await stored()).toBe(0);
+  });
+
   it('an unknown association → 404, nothing stored', async () => {
     const unknown = crypto.randomUUID();
     const raw = JSON.stringify(preCreateEvent(h, flagsV1(), 1));
@@ -240,5 +363,60 @@ describe.each(databaseKinds)('event intake (%s)', (kind) => {
     expect(await stored()).toBe(0); // the purge took the stored event with it
     expectJsonError(await post(id, raw, signatureHeader(h.signingSecretOf(id), raw)), 410, 'association_removed');
     expect(await stored()).toBe(0);
+  });
+});
+
+/** PostgreSQL refusing the app's connections, as during a restart or a network cut. */
+describe.each(databaseKinds.filter((k) => k === 'postgres'))('event intake while the database is unreachable (%s)', (kind) => {
+  let h: Harness;
+  let id: string;
+  let database: string;
+
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  const cut = async () => {
+    await admin(`ALTER DATABASE ${database} ALLOW_CONNECTIONS false`);
+    await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${database}' AND pid <> pg_backend_pid()`);
+  };
+  const restore = () => admin(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
+
+  beforeAll(async () => {
+    h = await startHarness({ db: kind, worker: false });
+    id = (await h.associate()).id;
+    database = new URL(h.db.databaseUrl!).pathname.slice(1);
+  });
+  afterAll(async () => {
+    await restore().catch(() => undefined);
+    await h?.close();
+  });
+
+  it('answers 503 with Retry-After (which the forwarder retries), then stores the retried event exactly once', async () => {
+    const raw = JSON.stringify(preCreateEvent(h, flagsV1(), 1));
+    await cut();
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await h.sendEvent(id, undefined, { raw });
+        expect(res.status, JSON.stringify(res.body)).toBe(503);
+        expect(res.headers['retry-after']).toMatch(/^\d+$/);
+        expect(res.body).toMatchObject({ error: { code: 'database_unavailable' } });
+      }
+    } finally {
+      await restore();
+    }
+    // The forwarder's retry, signed afresh, once the database is back.
+    const retried = await waitFor('the event stored after the outage', async () => {
+      const res = await h.sendEvent(id, undefined, { raw });
+      return res.status === 202 || res.status === 200 ? res : null;
+    }, 10_000, 200);
+    expect(retried.status).toBe(202);
+    expect(await eventCounts(h.service.db)).toMatchObject({ total: 1, pending: 1 });
+    expect(h.logs()).not.toContain('internal_error');
   });
 });

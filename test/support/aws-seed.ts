@@ -4,7 +4,7 @@
  * child-process doubles seed it the same way, so their runs compare.
  */
 import { startAwsDouble, type AwsDouble } from '../doubles/aws/index.js';
-import { BASIC_ACTIONS, READ_VERSIONS_ACTIONS } from '../doubles/aws/product-actions.js';
+import { BACKFILL_ACTIONS, REQUIRED_ACTIONS } from '../../src/aws/index.js';
 import { DEFAULT_EXTENSION_NAME } from '../../src/forwarder/template.js';
 
 /** Keys the AWS double knows; FULL may do everything the product needs, BASIC cannot read hosted versions. */
@@ -16,8 +16,6 @@ export const KEYS = {
 
 export const ACCOUNT_ID = '123456789012';
 export const REGION = 'eu-west-1';
-
-export { BASIC_ACTIONS };
 
 export interface SeededAws {
   aws: AwsDouble;
@@ -34,7 +32,7 @@ export async function startSeededAws(profileCount = 1): Promise<SeededAws> {
   const aws = await startAwsDouble({ accountId: ACCOUNT_ID, region: REGION });
   process.env.AWS_ENDPOINT_URL_STS = aws.url;
   process.env.AWS_ENDPOINT_URL_APPCONFIG = aws.url;
-  aws.addKey({ ...KEYS.full, accountId: ACCOUNT_ID, userArn: `arn:aws:iam::${ACCOUNT_ID}:user/jira-full`, allow: [...BASIC_ACTIONS, ...READ_VERSIONS_ACTIONS] });
+  aws.addKey({ ...KEYS.full, accountId: ACCOUNT_ID, userArn: `arn:aws:iam::${ACCOUNT_ID}:user/jira-full`, allow: [...REQUIRED_ACTIONS, ...BACKFILL_ACTIONS] });
   aws.addExtension({ name: DEFAULT_EXTENSION_NAME, parameters: { EventsUrl: { Required: true }, SigningSecret: { Required: true } } });
   const app = aws.addApplication({ name: 'shop' });
   const profiles = Array.from({ length: profileCount }, (_, i) =>

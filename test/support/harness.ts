@@ -10,7 +10,8 @@ import { startService, type Service } from '../../src/service.js';
 import { signatureHeader } from '../../src/intake/signature.js';
 import { startJiraDouble, type JiraDouble } from '../doubles/jira/index.js';
 import type { AwsDouble } from '../doubles/aws/index.js';
-import { ACCOUNT_ID, BASIC_ACTIONS, KEYS, REGION, startSeededAws } from './aws-seed.js';
+import { REQUIRED_ACTIONS } from '../../src/aws/index.js';
+import { ACCOUNT_ID, KEYS, REGION, startSeededAws } from './aws-seed.js';
 import { createTestDatabase, type DbKind, type TestDatabase } from './databases.js';
 
 export const TEST_OPERATOR_KEY = 'test-operator-key-0123456789abcdef0123456789abcdef';
@@ -53,7 +54,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const jira = await startJiraDouble();
   const { aws, app, profiles } = await startSeededAws();
   const profile = profiles[0]!;
-  aws.addKey({ ...KEYS.basic, accountId: ACCOUNT_ID, userArn: `arn:aws:iam::${ACCOUNT_ID}:user/jira-basic`, allow: BASIC_ACTIONS });
+  aws.addKey({ ...KEYS.basic, accountId: ACCOUNT_ID, userArn: `arn:aws:iam::${ACCOUNT_ID}:user/jira-basic`, allow: [...REQUIRED_ACTIONS] });
   aws.addKey({ ...KEYS.readOnly, accountId: ACCOUNT_ID, userArn: `arn:aws:iam::${ACCOUNT_ID}:user/jira-ro`, allow: ['appconfig:ListApplications', 'appconfig:GetApplication', 'appconfig:ListConfigurationProfiles', 'appconfig:GetConfigurationProfile'] });
 
   let logText = '';

@@ -3,8 +3,9 @@ import type { Flag } from '../model.js';
 import { bulletList, code, doc, em, listItem, paragraph, status, strong, type AdfDoc, type AdfListItem, type AdfStatus } from './adf.js';
 import { namedId } from './description.js';
 import { FULL_LIMITS, truncate } from './format.js';
+import type { DeploymentEventType } from '../../events/event-types.js';
 
-export type DeploymentEventType = 'OnDeploymentStart' | 'OnDeploymentComplete' | 'OnDeploymentRolledBack';
+export type { DeploymentEventType };
 
 export interface DeploymentInfo {
   type: DeploymentEventType;

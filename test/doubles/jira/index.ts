@@ -4,17 +4,21 @@ import type { AddressInfo } from 'node:net';
 import { createQueryStringHash, encodeSymmetric, fromMethodAndUrl, SymmetricAlgorithm } from 'atlassian-jwt';
 import { acquireConnectKeyServer, registerConnectKey, releaseConnectKeyServer, unregisterConnectKey } from '../connect-keys.js';
 import { adfText } from './adf.js';
+import { BearerTokens, type BearerGrant } from './bearer-check.js';
 import { Faults, type FaultSpec } from './faults.js';
 import type { AppAuthState } from './jwt-check.js';
-import { fetchDescriptor, newSiteKeys, propertyIndexOf, sendLifecycle, type Descriptor, type LifecycleEvent, type LifecycleOptions, type LifecycleResult } from './lifecycle.js';
+import { fetchDescriptor, newSiteKeys, propertyAliasesOf, propertyIndexOf, sendLifecycle, type Descriptor, type LifecycleEvent, type LifecycleOptions, type LifecycleResult } from './lifecycle.js';
 import type { Site } from './router.js';
 import { createPipeline, type RecordedRequest } from './server.js';
 import { JiraStore, type AddProjectOptions, type Issue } from './store.js';
+import { featureFlagsOf, type FeatureFlagState } from './routes-feature-flags.js';
 
 export type { FaultSpec, FaultMatch } from './faults.js';
 export type { BadInstall, LifecycleOptions, LifecycleResult } from './lifecycle.js';
 export type { RecordedRequest } from './server.js';
+export type { BearerGrant } from './bearer-check.js';
 export type { AddProjectOptions } from './store.js';
+export type { FeatureFlagState, StoredFeatureFlag } from './routes-feature-flags.js';
 export { adfText } from './adf.js';
 
 export interface JiraDoubleOptions {
@@ -57,6 +61,12 @@ export interface JiraDouble {
   readonly memberAccountId: string;
   readonly appAccountId: string;
   readonly store: JiraStore;
+  /** The site's cloud id: Forge apps reach it at <origin>/ex/jira/<cloudId>/rest/... with Bearer tokens. */
+  readonly cloudId: string;
+  /** What a Forge FIT carries as app.apiBaseUrl for this site (the double's stand-in for api.atlassian.com). */
+  readonly apiBaseUrl: string;
+  /** Tokens Forge issued for this site (the Forge double grants them as it issues them). */
+  readonly bearer: { grant(token: string, grant: BearerGrant): void; expire(token: string): void; expireAll(): void };
   readonly requests: RecordedRequest[];
   clearRequests(): void;
   faults: { add(spec: FaultSpec): void; clear(): void };
@@ -71,6 +81,8 @@ export interface JiraDouble {
   addUser(accountId: string, opts: { admin: boolean }): void;
   issues(): IssueView[];
   issue(idOrKey: string): IssueView | undefined;
+  /** The Releases panel's feature flags the app submitted, and what the tests count about them. */
+  readonly featureFlags: FeatureFlagState;
   deleteIssue(idOrKey: string): boolean;
   /** A JWT as Jira puts on an iframe URL: HS256 with the shared secret, iss = clientKey, sub = accountId, real qsh. */
   pageJwt(accountId: string, method: string, pathWithQuery: string): string;
@@ -103,11 +115,13 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
     clientKey: opts.clientKey ?? randomUUID(),
     sharedSecret: opts.sharedSecret ?? newSecret(),
   };
-  const site: Site = { store, url: '', appAccountId: accountId(), propertyIndex: undefined };
+  const site: Site = { store, url: '', appAccountId: accountId(), propertyIndex: undefined, propertyAliases: new Map() };
+  const cloudId = randomUUID();
+  const bearer = new BearerTokens();
   const faults = new Faults();
   const requests: RecordedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  const pipeline = createPipeline({ site, contextPath, faults, auth: () => auth, record: (r) => requests.push(r), timers });
+  const pipeline = createPipeline({ site, contextPath, faults, auth: () => auth, cloudId, bearer, record: (r) => requests.push(r), timers });
   const server = createServer((req, res) => void pipeline(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -124,7 +138,10 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
     if (!lastApp) throw new Error(`${event}: install the app first (the double needs its base URL)`);
     const result = await sendLifecycle(identity(), lo.appBaseUrl ?? lastApp.baseUrl, lastApp.descriptor, event, lo);
     const accepted = result.status >= 200 && result.status < 300 && !lo.bad;
-    if (accepted && event === 'uninstalled') auth.installed = false;
+    if (accepted && event === 'uninstalled') {
+      auth.installed = false;
+      featureFlagsOf(store).flags.clear(); // Jira deletes every flag an uninstalled app sent
+    }
     if (accepted && (event === 'enabled' || event === 'disabled')) auth.enabled = event === 'enabled';
     return result;
   }
@@ -160,6 +177,9 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
     memberAccountId,
     appAccountId: site.appAccountId,
     store,
+    cloudId,
+    get apiBaseUrl() { return `${new URL(site.url).origin}/ex/jira/${cloudId}`; },
+    bearer: { grant: (t, g) => bearer.grant(t, g), expire: (t) => bearer.expire(t), expireAll: () => bearer.expireAll() },
     requests,
     clearRequests: () => void requests.splice(0),
     faults: { add: (spec) => faults.add(spec), clear: () => faults.clear() },
@@ -172,6 +192,7 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
       if (result.status >= 200 && result.status < 300 && !lo.bad) {
         Object.assign(auth, { installed: true, enabled: true, appKey: descriptor.key });
         site.propertyIndex = propertyIndexOf(descriptor);
+        site.propertyAliases = propertyAliasesOf(descriptor);
       } else auth.sharedSecret = previous;
       return result;
     },
@@ -191,6 +212,7 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
     },
     addUser: (id, u) => void store.users.set(id, { admin: u.admin }),
     issues: () => [...store.issues.values()].map(view),
+    featureFlags: featureFlagsOf(store),
     issue: (k) => {
       const i = store.findIssue(k);
       return i ? view(i) : undefined;

@@ -24,6 +24,8 @@ export interface Query {
 
 /** Extractions the app's descriptor declares (jiraEntityProperties): propertyKey -> objectName -> type. */
 export type PropertyIndex = Map<string, Map<string, string>>;
+/** The JQL aliases those extractions declare (lower-cased, as JQL field names are case-insensitive). */
+export type PropertyAliases = Map<string, { propertyKey: string; path: string }>;
 
 const PROPERTY_FIELD = /^issue\.property\[([^\]]+)\]\.([A-Za-z0-9_.-]+)$/i;
 const TOKEN = /\s*(?:("(?:[^"\\]|\\.)*")|('(?:[^'\\]|\\.)*')|(!=|=|\(|\)|,|~|<=|>=|<|>)|(issue\.property\[[^\]]*\]\.[A-Za-z0-9_.-]+|[^\s=!(),~<>"']+))/iy;
@@ -47,7 +49,7 @@ function tokenize(jql: string): Token[] {
 const unsupported = (what: string): JqlError =>
   new JqlError(`Error in the JQL Query: '${what}' is not supported by the Jira double (it supports AND of project/key/id/issue.property[...] with = or IN, and ORDER BY).`);
 
-export function parseJql(jql: string): Query {
+export function parseJql(jql: string, aliases: PropertyAliases = new Map()): Query {
   const tokens = tokenize(jql);
   let i = 0;
   const peek = (): Token | undefined => tokens[i];
@@ -64,7 +66,7 @@ export function parseJql(jql: string): Query {
       const joiner = next('AND');
       if (!isWord(joiner, 'and')) throw unsupported(joiner.text);
     }
-    clauses.push(parseClause(next('a field'), next, isWord));
+    clauses.push(parseClause(next('a field'), next, isWord, aliases));
   }
   const orderBy: OrderBy[] = [];
   if (isWord(peek(), 'order')) {
@@ -83,11 +85,13 @@ export function parseJql(jql: string): Query {
   return { clauses, orderBy };
 }
 
-function parseClause(fieldTok: Token, next: (w: string) => Token, isWord: (t: Token | undefined, w: string) => boolean): Clause {
+function parseClause(fieldTok: Token, next: (w: string) => Token, isWord: (t: Token | undefined, w: string) => boolean, aliases: PropertyAliases): Clause {
   const name = fieldTok.text;
   let field: FieldRef;
   const prop = PROPERTY_FIELD.exec(name);
+  const alias = aliases.get(name.toLowerCase());
   if (prop) field = { kind: 'property', propertyKey: prop[1] as string, path: prop[2] as string };
+  else if (alias && !fieldTok.quoted) field = { kind: 'property', ...alias };
   else if (/^project$/i.test(name)) field = { kind: 'project' };
   else if (/^(key|issuekey)$/i.test(name)) field = { kind: 'key' };
   else if (/^id$/i.test(name)) field = { kind: 'id' };

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { AsymmetricAlgorithm, createQueryStringHash, encodeAsymmetric, encodeSymmetric, fromMethodAndUrl, SymmetricAlgorithm } from 'atlassian-jwt';
-import type { PropertyIndex } from './jql.js';
+import type { PropertyAliases, PropertyIndex } from './jql.js';
 
 /**
  * Jira's side of the Connect lifecycle: it reads the app's descriptor, then POSTs the lifecycle payload to the
@@ -80,6 +80,21 @@ export async function fetchDescriptor(appBaseUrl: string): Promise<Descriptor> {
 }
 
 /** The property paths Jira would index from the descriptor's jiraEntityProperties modules. */
+/** The JQL aliases of the descriptor's extractions. */
+export function propertyAliasesOf(d: Descriptor): PropertyAliases {
+  const aliases: PropertyAliases = new Map();
+  const modules = Array.isArray(d.modules?.jiraEntityProperties) ? d.modules.jiraEntityProperties : [];
+  for (const m of modules as { entityType?: string; keyConfigurations?: { propertyKey?: string; extractions?: { objectName?: string; alias?: string }[] }[] }[]) {
+    if ((m.entityType ?? 'issue') !== 'issue') continue;
+    for (const kc of m.keyConfigurations ?? []) {
+      for (const e of kc.extractions ?? []) {
+        if (kc.propertyKey && e.objectName && e.alias) aliases.set(e.alias.toLowerCase(), { propertyKey: kc.propertyKey, path: e.objectName });
+      }
+    }
+  }
+  return aliases;
+}
+
 export function propertyIndexOf(d: Descriptor): PropertyIndex {
   const index: PropertyIndex = new Map();
   const modules = Array.isArray(d.modules?.jiraEntityProperties) ? d.modules.jiraEntityProperties : [];

@@ -1,4 +1,4 @@
-import type { PropertyIndex } from './jql.js';
+import type { PropertyAliases, PropertyIndex } from './jql.js';
 import type { Refusal } from './issue-rules.js';
 import type { Comment, Issue, JiraStore, Project } from './store.js';
 
@@ -11,6 +11,8 @@ export interface Site {
   appAccountId: string;
   /** Searchable property paths from the app's descriptor; undefined when the descriptor is unknown. */
   propertyIndex: PropertyIndex | undefined;
+  /** JQL aliases from the app's descriptor (empty when it is unknown). */
+  propertyAliases: PropertyAliases;
 }
 
 export interface Ctx {

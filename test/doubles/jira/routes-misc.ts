@@ -23,7 +23,7 @@ function search(ctx: Ctx, input: { jql?: unknown; fields?: unknown; properties?:
   }
   let found;
   try {
-    found = runJql(ctx.site.store, parseJql(jql), ctx.site.propertyIndex);
+    found = runJql(ctx.site.store, parseJql(jql, ctx.site.propertyAliases), ctx.site.propertyIndex);
   } catch (err) {
     if (err instanceof JqlError) return jiraError(400, err.message);
     throw err;

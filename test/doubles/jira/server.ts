@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Faults } from './faults.js';
 import { renderPage } from './html.js';
+import type { BearerTokens } from './bearer-check.js';
 import { appCallProblem, type AppAuthState } from './jwt-check.js';
 import { findRoute, jiraError, type Answer, type Route, type Site } from './router.js';
 import { issueRoutes } from './routes-issues.js';
 import { miscRoutes } from './routes-misc.js';
+import { featureFlagRoutes } from './routes-feature-flags.js';
 
 /**
  * The double's HTTP pipeline for /rest/...: read the body, apply faults (before anything can change),
@@ -19,6 +21,8 @@ export interface RecordedRequest {
   body?: unknown;
   /** 0 when the connection was dropped without an answer. */
   status: number;
+  /** How the call came: a Connect JWT at the site, or a Forge Bearer token through /ex/jira/<cloudId>. */
+  via: 'site' | 'api-gateway';
   time: number;
   fault?: 'status' | 'drop' | 'delay';
 }
@@ -28,12 +32,16 @@ export interface PipelineDeps {
   contextPath: string;
   faults: Faults;
   auth: () => AppAuthState;
+  /** Forge calls: /ex/jira/<cloudId>/rest/... with a Bearer token from this registry. */
+  cloudId: string;
+  bearer: BearerTokens;
   record: (r: RecordedRequest) => void;
   /** Pending delays, cleared on close. */
   timers: Set<NodeJS.Timeout>;
 }
 
-const ROUTES: Route[] = [...issueRoutes, ...miscRoutes];
+// Feature-flag routes first: /rest/api/3/issue/properties/multi would otherwise read as an issue key.
+const ROUTES: Route[] = [...featureFlagRoutes, ...issueRoutes, ...miscRoutes];
 const MAX_BODY = 10 * 1024 * 1024;
 
 function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
@@ -76,7 +84,12 @@ export function createPipeline(deps: PipelineDeps) {
     const qIndex = rawUrl.indexOf('?');
     let path = qIndex >= 0 ? rawUrl.slice(0, qIndex) : rawUrl;
     const search = qIndex >= 0 ? rawUrl.slice(qIndex) : '';
-    if (deps.contextPath) {
+    // The API gateway's address for this site (api.atlassian.com/ex/jira/<cloudId>): Bearer tokens only.
+    const gateway = `/ex/jira/${deps.cloudId}/`;
+    const via = path.startsWith(gateway) ? 'api-gateway' : 'site';
+    if (via === 'api-gateway') path = path.slice(gateway.length - 1);
+    else if (path.startsWith('/ex/')) return send(res, jiraError(404, 'No such site behind the API gateway.'));
+    else if (deps.contextPath) {
       if (!path.startsWith(deps.contextPath)) return send(res, jiraError(404, 'Not under this site.'));
       path = path.slice(deps.contextPath.length) || '/';
     }
@@ -90,7 +103,7 @@ export function createPipeline(deps: PipelineDeps) {
     }
 
     const query = new URLSearchParams(search);
-    const rec: RecordedRequest = { method, path, query: Object.fromEntries(query), status: 0, time: Date.now() };
+    const rec: RecordedRequest = { method, path, query: Object.fromEntries(query), status: 0, time: Date.now(), via };
     const raw = await readBody(req);
     let body: unknown;
     let badJson = false;
@@ -116,8 +129,14 @@ export function createPipeline(deps: PipelineDeps) {
         }
         rec.fault = 'delay';
       }
-      const problem = appCallProblem(deps.auth(), req.headers.authorization, method, path + search);
-      if (problem) return { ...jiraError(401, problem), headers: { 'WWW-Authenticate': 'JWT realm="Jira double"' } };
+      const problem =
+        via === 'api-gateway'
+          ? deps.bearer.problem(req.headers.authorization)
+          : appCallProblem(deps.auth(), req.headers.authorization, method, path + search);
+      if (problem) {
+        const scheme = via === 'api-gateway' ? 'Bearer' : 'JWT';
+        return { ...jiraError(401, problem), headers: { 'WWW-Authenticate': `${scheme} realm="Jira double"` } };
+      }
       if (raw === 'too-large') return jiraError(413, 'The request body is too large.');
       if (badJson) return jiraError(400, 'The request body is not valid JSON.');
       const found = findRoute(ROUTES, method, path);

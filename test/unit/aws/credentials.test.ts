@@ -84,6 +84,11 @@ describe('checkCredentials (STS GetCallerIdentity through the real SDK)', () => 
       code: 'aws_invalid_secret_key',
       field: 'secretAccessKey',
     });
+    // The SDK would throw a TypeError while building the request headers (no AWS answer to map).
+    for (const sessionToken of [`${'A'.repeat(2047)}\u0100`, `FwoG\u0000${'A'.repeat(2043)}`, 'A'.repeat(8193)]) {
+      const access = accessFor({ ...ADMIN, sessionToken });
+      await expectApiError(checkCredentials(access), { status: 400, code: 'aws_invalid_session_token', field: 'sessionToken' }, access);
+    }
     expect(double.calls.length).toBe(before);
   });
 });

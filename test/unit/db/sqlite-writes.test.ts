@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../../src/db/database.js';
 import { migrate } from '../../../src/db/migrate.js';
 import { defineModels, type Models } from '../../../src/db/models.js';
-import { storeEvent } from '../../../src/intake/store-event.js';
+import { storeEvent } from '../../../src/db/event-intake.js';
 import { TenantStore } from '../../../src/db/tenant-store.js';
 
 const ASSOCIATION_A = '00000000-0000-4000-8000-00000000000a';

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { buildForwarderBundle } from '../../../src/forwarder/bundle.js';
 import { DELIVERY_BUDGET_MS } from '../../../src/forwarder/limits.js';
+import { ACTION_POINTS } from '../../../src/events/event-types.js';
 import {
-  ACTION_POINTS,
   DEFAULT_EXTENSION_NAME,
   INLINE_CODE_LIMIT_CHARS,
   TEMPLATE_BODY_LIMIT_BYTES,
@@ -144,16 +144,20 @@ describe('CloudFormation template: shape', () => {
 });
 
 describe('CloudFormation template: least privilege', () => {
-  it('lets only AppConfig of this very account assume the invoke role', () => {
+  it("lets AppConfig assume the invoke role with AWS's documented trust policy; the aws:SourceAccount condition is opt-in", () => {
     const trust = get(resource('ExtensionInvokeRole'), 'Properties', 'AssumeRolePolicyDocument', 'Statement') as Json[];
+    const sourceAccount = { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } };
     expect(trust).toEqual([
       {
         Effect: 'Allow',
         Principal: { Service: 'appconfig.amazonaws.com' },
         Action: 'sts:AssumeRole',
-        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        Condition: { 'Fn::If': ['SourceAccountRequired', sourceAccount, { Ref: 'AWS::NoValue' }] },
       },
     ]);
+    // Off by default: the role then trusts exactly as AWS's user guide shows (no condition).
+    expect(get(template, 'Parameters', 'RequireSourceAccount')).toMatchObject({ Type: 'String', Default: 'false', AllowedValues: ['false', 'true'] });
+    expect(get(template, 'Conditions', 'SourceAccountRequired')).toEqual({ 'Fn::Equals': [{ Ref: 'RequireSourceAccount' }, 'true'] });
   });
 
   it('lets the invoke role invoke the forwarder and nothing else', () => {

@@ -1,13 +1,29 @@
 /**
- * Durable insert of events; the (association, InvocationId) unique key makes re-deliveries no-ops.
- * Many events are stored with ONE statement (see EventBatcher), which is what lets intake keep up with
- * bursts: the statement, its commit and the waits for the database, not the row, are what cost. Plain
- * SQL on the driver's connection (db.rawWrite): here sequelize's query layer cost more than the
- * statement itself.
+ * What event intake reads and writes: the association an event is checked against, and the durable
+ * insert of events, where the (association, InvocationId) unique key makes re-deliveries no-ops.
+ * Many events are stored with ONE statement (see intake's EventBatcher), which is what lets intake
+ * keep up with bursts: the statement, its commit and the waits for the database, not the row, are
+ * what cost. Plain SQL on the driver's connection (raw-sql.ts), every value a bound parameter: here
+ * sequelize's query layer cost more than the statement itself.
  */
-import type { Db } from '../db/database.js';
-import { AssociationGone } from '../db/associations.js';
-import { placeholders } from '../db/raw-sql.js';
+import type { Db } from './database.js';
+import { AssociationGone } from './associations.js';
+import { placeholders } from './raw-sql.js';
+
+/** The association fields an event is checked against. */
+export interface IntakeAssociation {
+  id: string;
+  applicationId: string;
+  configurationProfileId: string;
+}
+
+export async function readIntakeAssociation(db: Db, id: string): Promise<IntakeAssociation | null> {
+  const [row] = await db.rawRead<{ id: string; application_id: string; configuration_profile_id: string }>(
+    'SELECT id, application_id, configuration_profile_id FROM associations WHERE id = $1',
+    [id],
+  );
+  return row ? { id: row.id, applicationId: row.application_id, configurationProfileId: row.configuration_profile_id } : null;
+}
 
 export interface NewEvent {
   associationId: string;
@@ -118,12 +134,4 @@ export async function storeEvent(db: Db, event: NewEvent): Promise<StoreOutcome>
   const [outcome] = await storeEvents(db, [event]);
   if (outcome instanceof AssociationGone) throw outcome;
   return outcome!;
-}
-
-/** The event as we keep it: the signing secret that AppConfig passes along in Parameters is dropped. */
-export function withoutSecrets(event: Record<string, unknown>): Record<string, unknown> {
-  const params = event.Parameters;
-  if (!params || typeof params !== 'object') return event;
-  const { SigningSecret: _dropped, ...rest } = params as Record<string, unknown>;
-  return { ...event, Parameters: rest };
 }

@@ -1,0 +1,166 @@
+/**
+ * The AppConfig extension event: its shape, parsed once where it enters the app (intake, from the
+ * forwarder's bytes; the backfill, built here) and parsed again through the same schemas where the
+ * worker reads it back from the database. Only what the product reads is required; everything else
+ * AppConfig sends passes through untouched and is stored as it came (minus the signing secret).
+ */
+import { z } from 'zod';
+import {
+  BACKFILL_EVENT_TYPE,
+  DEPLOYMENT_EVENT_TYPES,
+  IGNORED_EVENT_TYPES,
+  isDeploymentEventType,
+  SAVED_VERSION_EVENT_TYPE,
+  STORED_EVENT_TYPES,
+} from './event-types.js';
+
+export * from './event-types.js';
+
+/**
+ * Deepest nesting accepted in an event body. AppConfig's events are three levels deep; a limit keeps a
+ * hostile body (thousands of nested arrays) from reaching recursive code such as JSON.stringify.
+ */
+export const MAX_EVENT_DEPTH = 32;
+
+// PostgreSQL text cannot hold NUL, and these values are stored in columns and compared in queries.
+// eslint-disable-next-line no-control-regex
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]*$/;
+const columnText = (max: number) => z.string().max(max).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters');
+
+const idName = z.object({ Id: columnText(128).min(1), Name: z.string().max(256).nullish() }).passthrough();
+const versionOf = (params?: z.RawCreateParams) => z.union([columnText(64), z.number().int().nonnegative()], params);
+const version = versionOf();
+const required = { required_error: 'is required for this event type' };
+
+const common = {
+  InvocationId: columnText(256).min(1),
+  Parameters: z.record(z.string(), z.unknown()).nullish(),
+  Application: idName,
+  ConfigurationProfile: idName.nullish(),
+  Environment: idName.nullish(),
+  Description: z.string().max(4096).nullish(),
+  DeploymentNumber: version.nullish(),
+  ConfigurationVersion: version.nullish(),
+  Content: z.string().nullish(),
+  ContentType: z.string().max(256).nullish(),
+  ContentVersion: version.nullish(),
+};
+
+/** A saved flag document: `Content` is the document in base64, `ContentVersion` its version number. */
+const savedVersionSchema = z
+  .object({ ...common, Type: z.literal(SAVED_VERSION_EVENT_TYPE), Content: z.string(required).min(1, required.required_error) })
+  .passthrough();
+/**
+ * The app's own backfill of the latest hosted version: the fields of a saved version. Its content is
+ * what AWS holds, even empty: the worker then reports it as an invalid flag document.
+ */
+const backfillSchema = savedVersionSchema.extend({ Type: z.literal(BACKFILL_EVENT_TYPE), Content: z.string() });
+const deploymentSchema = z
+  .object({
+    ...common,
+    Type: z.enum(DEPLOYMENT_EVENT_TYPES),
+    ConfigurationVersion: versionOf({ required_error: 'is required for deployment events' }),
+  })
+  .passthrough();
+const ignoredSchema = z.object({ ...common, Type: z.enum(IGNORED_EVENT_TYPES) }).passthrough();
+
+/** What AppConfig (through the forwarder) may send. */
+export const extensionEventSchema = z.discriminatedUnion('Type', [savedVersionSchema, deploymentSchema, ignoredSchema]);
+/** What the app keeps: the types that lead to Jira writes, and its own backfill. */
+const storedEventSchema = z.discriminatedUnion('Type', [savedVersionSchema, backfillSchema, deploymentSchema]);
+
+export type ExtensionEvent = z.infer<typeof extensionEventSchema>;
+/** A flag document to apply: a saved version, or the backfill of the latest one. */
+export type DocumentEvent = z.infer<typeof savedVersionSchema> | z.infer<typeof backfillSchema>;
+export type DeploymentEvent = z.infer<typeof deploymentSchema>;
+/** An event as stored for the worker. */
+export type StoredEventPayload = DocumentEvent | DeploymentEvent;
+
+export type ParseResult<T> = { ok: true; event: T } | { ok: false; code: 'invalid_json' | 'invalid_event'; message: string };
+
+/** The first problem, in words an operator can act on. */
+function describeSchemaError(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'The body is not an AppConfig extension event.';
+  const where = issue.path.length ? issue.path.join('.') : 'body';
+  return `Not an AppConfig extension event: ${where} ${issue.message}`;
+}
+
+/**
+ * True when JSON text nests arrays/objects deeper than `max`. A scan of the text, not a parse, so it
+ * cannot itself run out of stack, and it stops at the first level too deep.
+ */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) depth--;
+  }
+  return false;
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false; code: 'invalid_json'; message: string } {
+  if (nestsDeeperThan(text, MAX_EVENT_DEPTH)) {
+    return { ok: false, code: 'invalid_json', message: `The body nests more than ${MAX_EVENT_DEPTH} levels deep; no AppConfig event does.` };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false, code: 'invalid_json', message: 'The body is not valid JSON.' };
+  }
+}
+
+/** The forwarder's body (the bytes AppConfig's event was signed as) as an extension event. */
+export function parseExtensionEvent(body: string): ParseResult<ExtensionEvent> {
+  const json = parseJson(body);
+  if (!json.ok) return json;
+  const parsed = extensionEventSchema.safeParse(json.value);
+  if (!parsed.success) return { ok: false, code: 'invalid_event', message: describeSchemaError(parsed.error) };
+  return { ok: true, event: parsed.data };
+}
+
+/** A stored event's payload, read back as the typed event it was stored as. */
+export function parseStoredEvent(payload: string): ParseResult<StoredEventPayload> {
+  const json = parseJson(payload);
+  if (!json.ok) return json;
+  const parsed = storedEventSchema.safeParse(json.value);
+  if (!parsed.success) return { ok: false, code: 'invalid_event', message: describeSchemaError(parsed.error) };
+  return { ok: true, event: parsed.data };
+}
+
+export const isDeploymentEvent = (event: StoredEventPayload): event is DeploymentEvent => isDeploymentEventType(event.Type);
+
+/** Of the events AppConfig sends, the ones the app stores. */
+export const isStoredEvent = (event: ExtensionEvent): event is Exclude<ExtensionEvent, z.infer<typeof ignoredSchema>> =>
+  (STORED_EVENT_TYPES as readonly string[]).includes(event.Type);
+
+/** The payload as stored: the event without the signing secret AppConfig passes along in Parameters. */
+export function storedPayload(event: StoredEventPayload): string {
+  if (!event.Parameters) return JSON.stringify(event);
+  const { SigningSecret: _dropped, ...parameters } = event.Parameters;
+  return JSON.stringify({ ...event, Parameters: parameters });
+}
+
+/** The backfill event for a hosted version read from AWS, shaped as AppConfig shapes a saved version. */
+export function backfillEvent(
+  source: { applicationId: string; applicationName: string | null; configurationProfileId: string; configurationProfileName: string | null },
+  version: { version: number | string; content: Uint8Array; contentType?: string | null; description?: string | null },
+): z.infer<typeof backfillSchema> {
+  return {
+    InvocationId: `backfill-${version.version}`,
+    Type: BACKFILL_EVENT_TYPE,
+    Application: { Id: source.applicationId, Name: source.applicationName },
+    ConfigurationProfile: { Id: source.configurationProfileId, Name: source.configurationProfileName },
+    Description: version.description ?? null,
+    Content: Buffer.from(version.content).toString('base64'),
+    ContentType: version.contentType ?? 'application/json',
+    ContentVersion: String(version.version),
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Jira's feature-flag API (the Releases panel) and the bulk issue-property call, as the app itself.
+ * Both are idempotent (a flag replaces itself; a property set sets), so every failure may be repeated.
+ */
+import type { JiraTransport } from './transport.js';
+import type { JiraFeatureFlag } from '../flags/render/feature-flag.js';
+
+/** Jira takes 1 to 100 flags per submission. */
+export const FEATURE_FLAGS_PER_CALL = 100;
+/** Jira sets properties on at most 100 issues per bulk call. */
+export const ISSUES_PER_PROPERTY_CALL = 100;
+
+export interface FeatureFlagSubmission {
+  /** Ids Jira accepted (a stale updateSequenceId is accepted too, and ignored). */
+  accepted: string[];
+  /** Flags Jira refused, with its reasons: a repeat would be refused again. */
+  failed: { id: string; messages: string[] }[];
+  /** Issue keys Jira does not know (it keeps the flag with the keys it knows). */
+  unknownIssueKeys: string[];
+}
+
+export class JiraFeatureFlags {
+  constructor(private readonly http: JiraTransport) {}
+
+  /** Submits up to 100 whole flags; `properties` (the same for all) tag them for deletion later. */
+  async submit(properties: Record<string, string>, flags: JiraFeatureFlag[]): Promise<FeatureFlagSubmission> {
+    if (flags.length === 0) return { accepted: [], failed: [], unknownIssueKeys: [] };
+    if (flags.length > FEATURE_FLAGS_PER_CALL) throw new RangeError(`submit takes at most ${FEATURE_FLAGS_PER_CALL} flags`);
+    const res = await this.http.call('POST', '/rest/featureflags/0.1/bulk', { body: { properties, flags }, safeToRepeat: true });
+    const body = (res.json ?? {}) as {
+      acceptedFeatureFlags?: unknown[];
+      failedFeatureFlags?: Record<string, { message?: unknown }[]> | { id?: unknown; errors?: { message?: unknown }[] }[];
+      unknownIssueKeys?: unknown[];
+    };
+    return {
+      accepted: (body.acceptedFeatureFlags ?? []).map(String),
+      failed: failures(body.failedFeatureFlags),
+      unknownIssueKeys: (body.unknownIssueKeys ?? []).map(String),
+    };
+  }
+
+  /** Deletes every flag the app submitted with these properties (e.g. one association's). */
+  async deleteByProperties(properties: Record<string, string>): Promise<void> {
+    const q = new URLSearchParams(properties);
+    if ([...q.keys()].length === 0) throw new RangeError('deleteByProperties needs at least one property');
+    await this.http.call('DELETE', `/rest/featureflags/0.1/bulkByProperties?${q}`, { safeToRepeat: true });
+  }
+
+  /**
+   * Sets one property on up to 100 issues (by id) in one call. Jira answers 303 to its task: the work
+   * is accepted (following the redirect with this call's JWT would only be refused: its qsh names this path).
+   */
+  async setIssuePropertyBulk(propertyKey: string, values: { issueId: string; value: unknown }[]): Promise<void> {
+    if (values.length === 0) return;
+    if (values.length > ISSUES_PER_PROPERTY_CALL) throw new RangeError(`setIssuePropertyBulk takes at most ${ISSUES_PER_PROPERTY_CALL} issues`);
+    const issues = values.map(({ issueId, value }) => {
+      const id = Number(issueId);
+      if (!Number.isSafeInteger(id)) throw new RangeError(`not an issue id: ${issueId}`);
+      return { issueID: id, properties: { [propertyKey]: value } };
+    });
+    await this.http.call('POST', '/rest/api/3/issue/properties/multi', { body: { issues }, safeToRepeat: true, acceptStatuses: [303] });
+  }
+}
+
+/** Jira's failedFeatureFlags: documented as a map of id to errors; older answers list { id, errors }. */
+function failures(raw: unknown): { id: string; messages: string[] }[] {
+  if (!raw || typeof raw !== 'object') return [];
+  const messages = (errs: unknown): string[] =>
+    Array.isArray(errs) ? errs.map((e) => String((e as { message?: unknown })?.message ?? 'refused by Jira')) : ['refused by Jira'];
+  if (Array.isArray(raw)) return raw.map((f: { id?: unknown; errors?: unknown }) => ({ id: String(f.id), messages: messages(f.errors) }));
+  return Object.entries(raw as Record<string, unknown>).map(([id, errs]) => ({ id, messages: messages(errs) }));
+}

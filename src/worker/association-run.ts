@@ -1,0 +1,167 @@
+/**
+ * One run of one association: take its lease, process its due events in order, round after round,
+ * until its queue is empty (or waits for a retry), then give the lease back.
+ */
+import type { Db } from '../db/database.js';
+import { AssociationGone } from '../db/associations.js';
+import { recordFailure } from '../db/health.js';
+import type { AssociationRow, Models } from '../db/models.js';
+import type { JiraClient } from '../jira/index.js';
+import type { Logger } from '../log.js';
+import { DoneMarks } from './done-marks.js';
+import { decide, type Decision, type Health } from './error-handlers.js';
+import { FlagStates } from './flag-states.js';
+import { IssueWriter } from './issue-writer.js';
+import { Lease } from './lease.js';
+import { processEvent, type EventResult } from './process-event.js';
+import { LeaseLost, type Queue, type QueuedEvent } from './queue.js';
+import { SavedVersions } from './saved-versions.js';
+
+export interface RunDeps {
+  db: Db;
+  models: Models;
+  /** The worker's logger; the run adds the association id. */
+  log: Logger;
+  queue: Queue;
+  jiraFor: (tenantKey: string) => Promise<JiraClient>;
+  leaseMs: number;
+  searchLagMs: number;
+  stopped: () => boolean;
+}
+
+/** Events read per round of one association (then the association row may be read again). */
+const EVENTS_PER_ROUND = 50;
+/**
+ * After a round that found fewer events than it could take, the next round waits this long: under a
+ * stream of events each round then takes many at once (the round's own reads and writes are shared by
+ * more events), while a lone event is still processed at once. Jira writes take longer than this.
+ */
+const ROUND_PAUSE_MS = 50;
+/** How often a run reads its association row again (a removal also shows as AssociationGone on writes). */
+const ASSOCIATION_REREAD_MS = 1000;
+
+/** What a round leaves the run to do next. */
+type RoundEnd = 'next-round' | 'end-run';
+
+interface Run {
+  deps: RunDeps;
+  associationId: string;
+  log: Logger;
+  lease: Lease;
+  done: DoneMarks;
+  jira?: JiraClient;
+}
+
+export async function runAssociation(deps: RunDeps, associationId: string): Promise<void> {
+  const lease = new Lease(deps.queue, associationId, deps.leaseMs);
+  if (!(await lease.take())) return;
+  const log = deps.log.child({ associationId });
+  const run: Run = { deps, associationId, log, lease, done: new DoneMarks(deps.queue, log) };
+  try {
+    await processQueue(run);
+  } catch (err) {
+    if (err instanceof LeaseLost) return log.warn('lease lost to another worker; leaving the association to it');
+    if (err instanceof AssociationGone) return log.info('association removed while its events were processed; stopping');
+    throw err;
+  } finally {
+    await run.done.flush().catch((err: unknown) => log.warn({ err }, 'could not mark processed events; they will be processed again, writing nothing'));
+    await lease.release().catch(() => undefined);
+  }
+}
+
+async function processQueue(run: Run): Promise<void> {
+  const association = associationReader(run);
+  for (;;) {
+    if (run.deps.stopped()) return;
+    const row = await association();
+    if (!row) return;
+    const events = await run.deps.queue.nextDue(run.associationId, EVENTS_PER_ROUND);
+    if (events.length === 0) return;
+    await beforeWrite(run);
+    if ((await runRound(run, row, events)) === 'end-run') return;
+    await run.done.flush();
+    if (events.length < EVENTS_PER_ROUND) await new Promise((resolve) => setTimeout(resolve, ROUND_PAUSE_MS));
+  }
+}
+
+/** The association's row, read again when the last read is older than ASSOCIATION_REREAD_MS. */
+function associationReader(run: Run): () => Promise<AssociationRow | null> {
+  let row: AssociationRow | null = null;
+  let readAt = 0;
+  return async () => {
+    if (!row || Date.now() - readAt >= ASSOCIATION_REREAD_MS) {
+      row = await run.deps.models.Association.findByPk(run.associationId);
+      readAt = Date.now();
+    }
+    return row;
+  };
+}
+
+/** Before each Jira write: the lease is still ours, and every event processed so far is marked done. */
+async function beforeWrite(run: Run): Promise<void> {
+  await run.lease.ensure();
+  await run.done.flush();
+}
+
+async function runRound(run: Run, association: AssociationRow, events: QueuedEvent[]): Promise<RoundEnd> {
+  const { db, models } = run.deps;
+  try {
+    run.jira ??= await run.deps.jiraFor(association.clientKey);
+  } catch (err) {
+    return settleFailure(run, events[0]!, err);
+  }
+  const states = new FlagStates(db, models, run.associationId);
+  const versions = new SavedVersions(db, run.associationId);
+  await versions.prefetch(events);
+  const writer = new IssueWriter(run.jira, association, states, () => beforeWrite(run));
+  for (const event of events) {
+    if (run.deps.stopped()) return 'end-run';
+    let result: EventResult;
+    try {
+      result = await processEvent({ db, models }, association, event, states, versions, writer);
+    } catch (err) {
+      if (err instanceof LeaseLost || err instanceof AssociationGone) throw err;
+      await run.done.flush();
+      return settleFailure(run, event, err);
+    }
+    await recordResult(run, event, result);
+  }
+  return 'next-round';
+}
+
+async function recordResult(run: Run, event: QueuedEvent, result: EventResult): Promise<void> {
+  if (result.ok) return run.done.add({ event, note: result.note });
+  run.done.add({ event, failure: result.message });
+  await showOnHealth(run, { code: result.code, message: result.message });
+  run.log.warn({ eventId: event.id, code: result.code }, result.message);
+}
+
+/**
+ * Carries out what the error handlers decided for a failed event. Rescheduled (or waiting): the events
+ * after it wait, in order, so the run ends. Set aside: the next round goes on with the events after it.
+ */
+async function settleFailure(run: Run, event: QueuedEvent, err: unknown): Promise<RoundEnd> {
+  const { queue, searchLagMs } = run.deps;
+  const decision: Decision = decide(err, { attempts: event.attempts, searchLagMs });
+  const log = run.log.child({ eventId: event.id });
+  if (decision.health) await showOnHealth(run, decision.health);
+  switch (decision.kind) {
+    case 'retry':
+      await queue.reschedule(event, decision.delayMs, decision.reason, { countAttempt: true });
+      log.warn({ err, delayMs: decision.delayMs }, decision.summary);
+      return 'end-run';
+    case 'wait':
+    case 'stop':
+      await queue.reschedule(event, decision.delayMs, decision.reason, { countAttempt: false });
+      log.warn({ reason: decision.reason, delayMs: decision.delayMs }, decision.summary);
+      return 'end-run';
+    case 'set-aside':
+      await queue.completeMany([{ event, failure: decision.reason }]);
+      log.error({ err }, decision.summary);
+      return 'next-round';
+  }
+}
+
+function showOnHealth(run: Run, health: Health): Promise<void> {
+  return recordFailure(run.deps.db, run.deps.models, run.associationId, health.code, health.message);
+}

@@ -1,0 +1,46 @@
+/**
+ * This worker's lease on one association while it processes its events. A heartbeat keeps the lease
+ * while one long Jira call (with its own retries) is under way; before each Jira write `ensure()` also
+ * renews it when the last renewal is a third of a lease old, and throws LeaseLost once another worker
+ * may own the association.
+ */
+import { LeaseLost, type Queue } from './queue.js';
+
+export class Lease {
+  private readonly renewEveryMs: number;
+  private renewedAt = Date.now();
+  private lost = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly queue: Queue,
+    private readonly associationId: string,
+    leaseMs: number,
+  ) {
+    this.renewEveryMs = Math.max(1000, Math.floor(leaseMs / 3));
+  }
+
+  /** Take the lease (false when another worker holds it) and start the heartbeat. */
+  async take(): Promise<boolean> {
+    if (!(await this.queue.claim(this.associationId))) return false;
+    this.renewedAt = Date.now();
+    this.heartbeat = setInterval(() => this.renew().catch(() => (this.lost = true)), this.renewEveryMs);
+    this.heartbeat.unref?.();
+    return true;
+  }
+
+  async ensure(): Promise<void> {
+    if (this.lost) throw new LeaseLost(this.associationId);
+    if (Date.now() - this.renewedAt >= this.renewEveryMs) await this.renew();
+  }
+
+  async release(): Promise<void> {
+    clearInterval(this.heartbeat);
+    await this.queue.release(this.associationId);
+  }
+
+  private async renew(): Promise<void> {
+    await this.queue.renew(this.associationId);
+    this.renewedAt = Date.now();
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The one AppConfig event vocabulary: what the forwarder's body parses to at the door, what is stored,
+ * and what the worker reads back.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  MAX_EVENT_DEPTH,
+  backfillEvent,
+  isDeploymentEvent,
+  isStoredEvent,
+  nestsDeeperThan,
+  parseExtensionEvent,
+  parseStoredEvent,
+  storedPayload,
+} from '../../../src/events/appconfig-event.js';
+
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8');
+const preCreate = fixture('event-pre-create.json');
+const deployment = fixture('event-deployment-complete.json');
+
+describe('the AppConfig extension event', () => {
+  it('parses AppConfig saved-version and deployment events as they are sent', () => {
+    const saved = parseExtensionEvent(preCreate);
+    expect(saved.ok && saved.event).toMatchObject({ Type: 'PreCreateHostedConfigurationVersion', ContentVersion: '1', InvocationId: '7itcaxp' });
+    const deployed = parseExtensionEvent(deployment);
+    expect(deployed.ok && deployed.event).toMatchObject({ Type: 'OnDeploymentComplete', ConfigurationVersion: '1', DeploymentNumber: '3' });
+  });
+
+  it('stores the event without its signing secret, and reads it back as the same typed event', () => {
+    for (const body of [preCreate, deployment]) {
+      const parsed = parseExtensionEvent(body);
+      if (!parsed.ok || !isStoredEvent(parsed.event)) throw new Error('expected a stored event type');
+      const payload = storedPayload(parsed.event);
+      expect(payload).not.toContain('example-secret');
+      const back = parseStoredEvent(payload);
+      const { SigningSecret: _secret, ...parameters } = JSON.parse(body).Parameters as Record<string, unknown>;
+      expect(back).toEqual({ ok: true, event: { ...JSON.parse(body), Parameters: parameters } });
+    }
+  });
+
+  it('keeps fields it does not know, as AppConfig sent them', () => {
+    const parsed = parseExtensionEvent(JSON.stringify({ ...JSON.parse(deployment), Extra: { nested: [1, 2] } }));
+    expect(parsed.ok && parsed.event).toMatchObject({ Extra: { nested: [1, 2] } });
+  });
+
+  it('tells deployment events from documents', () => {
+    const back = parseStoredEvent(storedPayload(JSON.parse(deployment)));
+    expect(back.ok && isDeploymentEvent(back.event)).toBe(true);
+    const doc = parseStoredEvent(storedPayload(JSON.parse(preCreate)));
+    expect(doc.ok && isDeploymentEvent(doc.event)).toBe(false);
+  });
+
+  it('acknowledges but does not store the action points the app ignores', () => {
+    const step = parseExtensionEvent(JSON.stringify({ ...JSON.parse(deployment), Type: 'OnDeploymentStep' }));
+    expect(step.ok).toBe(true);
+    expect(step.ok && isStoredEvent(step.event)).toBe(false);
+    // Stored rows are never of an ignored type: reading one back is an error, not a silent no-op.
+    expect(parseStoredEvent(JSON.stringify({ ...JSON.parse(deployment), Type: 'OnDeploymentStep' }))).toMatchObject({ ok: false, code: 'invalid_event' });
+  });
+
+  it.each([
+    ['a saved version without Content', { ...JSON.parse(preCreate), Content: undefined }, 'Content is required for this event type'],
+    ['a deployment without ConfigurationVersion', { ...JSON.parse(deployment), ConfigurationVersion: undefined }, 'ConfigurationVersion is required for deployment events'],
+    ['a ContentVersion holding a NUL', { ...JSON.parse(preCreate), ContentVersion: '20a\u0000b' }, 'ContentVersion'],
+    ['an InvocationId holding a NUL', { ...JSON.parse(preCreate), InvocationId: 'a\u0000b' }, 'InvocationId'],
+    ['the backfill type, which only the app writes', { ...JSON.parse(preCreate), Type: 'Backfill' }, 'Type'],
+  ])('refuses %s, naming the field', (_name, event, message) => {
+    const parsed = parseExtensionEvent(JSON.stringify(event));
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.code).toBe('invalid_event');
+    expect(!parsed.ok && parsed.message).toContain(message);
+  });
+
+  it('refuses a body nested deeper than any event, without recursing into it', () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    expect(parseExtensionEvent(deep)).toMatchObject({ ok: false, code: 'invalid_json' });
+    expect(parseStoredEvent(deep)).toMatchObject({ ok: false, code: 'invalid_json' });
+    const inField = JSON.stringify({ ...JSON.parse(deployment), Extra: JSON.parse('['.repeat(MAX_EVENT_DEPTH) + ']'.repeat(MAX_EVENT_DEPTH)) });
+    expect(parseExtensionEvent(inField)).toMatchObject({ ok: false, code: 'invalid_json' });
+  });
+
+  it('counts nesting outside strings only', () => {
+    expect(nestsDeeperThan(JSON.stringify({ a: '[[[[[[{{{{\\"[[' }), 2)).toBe(false);
+    expect(nestsDeeperThan('{"a":[[1]]}', 2)).toBe(true);
+    expect(nestsDeeperThan('{"a":[[1]]}', 3)).toBe(false);
+    expect(nestsDeeperThan('[[],[],[]]', 2)).toBe(false);
+  });
+
+  it('builds the backfill as a stored event the worker reads as a document', () => {
+    const content = new TextEncoder().encode('{"version":"1","flags":{},"values":{}}');
+    const event = backfillEvent(
+      { applicationId: 'abc1234', applicationName: 'shop', configurationProfileId: 'ijk7890', configurationProfileName: 'release-flags' },
+      { version: 7, content, description: 'latest' },
+    );
+    const back = parseStoredEvent(storedPayload(event));
+    expect(back).toEqual({ ok: true, event });
+    expect(back.ok && back.event).toMatchObject({ Type: 'Backfill', InvocationId: 'backfill-7', ContentVersion: '7' });
+  });
+});
