@@ -29,6 +29,7 @@ import { templateRouter } from './forwarder/route.js';
 import { configurePageRouter } from './configure/page.js';
 import { associationsRouter } from './configure/associations-route.js';
 import { lookupRouter } from './configure/lookup-route.js';
+import { flagPanelRouter } from './panel/route.js';
 
 export interface AppServices {
   config: RunningConfig;
@@ -68,7 +69,7 @@ export async function createApp(services: AppServices): Promise<App> {
   app.use(intakeRouter({ db, models, signing: services.signing, log, onStored: services.notifyWorker }));
 
   app.use(express.json({ limit: '256kb' }));
-  const addon = await createAddon(app, { config, db, models, log });
+  const addon = await createAddon(app, { config, tenancy, log });
   app.use(lifecycleRouter(addon, { tenancy, log }));
 
   const requireSiteAdmin = siteAdminCheck(tenancy);
@@ -82,6 +83,8 @@ export async function createApp(services: AppServices): Promise<App> {
       apiToken: (req) => pageApiToken(tenancy, requestTenant(req)),
     }),
   );
+  // The panel on a tracked flag's issue: any user of the site who can see the issue (page JWT, qsh).
+  app.use(flagPanelRouter(addon, { db, models }));
   // Every Configure API call: a Connect JWT (context JWT, or qsh of this request) and then a site-admin check per route.
   const api = express.Router();
   api.use(connectApiAuth({ tenancy, baseUrl: config.baseUrl, log }));

@@ -5,10 +5,8 @@
 import ace, { type AddOn, type StoreAdapter } from 'atlassian-connect-express';
 import type { Express } from 'express';
 import type { RunningConfig } from '../config.js';
-import type { Db } from '../db/database.js';
-import type { Models } from '../db/models.js';
-import { TenantStore } from '../db/tenant-store.js';
 import type { Logger } from '../log.js';
+import type { Tenancy } from '../tenancy/index.js';
 
 const STORE_ADAPTER = 'appconfig-flags-db';
 
@@ -31,14 +29,13 @@ function aceLogger(log: Logger) {
 
 export interface AddonDeps {
   config: RunningConfig;
-  db: Db;
-  models: Models;
+  tenancy: Tenancy;
   log: Logger;
 }
 
 /** Resolves once ACE has registered its routes (it configures itself on the next tick). */
 export function createAddon(app: Express, deps: AddonDeps): Promise<AddOn> {
-  const store = new TenantStore(deps.db, deps.models);
+  const store = deps.tenancy.aceStore();
   // The registry is global; the factory runs synchronously inside `ace()` below, so each app gets its own store.
   // ACE's typings miss the one-argument del() (delete a whole tenant) that its own stores have.
   ace.store.register(STORE_ADAPTER, () => store as unknown as StoreAdapter);

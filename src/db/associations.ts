@@ -2,6 +2,7 @@
 import { Op, type Transaction } from 'sequelize';
 import type { Db } from './database.js';
 import type { AssociationAttrs, AssociationRow, Models } from './models.js';
+import { deleteEnvironmentRows } from '../environments/purge.js';
 
 export function findForSite(models: Models, clientKey: string, id: string): Promise<AssociationRow | null> {
   return models.Association.findOne({ where: { id, clientKey } });
@@ -48,12 +49,23 @@ export function removeAssociation(db: Db, models: Models, clientKey: string, id:
   return db.transaction(async (transaction) => {
     const gone = await models.Association.destroy({ where: { id, clientKey }, transaction });
     if (gone === 0) return false;
-    const byAssociation = { where: { associationId: { [Op.eq]: id } }, transaction };
-    await models.StoredEvent.destroy(byAssociation);
-    await models.FlagState.destroy(byAssociation);
-    await models.ConfigVersion.destroy(byAssociation);
+    await deleteAssociationRows(models, transaction, [id]);
     return true;
   });
+}
+
+/**
+ * Every row that belongs to these associations, in every table keyed by association (not the
+ * association rows themselves), inside the caller's transaction. The one list of those tables: both
+ * a removal and an uninstall's purge delete through it, so a table added later is purged by both.
+ */
+export async function deleteAssociationRows(models: Models, transaction: Transaction, associationIds: readonly string[]): Promise<void> {
+  if (associationIds.length === 0) return;
+  const byAssociation = { where: { associationId: { [Op.in]: [...associationIds] } }, transaction };
+  await models.StoredEvent.destroy(byAssociation);
+  await models.FlagState.destroy(byAssociation);
+  await models.ConfigVersion.destroy(byAssociation);
+  await deleteEnvironmentRows(models.Association.sequelize!, transaction, associationIds);
 }
 
 export class AssociationGone extends Error {

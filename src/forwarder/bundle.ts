@@ -31,8 +31,11 @@ export async function buildForwarderBundle(): Promise<string> {
     minify: true,
     legalComments: 'none',
     banner: { js: BANNER },
-    // Built-ins only: anything else would be missing in the Lambda, so fail the build instead.
-    external: ['node:*'],
+    // Built-ins, and the AWS SDK v3 that Lambda's Node.js runtimes provide: anything else would be
+    // missing in the Lambda, so the build fails on it instead.
+    external: ['node:*', '@aws-sdk/client-appconfig'],
+    // import() becomes require(): Lambda finds its SDK through NODE_PATH, which only require() honours.
+    supported: { 'dynamic-import': false },
     logLevel: 'silent',
   });
   const file = result.outputFiles[0];

@@ -2,16 +2,20 @@
  * The forwarder Lambda: AppConfig invokes it at each action point of the extension; it posts the
  * event, unchanged and signed, to the association's EventsUrl.
  *
+ * When the app answers 410 (the association was removed in Jira, or the site uninstalled the app),
+ * the forwarder deletes its own extension association in AWS (remove-association.ts) and logs it.
+ *
  * This file is the one source of the code in the CloudFormation template (scripts/build.mjs bundles
- * it with ../intake/signature.ts into the template's inline ZipFile). Node built-ins and global
- * fetch only.
+ * it with ../intake/signature.ts into the template's inline ZipFile). Node built-ins, global fetch,
+ * and the AWS SDK the Lambda runtime provides (only to delete the association).
  *
  * Whatever happens it never throws and never returns `Content`: for PRE_* action points AppConfig
  * would take a returned `Content` as the new document, and an error would block the engineer's
  * save. The app being down must not stop anyone saving flags.
  */
 import { deliver, type DeliveryOutcome } from './deliver.js';
-import { ATTEMPT_TIMEOUT_MS, DELIVERY_BUDGET_MS } from './limits.js';
+import { ATTEMPT_TIMEOUT_MS, DELIVERY_BUDGET_MS, REMOVAL_BUDGET_MS } from './limits.js';
+import { removeOwnAssociation, type AwsCredentials, type RemovalOutcome } from './remove-association.js';
 
 export interface ForwarderOptions {
   budgetMs?: number;
@@ -19,14 +23,22 @@ export interface ForwarderOptions {
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   random?: () => number;
-  /** Receives one JSON line per invocation. Defaults to console.log (CloudWatch Logs in Lambda). */
+  /** Receives one JSON line per invocation (two after a 410). Defaults to console.log (CloudWatch Logs in Lambda). */
   log?: (line: string) => void;
+  removalTimeoutMs?: number;
+  /** Only for tests: in Lambda the SDK takes the execution role's credentials from the environment. */
+  awsCredentials?: AwsCredentials;
+}
+
+/** The part of Lambda's context object the forwarder reads. */
+export interface ForwarderContext {
+  invokedFunctionArn?: string;
 }
 
 /** What the handler returns to AppConfig: always an empty object (no Content, no Error). */
 export type ForwarderResponse = Record<string, never>;
 
-export type ForwarderHandler = (event: unknown) => Promise<ForwarderResponse>;
+export type ForwarderHandler = (event: unknown, context?: ForwarderContext) => Promise<ForwarderResponse>;
 
 /** One line per invocation; never the secret, the document Content, the header or the body. */
 export interface ForwarderLogLine {
@@ -42,6 +54,20 @@ export interface ForwarderLogLine {
   ms: number;
   error?: string;
 }
+
+/** After a 410: whether the forwarder deleted its own extension association. */
+export interface RemovalLogLine extends RemovalOutcome {
+  level: 'warn' | 'error';
+  msg: 'extension association deleted' | 'extension association not deleted';
+  reason: string;
+  type?: string;
+  invocationId?: string;
+  host?: string;
+  ms: number;
+}
+
+/** The app's answer for a removed association (or an uninstalled site) whose signature was valid. */
+const GONE = 410;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -91,6 +117,9 @@ export function createHandler(options: ForwarderOptions = {}): ForwarderHandler 
       msg: delivered ? 'appconfig event forwarded' : 'appconfig event not forwarded',
       ...fields,
     };
+    emit(line);
+  };
+  const emit = (line: ForwarderLogLine | RemovalLogLine): void => {
     try {
       log(JSON.stringify(line));
     } catch {
@@ -98,7 +127,29 @@ export function createHandler(options: ForwarderOptions = {}): ForwarderHandler 
     }
   };
 
-  return async function handler(event: unknown): Promise<ForwarderResponse> {
+  /** Deletes this forwarder's association once the app says it is gone; AppConfig then stops calling. */
+  const removeAssociation = async (event: Record<string, unknown>, url: string, base: object, host: string, context?: ForwarderContext) => {
+    const started = now();
+    const outcome = await removeOwnAssociation({
+      event,
+      eventsUrl: url,
+      functionArn: context?.invokedFunctionArn,
+      timeoutMs: options.removalTimeoutMs ?? REMOVAL_BUDGET_MS,
+      ...(options.awsCredentials ? { credentials: options.awsCredentials } : {}),
+    });
+    const deleted = outcome.outcome === 'deleted';
+    emit({
+      level: outcome.outcome === 'failed' ? 'error' : 'warn',
+      msg: deleted ? 'extension association deleted' : 'extension association not deleted',
+      reason: 'the app answered 410: the association was removed in Jira or the app was uninstalled',
+      ...base,
+      host,
+      ...outcome,
+      ms: Math.round(now() - started),
+    });
+  };
+
+  return async function handler(event: unknown, context?: ForwarderContext): Promise<ForwarderResponse> {
     const started = now();
     const elapsed = () => Math.round(now() - started);
     const base = isRecord(event) ? { type: clip(event.Type), invocationId: clip(event.InvocationId) } : {};
@@ -116,6 +167,7 @@ export function createHandler(options: ForwarderOptions = {}): ForwarderHandler 
       const body = JSON.stringify(event);
       const result = await deliver(target.url, body, target.secret, deliveryOptions);
       write({ ...base, host: target.host, ...result, ms: elapsed() });
+      if (result.outcome === 'rejected' && result.status === GONE) await removeAssociation(event, target.url, base, target.host, context);
     } catch (err) {
       write({ outcome: 'failed', ...base, attempts: 0, ms: elapsed(), error: err instanceof Error ? err.name : 'unknown error' });
     }

@@ -14,13 +14,6 @@ export const DEFAULT_EXTENSION_NAME = 'jira-flag-tracker';
 /** The file name the template is built to and served as. */
 export const TEMPLATE_FILE_NAME = 'appconfig-jira-extension.yaml';
 
-/**
- * CloudFormation documented 4096 characters for inline `ZipFile` code until 2022 and now documents
- * a 4 MB zip. Staying under the old limit keeps the template valid for every tool that still
- * checks it and keeps the code short enough for an admin to read.
- */
-export const INLINE_CODE_LIMIT_CHARS = 4096;
-
 /** `aws cloudformation deploy --template-file` without `--s3-bucket` accepts up to 51,200 bytes. */
 export const TEMPLATE_BODY_LIMIT_BYTES = 51_200;
 
@@ -64,11 +57,6 @@ function actionsYaml(): string {
 
 /** The template, with `forwarderJs` (the bundle of handler.ts) as the function's inline code. */
 export function renderTemplate(forwarderJs: string): string {
-  if (forwarderJs.length > INLINE_CODE_LIMIT_CHARS) {
-    throw new RangeError(
-      `the forwarder bundle is ${forwarderJs.length} characters; inline Lambda code must stay within ${INLINE_CODE_LIMIT_CHARS}`,
-    );
-  }
   const template = `# Jira flag tracker: the AWS AppConfig extension and the Lambda that forwards its events to the Jira app.
 # Deploy it as it is:
 #   aws cloudformation deploy --template-file ${TEMPLATE_FILE_NAME} --stack-name jira-flag-tracker --capabilities CAPABILITY_IAM
@@ -115,7 +103,7 @@ Resources:
   ForwarderExecutionRole:
     Type: AWS::IAM::Role
     Properties:
-      Description: Lets the Jira flag tracker forwarder write to its own log group, and nothing else.
+      Description: Lets the Jira flag tracker forwarder write to its own log group and delete an extension association the Jira app reports removed.
       AssumeRolePolicyDocument:
         Version: '2012-10-17'
         Statement:
@@ -133,6 +121,21 @@ Resources:
                   - logs:CreateLogStream
                   - logs:PutLogEvents
                 Resource: !GetAtt ForwarderLogGroup.Arn
+        # When the app answers 410 (association removed in Jira, or app uninstalled), the forwarder
+        # finds the association on the event's profile that points at the app and deletes it.
+        - PolicyName: delete-own-extension-association
+          PolicyDocument:
+            Version: '2012-10-17'
+            Statement:
+              # AWS defines no resource type for ListExtensionAssociations: it takes only "*".
+              - Effect: Allow
+                Action: appconfig:ListExtensionAssociations
+                Resource: '*'
+              - Effect: Allow
+                Action:
+                  - appconfig:GetExtensionAssociation
+                  - appconfig:DeleteExtensionAssociation
+                Resource: !Sub 'arn:\${AWS::Partition}:appconfig:\${AWS::Region}:\${AWS::AccountId}:extensionassociation/*'
 
   ForwarderFunction:
     Type: AWS::Lambda::Function

@@ -32,8 +32,9 @@ const created = applySeed(double, seed);
 
 if (values.forward) {
   const forward = createHandler({ log: (line) => process.stderr.write(`${line}\n`) });
-  double.onExtensionEvent(async (event) => {
-    await forward(event);
+  // AppConfig invokes the Lambda; its context names the function, and so the account and Region.
+  double.onExtensionEvent(async (event, meta) => {
+    await forward(event, { invokedFunctionArn: `arn:aws:lambda:${meta.region}:${meta.accountId}:function:jira-flag-tracker-forwarder` });
   });
 }
 

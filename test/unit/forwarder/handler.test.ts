@@ -187,7 +187,24 @@ describe('forwarder handler: final answers', () => {
     expect(await handler(eventFor(deploymentComplete, server.url))).toEqual({});
     expect(server.received).toHaveLength(1);
     expect(sleeps).toEqual([]);
-    expect(logged()).toEqual([expect.objectContaining({ level: 'error', outcome: 'rejected', status, attempts: 1, error: `status ${status}` })]);
+    expect(logged()[0]).toEqual(expect.objectContaining({ level: 'error', outcome: 'rejected', status, attempts: 1, error: `status ${status}` }));
+    // Only a 410 (association gone) makes the forwarder touch its extension association.
+    expect(logged()).toHaveLength(status === 410 ? 2 : 1);
+  });
+
+  it('after a 410 without a Lambda context it cannot tell its account: it says so, deletes nothing, and still returns {}', async () => {
+    const server = await serve([{ status: 410 }]);
+    const { handler, lines, logged } = harness();
+    const event = eventFor(preCreate, server.url);
+    expect(await handler(event)).toEqual({});
+    expect(logged()[1]).toMatchObject({
+      level: 'error',
+      msg: 'extension association not deleted',
+      outcome: 'failed',
+      error: 'the function ARN is unknown',
+      invocationId: preCreate.InvocationId,
+    });
+    expectNoSecretsIn(lines, event);
   });
 
   it('does not follow a redirect (it would turn the POST into a GET elsewhere)', async () => {

@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -11,17 +13,19 @@ import { DELIVERY_BUDGET_MS } from '../../../src/forwarder/limits.js';
 import { ACTION_POINTS } from '../../../src/events/event-types.js';
 import {
   DEFAULT_EXTENSION_NAME,
-  INLINE_CODE_LIMIT_CHARS,
   TEMPLATE_BODY_LIMIT_BYTES,
   renderTemplate,
   yamlBlockScalar,
 } from '../../../src/forwarder/template.js';
 import type { ForwarderHandler } from '../../../src/forwarder/handler.js';
 import { SIGNATURE_HEADER, verifySignature } from '../../../src/intake/signature.js';
+import { projectRoot } from '../../../src/paths.js';
+import { startAwsDouble } from '../../doubles/aws/index.js';
 import { parseCloudFormation } from './cfn-yaml.js';
 import { startIntake } from './server.js';
 
 type Json = Record<string, unknown>;
+const execFileAsync = promisify(execFile);
 const get = (value: unknown, ...path: string[]): unknown =>
   path.reduce<unknown>((node, key) => (node as Json | undefined)?.[key], value);
 const getAtt = (resource: string, attribute: string) => ({ 'Fn::GetAtt': [resource, attribute] });
@@ -168,7 +172,7 @@ describe('CloudFormation template: least privilege', () => {
     ]);
   });
 
-  it('lets the forwarder write its own log group and nothing else', () => {
+  it('lets the forwarder write its own log group and delete extension associations, nothing else', () => {
     const role = get(resource('ForwarderExecutionRole'), 'Properties') as Json;
     expect(get(role, 'AssumeRolePolicyDocument', 'Statement')).toEqual([
       { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
@@ -177,12 +181,21 @@ describe('CloudFormation template: least privilege', () => {
     const statements = (role.Policies as Json[]).flatMap((p) => get(p, 'PolicyDocument', 'Statement') as Json[]);
     expect(statements).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: getAtt('ForwarderLogGroup', 'Arn') },
+      { Effect: 'Allow', Action: 'appconfig:ListExtensionAssociations', Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: ['appconfig:GetExtensionAssociation', 'appconfig:DeleteExtensionAssociation'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:appconfig:${AWS::Region}:${AWS::AccountId}:extensionassociation/*' },
+      },
     ]);
   });
 
-  it('grants nothing on a wildcard resource', () => {
+  it('grants on a wildcard resource only what AWS allows on no other: listing extension associations', () => {
     for (const node of walk(template)) {
-      if ('Resource' in node) expect(JSON.stringify(node.Resource)).not.toContain('*');
+      if (!('Resource' in node) || !JSON.stringify(node.Resource).includes('*')) continue;
+      if (typeof node.Resource === 'string') expect(node).toEqual({ Effect: 'Allow', Action: 'appconfig:ListExtensionAssociations', Resource: '*' });
+      // Otherwise only association IDs are open: this account, this Region.
+      else expect(JSON.stringify(node.Resource)).toMatch(/:\$\{AWS::AccountId\}:extensionassociation\/\*"/);
     }
   });
 });
@@ -194,16 +207,15 @@ describe('CloudFormation template: inline code', () => {
     expect(bundle).toContain('x-appconfig-signature');
   });
 
-  it('fits the inline code limit and the template fits aws cloudformation deploy without S3', () => {
-    expect(bundle.length).toBeLessThanOrEqual(INLINE_CODE_LIMIT_CHARS);
-    expect(INLINE_CODE_LIMIT_CHARS).toBe(4096);
+  it('fits aws cloudformation deploy without an S3 bucket, and refuses to render a template that would not', () => {
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(TEMPLATE_BODY_LIMIT_BYTES);
-    expect(() => renderTemplate('x'.repeat(INLINE_CODE_LIMIT_CHARS + 1))).toThrow(RangeError);
+    expect(() => renderTemplate('x'.repeat(TEMPLATE_BODY_LIMIT_BYTES))).toThrow(RangeError);
   });
 
-  it('uses nothing but Node built-ins', () => {
+  it('uses nothing but Node built-ins and the AWS SDK that the Lambda Node.js runtime provides', () => {
     const required = [...bundle.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-    for (const name of required) expect(name).toMatch(/^node:/);
+    expect(required).toContain('@aws-sdk/client-appconfig');
+    for (const name of required) expect(name).toMatch(/^(node:|@aws-sdk\/client-appconfig$)/);
   });
 
   describe('runs as the Lambda runtime would load it (index.js, CommonJS)', () => {
@@ -217,6 +229,47 @@ describe('CloudFormation template: inline code', () => {
     });
     afterAll(async () => {
       await rm(dir, { recursive: true, force: true });
+    });
+
+    it("after a 410 it loads the runtime's AWS SDK (through NODE_PATH, as Lambda provides it) and deletes its association with the role's credentials", async () => {
+      const aws = await startAwsDouble({ accountId: '111122223333', region: 'eu-west-1' });
+      const intake = await startIntake([{ status: 410 }]);
+      try {
+        const statements = (get(resource('ForwarderExecutionRole'), 'Properties', 'Policies') as Json[]).flatMap((p) => get(p, 'PolicyDocument', 'Statement') as Json[]);
+        const role = { accessKeyId: 'ASIAFORWARDERLAMBDA1', secretAccessKey: 'lambda-role-secret-hhhhhhhhhhhhhhhhhhhhh', sessionToken: 'IQoJb3JpZ2luX2VjELambdaRoleSession0000' };
+        aws.addKey({ ...role, accountId: '111122223333', userArn: 'arn:aws:sts::111122223333:assumed-role/forwarder/fn', allow: statements.flatMap((st) => [st.Action as string | string[]].flat()) });
+        aws.addExtension({ name: DEFAULT_EXTENSION_NAME, parameters: { EventsUrl: { Required: true }, SigningSecret: { Required: true } } });
+        const app = aws.addApplication({ name: 'shop' });
+        const profile = aws.addProfile(app.id, { name: 'flags', type: 'AWS.AppConfig.FeatureFlags' });
+        const ours = aws.addExtensionAssociation({ extension: DEFAULT_EXTENSION_NAME, resourceArn: profile.arn, parameters: { EventsUrl: intake.url, SigningSecret: 's3cret' } });
+        const event = { InvocationId: 'inv-410', Type: 'PreCreateHostedConfigurationVersion', Application: { Id: app.id }, ConfigurationProfile: { Id: profile.id }, Content: 'e30=', Parameters: { EventsUrl: intake.url, SigningSecret: 's3cret' } };
+
+        // A separate Node process with Lambda's environment: the role's keys, the Region, NODE_PATH.
+        const script = 'require(process.argv[1]).handler(JSON.parse(process.argv[2]), { invokedFunctionArn: process.argv[3] }).then((r) => console.log("RESULT " + JSON.stringify(r)))';
+        const { stdout } = await execFileAsync(process.execPath, ['-e', script, join(dir, 'index.cjs'), JSON.stringify(event), 'arn:aws:lambda:eu-west-1:111122223333:function:forwarder'], {
+          env: {
+            PATH: process.env.PATH,
+            NODE_PATH: join(projectRoot, 'node_modules'),
+            AWS_REGION: 'eu-west-1',
+            AWS_ACCESS_KEY_ID: role.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: role.secretAccessKey,
+            AWS_SESSION_TOKEN: role.sessionToken,
+            AWS_ENDPOINT_URL_APPCONFIG: aws.url,
+          },
+        });
+        const lines = stdout.trim().split('\n');
+        expect(lines.at(-1)).toBe('RESULT {}');
+        expect(lines.slice(0, -1).map((l) => JSON.parse(l) as Json)).toEqual([
+          expect.objectContaining({ outcome: 'rejected', status: 410 }),
+          expect.objectContaining({ msg: 'extension association deleted', associationId: ours.id, resourceArn: profile.arn }),
+        ]);
+        expect(aws.extensionAssociations()).toEqual([]);
+        expect(stdout).not.toContain('s3cret');
+        expect(stdout).not.toContain(role.secretAccessKey);
+      } finally {
+        await intake.close();
+        await aws.close();
+      }
     });
 
     it('posts a signed event the app verifier accepts, returns no Content, and logs one line to stdout', async () => {
