@@ -87,7 +87,7 @@ export async function createApp(services: AppServices): Promise<App> {
   app.use(flagPanelRouter(addon, { db, models }));
   // Every Configure API call: a Connect JWT (context JWT, or qsh of this request) and then a site-admin check per route.
   const api = express.Router();
-  api.use(connectApiAuth({ tenancy, baseUrl: config.baseUrl, log }));
+  api.use(connectApiAuth({ tenancy, baseUrl: config.baseUrl }));
   api.use(lookupRouter({ requireSiteAdmin, tenancy, config }));
   api.use(associationsRouter({ ...services, requireSiteAdmin, tenancy }));
   app.use('/api', api);
