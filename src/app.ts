@@ -92,10 +92,11 @@ export async function createApp(services: AppServices): Promise<App> {
   );
   // The panel on a tracked flag's issue: any user of the site who can see the issue (page JWT, qsh).
   app.use(flagPanelRouter(addon, { db, models }));
-  // Every Configure API call: a Connect JWT (context JWT, or qsh of this request) and then a site-admin check per route.
+  // Every Configure API call: a Forge invocation token (Bearer) or a Connect JWT (context JWT, or qsh of
+  // this request), and then a site-admin check per route.
   const api = express.Router();
   api.use(forge.apiAuth);
-  api.use(connectApiAuth({ tenancy, baseUrl: config.baseUrl, log }));
+  api.use(connectApiAuth({ tenancy, baseUrl: config.baseUrl }));
   api.use(lookupRouter({ requireSiteAdmin, tenancy, config }));
   api.use(associationsRouter({ ...services, requireSiteAdmin, tenancy }));
   app.use('/api', api);
