@@ -9,6 +9,9 @@ import { healthOf } from '../db/health.js';
 import type { AssociationRow } from '../db/models.js';
 import { associationBodySchema, parseBody } from './request-schemas.js';
 import { associate, eventsUrlFor, type AssociateDeps, type AssociationView } from './associate.js';
+import { jiraFailure } from './jira-failure.js';
+import { hasPanelFlags } from '../environments/store.js';
+import { ASSOCIATION_PROPERTY } from '../flags/render/feature-flag.js';
 
 export interface AssociationsDeps extends AssociateDeps {
   requireSiteAdmin: RequireSiteAdmin;
@@ -87,7 +90,13 @@ export function associationsRouter(deps: AssociationsDeps): Router {
     '/associations/:id',
     asyncHandler(async (req, res) => {
       const tenant = await deps.requireSiteAdmin(req);
-      const removed = await removeAssociation(deps.db, deps.models, tenant.tenantKey, String(req.params.id));
+      const id = String(req.params.id);
+      // Its flags leave Jira's Releases panel first: should Jira fail, nothing is removed and the admin retries.
+      if (await hasPanelFlags(deps.db, deps.models, tenant.tenantKey, id)) {
+        const jira = await deps.tenancy.jiraFor(tenant.tenantKey);
+        await jira.featureFlags.deleteByProperties({ [ASSOCIATION_PROPERTY]: id }).catch(jiraFailure("remove the profile's flags from the Releases panel"));
+      }
+      const removed = await removeAssociation(deps.db, deps.models, tenant.tenantKey, id);
       if (!removed) throw notFound('association_not_found', 'No such association on this Jira site.');
       res.status(204).end();
     }),

@@ -2,6 +2,7 @@
 import { Op, type Transaction } from 'sequelize';
 import type { Db } from './database.js';
 import type { AssociationAttrs, AssociationRow, Models } from './models.js';
+import { deleteEnvironmentRows } from '../environments/purge.js';
 
 export function findForSite(models: Models, clientKey: string, id: string): Promise<AssociationRow | null> {
   return models.Association.findOne({ where: { id, clientKey } });
@@ -64,6 +65,7 @@ export async function deleteAssociationRows(models: Models, transaction: Transac
   await models.StoredEvent.destroy(byAssociation);
   await models.FlagState.destroy(byAssociation);
   await models.ConfigVersion.destroy(byAssociation);
+  await deleteEnvironmentRows(models.Association.sequelize!, transaction, associationIds);
 }
 
 export class AssociationGone extends Error {

@@ -7,8 +7,8 @@
  * run freely (WAL lets readers proceed beside the writer). On PostgreSQL both are plain pass-throughs and
  * any number of processes can share the database.
  */
-import fs from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDir, ensurePrivateFile, restrictExisting } from '../secrets/file-modes.js';
 import { Sequelize, type Transaction } from 'sequelize';
 import { Mutex } from './mutex.js';
 import { keepTransactionConnection } from './sqlite-writer.js';
@@ -65,8 +65,12 @@ export async function openDatabase(opts: DbOptions): Promise<Db> {
     return wrap(sequelize, 'postgres', undefined, raw, raw);
   }
 
-  fs.mkdirSync(opts.dataDir, { recursive: true });
+  // Folder 0700, database files 0600 (SQLite gives -wal and -shm the database file's mode).
+  ensurePrivateDir(opts.dataDir);
   const storage = path.join(opts.dataDir, opts.fileName ?? 'app.sqlite');
+  const sqliteFiles = [storage, `${storage}-wal`, `${storage}-shm`];
+  ensurePrivateFile(storage);
+  restrictExisting(sqliteFiles);
   const sequelize = new Sequelize({
     dialect: 'sqlite',
     storage,
@@ -74,6 +78,7 @@ export async function openDatabase(opts: DbOptions): Promise<Db> {
   });
   // WAL persists in the file; busy_timeout covers the rare overlap of two connections' writes.
   await sequelize.query('PRAGMA journal_mode = WAL');
+  restrictExisting(sqliteFiles);
   await sequelize.query('PRAGMA busy_timeout = 5000');
   await sequelize.query('PRAGMA synchronous = NORMAL');
   // Transactions and intake's inserts (the kept connection) hold what a 202 or a Jira write marker

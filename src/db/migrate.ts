@@ -5,18 +5,33 @@
 import type { QueryInterface } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
 import type { Db } from './database.js';
+import type { ClientInfoCodec } from './sites.js';
 import * as initial from './migrations/0001-initial.js';
+import * as sealSharedSecrets from './migrations/0002-seal-shared-secrets.js';
+import * as forgeInstallations from './migrations/0004-forge-installations.js';
+import * as environments from './migrations/0005-environments.js';
+
+/** What a migration may need beyond the schema: the codec that seals secrets with the operator key. */
+export interface MigrationExtras {
+  clientInfo?: ClientInfoCodec;
+}
+
+interface Migration {
+  name: string;
+  up(qi: QueryInterface, extras: MigrationExtras): Promise<void>;
+  down(qi: QueryInterface, extras: MigrationExtras): Promise<void>;
+}
 
 // Listed explicitly (not globbed) so the same list works from src/ under tsx and from dist/.
-const MIGRATIONS = [initial];
+const MIGRATIONS: Migration[] = [initial, sealSharedSecrets, forgeInstallations, environments];
 const LOCK_ID = 724_011_935; // arbitrary, stable: "this app's migrations"
 
-export async function migrate(db: Db): Promise<string[]> {
+export async function migrate(db: Db, extras: MigrationExtras = {}): Promise<string[]> {
   const umzug = new Umzug<QueryInterface>({
     migrations: MIGRATIONS.map((m) => ({
       name: m.name,
-      up: async ({ context }: { context: QueryInterface }) => m.up(context),
-      down: async ({ context }: { context: QueryInterface }) => m.down(context),
+      up: async ({ context }: { context: QueryInterface }) => m.up(context, extras),
+      down: async ({ context }: { context: QueryInterface }) => m.down(context, extras),
     })),
     context: db.sequelize.getQueryInterface(),
     storage: new SequelizeStorage({ sequelize: db.sequelize }),

@@ -6,6 +6,7 @@
 import { deleteAssociationRows } from './associations.js';
 import type { Db } from './database.js';
 import type { Models } from './models.js';
+import { Sealer } from '../secrets/sealed.js';
 
 export const CLIENT_INFO = 'clientInfo';
 
@@ -21,25 +22,39 @@ export interface ClientInfo {
 
 const asObject = (val: unknown): unknown => (typeof val === 'string' ? JSON.parse(val) : val);
 
-/** A stored clientInfo as ACE wrote it, or null when the row is absent. */
-export function decodeClientInfo(val: unknown): ClientInfo | null {
-  const info = asObject(val) as Partial<ClientInfo> | null;
-  return info && typeof info === 'object' ? (info as ClientInfo) : null;
+/**
+ * How a clientInfo row is stored: as ACE wrote it, except the shared secret, which is sealed
+ * (secrets/sealed.ts, bound to the row's clientKey) under `sharedSecretSealed`. A plain `sharedSecret`
+ * in a row is never used: migration 0002 sealed those, and nothing writes one since.
+ */
+export class ClientInfoCodec {
+  constructor(private readonly sealer: Sealer) {}
+
+  encode(info: ClientInfo, clientKey: string): Record<string, unknown> {
+    const { sharedSecret, ...rest } = info;
+    delete rest.sharedSecretSealed;
+    return typeof sharedSecret === 'string' ? { ...rest, sharedSecretSealed: this.sealer.seal(sharedSecret, clientKey) } : rest;
+  }
+
+  /** Throws SealedValueError when the secret does not open (another operator key): loud, not "not installed". */
+  decode(val: unknown, clientKey: string): ClientInfo | null {
+    const stored = asObject(val) as Record<string, unknown> | null;
+    if (!stored || typeof stored !== 'object') return null;
+    const { sharedSecret: _plain, sharedSecretSealed, ...rest } = stored;
+    const info = rest as ClientInfo;
+    if (Sealer.isSealed(sharedSecretSealed)) info.sharedSecret = this.sealer.open(sharedSecretSealed, clientKey);
+    return info;
+  }
 }
 
-/** The value a clientInfo row holds. */
-export function encodeClientInfo(info: ClientInfo): unknown {
-  return info;
-}
-
-export async function readClientInfo(models: Models, clientKey: string): Promise<ClientInfo | null> {
+export async function readClientInfo(models: Models, codec: ClientInfoCodec, clientKey: string): Promise<ClientInfo | null> {
   const row = await models.AddonSetting.findOne({ where: { clientKey, key: CLIENT_INFO } });
-  return row ? decodeClientInfo(row.val) : null;
+  return row ? codec.decode(row.val, clientKey) : null;
 }
 
-export function recordInstall(db: Db, models: Models, clientInfo: ClientInfo): Promise<void> {
+export function recordInstall(db: Db, models: Models, codec: ClientInfoCodec, clientInfo: ClientInfo): Promise<void> {
   const { clientKey } = clientInfo;
-  const val = encodeClientInfo(clientInfo);
+  const val = codec.encode(clientInfo, clientKey);
   return db.transaction(async (transaction) => {
     const now = new Date();
     const [setting, created] = await models.AddonSetting.findOrCreate({
@@ -90,6 +105,8 @@ export function purgeSite(db: Db, models: Models, clientKey: string): Promise<vo
     await deleteAssociationRows(models, transaction, associations.map((a) => a.id));
     await models.Association.destroy({ where: { clientKey }, transaction });
     await models.Site.destroy({ where: { clientKey }, transaction });
+    // A Forge installation's own row (its key is the installation id); none for a Connect site.
+    await models.ForgeInstallation.destroy({ where: { installationId: clientKey }, transaction });
     await models.AddonSetting.destroy({ where: { clientKey }, transaction });
   });
 }

@@ -8,11 +8,9 @@
  */
 import type { Db } from './database.js';
 import type { Models } from './models.js';
-import { CLIENT_INFO, decodeClientInfo, encodeClientInfo, type ClientInfo } from './sites.js';
+import { CLIENT_INFO, type ClientInfo, type ClientInfoCodec } from './sites.js';
 
 const asObject = (val: unknown): unknown => (typeof val === 'string' ? JSON.parse(val) : val);
-const decode = (key: string, val: unknown): unknown => (key === CLIENT_INFO ? decodeClientInfo(val) : asObject(val));
-const encode = (key: string, val: unknown): unknown => (key === CLIENT_INFO ? encodeClientInfo(val as ClientInfo) : val);
 
 export class TenantStore {
   readonly connectionPromise: Promise<void> = Promise.resolve();
@@ -21,6 +19,7 @@ export class TenantStore {
   constructor(
     private readonly db: Db,
     private readonly models: Models,
+    private readonly clientInfo: ClientInfoCodec,
   ) {
     this.schema = db.sequelize;
   }
@@ -31,16 +30,17 @@ export class TenantStore {
 
   async get(key: string, clientKey: string): Promise<unknown> {
     const row = await this.models.AddonSetting.findOne({ where: { key, clientKey } });
-    return row ? decode(key, row.val) : null;
+    if (!row) return null;
+    return key === CLIENT_INFO ? this.clientInfo.decode(row.val, clientKey) : asObject(row.val);
   }
 
   async getAllClientInfos(): Promise<unknown[]> {
     const rows = await this.models.AddonSetting.findAll({ where: { key: CLIENT_INFO } });
-    return rows.map((r) => decodeClientInfo(r.val));
+    return rows.map((r) => this.clientInfo.decode(r.val, r.clientKey ?? ''));
   }
 
   set(key: string, value: unknown, clientKey: string): Promise<unknown> {
-    const val = encode(key, value);
+    const val = key === CLIENT_INFO ? this.clientInfo.encode(value as ClientInfo, clientKey) : value;
     return this.db.write(async () => {
       const [row, created] = await this.models.AddonSetting.findOrCreate({
         where: { key, clientKey },

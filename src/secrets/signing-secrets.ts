@@ -9,6 +9,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDir, restrictExisting } from './file-modes.js';
 
 /** Derived secrets kept in memory: intake needs one per delivery. Bounded, as any id can be asked for. */
 const REMEMBERED = 10_000;
@@ -50,11 +51,12 @@ export function loadOperatorKey(opts: { appSecretKey?: string; dataDir: string; 
     );
   }
   const file = path.join(opts.dataDir, KEY_FILE);
-  fs.mkdirSync(opts.dataDir, { recursive: true });
+  ensurePrivateDir(opts.dataDir);
   try {
     fs.writeFileSync(file, crypto.randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    restrictExisting([file]);
   }
   return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'utf8');
 }

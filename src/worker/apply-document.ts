@@ -3,7 +3,7 @@
  * one issue per new flag, ONE write per changed flag, nothing for an unchanged or deleted one.
  */
 import type { Db } from '../db/database.js';
-import { holdAssociation } from '../db/associations.js';
+import { eventThatRecorded, newestRecordedVersion, recordVersion } from '../db/config-versions.js';
 import type { AssociationRow, Models } from '../db/models.js';
 import { changeComment, diffFlag, parseFlagDocumentBase64, type Flag } from '../flags/index.js';
 import { BACKFILL_EVENT_TYPE, type DocumentEvent } from '../events/appconfig-event.js';
@@ -12,17 +12,6 @@ import { lastFlag } from './flag-states.js';
 import type { IssueWriter, PermanentFailure } from './issue-writer.js';
 
 export type DocumentOutcome = { kind: 'applied'; failures: PermanentFailure[] } | { kind: 'skipped'; reason: string } | { kind: 'invalid'; reason: string };
-
-async function knownVersion(models: Models, associationId: string, version: string) {
-  return models.ConfigVersion.findOne({ where: { associationId, version } });
-}
-
-/** Versions are AppConfig's increasing integers: an older one arriving late must not undo a newer one. */
-async function newestVersion(models: Models, associationId: string): Promise<number | null> {
-  const rows = await models.ConfigVersion.findAll({ where: { associationId }, attributes: ['version'] });
-  const numbers = rows.map((r) => Number(r.version)).filter((n) => Number.isInteger(n));
-  return numbers.length ? Math.max(...numbers) : null;
-}
 
 export async function applyDocument(
   deps: { db: Db; models: Models },
@@ -39,11 +28,12 @@ export async function applyDocument(
   }
   const version = event.ContentVersion != null ? String(event.ContentVersion) : null;
   if (version !== null) {
-    const known = await knownVersion(deps.models, association.id, version);
+    const recordedBy = await eventThatRecorded(deps.db, association.id, version);
     // Recorded by another event: a redelivery under a new InvocationId. Recorded by this one: a retry,
     // which goes on (flags already written now diff as unchanged).
-    if (known && known.eventId !== eventId) return { kind: 'skipped', reason: `version ${version} was already processed` };
-    const newest = await newestVersion(deps.models, association.id);
+    if (recordedBy !== null && recordedBy !== eventId) return { kind: 'skipped', reason: `version ${version} was already processed` };
+    // Versions are AppConfig's increasing integers: an older one arriving late must not undo a newer one.
+    const newest = await newestRecordedVersion(deps.db, association.id);
     const n = Number(version);
     if (newest !== null && Number.isInteger(n) && n < newest) {
       return { kind: 'skipped', reason: `version ${version} is older than version ${newest}, already processed` };
@@ -77,14 +67,12 @@ export async function applyDocument(
   // Record the version (and which flags it changed) before writing, so a deployment of it finds them.
   // A backfilled version's own changes are unknown (we only see its result), so its deployment comments on none.
   if (version !== null) {
-    const changedFlags = JSON.stringify(event.Type === BACKFILL_EVENT_TYPE ? [] : changedKeys);
-    await deps.db.transaction(async (transaction) => {
-      await holdAssociation(deps.db, deps.models, association.id, transaction);
-      await deps.models.ConfigVersion.findOrCreate({
-        where: { associationId: association.id, version },
-        defaults: { associationId: association.id, version, eventId, changedFlags, description: event.Description ?? null },
-        transaction,
-      });
+    await recordVersion(deps.db, {
+      associationId: association.id,
+      version,
+      eventId,
+      changedFlags: event.Type === BACKFILL_EVENT_TYPE ? [] : changedKeys,
+      description: event.Description ?? null,
     });
   }
 

@@ -16,6 +16,7 @@ import { Lease } from './lease.js';
 import { processEvent, type EventResult } from './process-event.js';
 import { LeaseLost, type Queue, type QueuedEvent } from './queue.js';
 import { SavedVersions } from './saved-versions.js';
+import { ReleasesPanel, type PanelOutcome } from '../environments/releases-panel.js';
 
 export interface RunDeps {
   db: Db;
@@ -114,19 +115,33 @@ async function runRound(run: Run, association: AssociationRow, events: QueuedEve
   const versions = new SavedVersions(db, run.associationId);
   await versions.prefetch(events);
   const writer = new IssueWriter(run.jira, association, states, () => beforeWrite(run));
+  const panel = new ReleasesPanel(db, models, association);
   for (const event of events) {
     if (run.deps.stopped()) return 'end-run';
     let result: EventResult;
+    let shown: PanelOutcome | null;
     try {
       result = await processEvent({ db, models }, association, event, states, versions, writer);
+      // The environments and the Releases panel follow every event, whatever its issue writes gave.
+      shown = await panel.afterEvent(event.payload, run.jira, () => beforeWrite(run));
     } catch (err) {
       if (err instanceof LeaseLost || err instanceof AssociationGone) throw err;
       await run.done.flush();
       return settleFailure(run, event, err);
     }
     await recordResult(run, event, result);
+    if (shown) await recordPanelOutcome(run, shown);
   }
   return 'next-round';
+}
+
+async function recordPanelOutcome(run: Run, shown: PanelOutcome): Promise<void> {
+  if (shown.refusals.length) {
+    const message = shown.refusals.join(' ');
+    await showOnHealth(run, { code: 'jira_refused', message });
+    run.log.warn(message);
+  }
+  if (shown.unknownIssueKeys.length) run.log.info({ unknownIssueKeys: shown.unknownIssueKeys }, 'flag descriptions name issues Jira does not know');
 }
 
 async function recordResult(run: Run, event: QueuedEvent, result: EventResult): Promise<void> {

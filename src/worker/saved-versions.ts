@@ -1,17 +1,12 @@
 /**
  * The worker's reads of config_versions during one round of an association's events. A deployment
  * comments on the flags its version changed; a burst of deployment events would otherwise read the
- * same few rows once per event, so the versions a round's deployments name are read in one query
- * (plain SQL: it runs every round).
+ * same few rows once per event, so the versions a round's deployments name are read in one query.
  */
 import type { Db } from '../db/database.js';
-import type { ConfigVersionAttrs } from '../db/models.js';
-import { placeholders } from '../db/raw-sql.js';
+import { readSavedVersions, type SavedVersion } from '../db/config-versions.js';
 import type { QueuedEvent } from './queue.js';
 import { isDeploymentEvent, isDeploymentEventType, parseStoredEvent } from '../events/appconfig-event.js';
-
-/** What a deployment needs of a saved version. */
-export type SavedVersion = Pick<ConfigVersionAttrs, 'version' | 'changedFlags' | 'description'>;
 
 export class SavedVersions {
   /** version → its row, or null when it was not saved (yet). */
@@ -42,13 +37,9 @@ export class SavedVersions {
   }
 
   private async read(versions: string[]): Promise<void> {
-    const rows = await this.db.rawRead<{ version: string; changed_flags: string; description: string | null }>(
-      `SELECT version, changed_flags, description FROM config_versions
-        WHERE association_id = $1 AND version IN (${placeholders(2, versions.length)})`,
-      [this.associationId, ...versions],
-    );
+    const rows = await readSavedVersions(this.db, this.associationId, versions);
     for (const version of versions) this.known.set(version, null);
-    for (const row of rows) this.known.set(row.version, { version: row.version, changedFlags: row.changed_flags, description: row.description });
+    for (const row of rows) this.known.set(row.version, row);
   }
 
   /** A document event of the round may have saved this version: read it afresh next time. */

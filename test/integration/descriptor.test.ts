@@ -48,7 +48,7 @@ describe.each(databaseKinds)('descriptor and its URLs on %s', (kind) => {
     expect(d.apiMigrations).toMatchObject({ 'signed-install': true, 'context-qsh': true, gdpr: true });
     expect(Object.keys(d.lifecycle).sort()).toEqual(['disabled', 'enabled', 'installed', 'uninstalled']);
     for (const url of Object.values(d.lifecycle)) expect(url).toMatch(/^\/[a-z]/);
-    expect([...d.scopes].sort()).toEqual(['READ', 'WRITE']);
+    expect([...d.scopes].sort()).toEqual(['DELETE', 'READ', 'WRITE']);
     expect(d.modules.configurePage.url).toBe('/configure');
     expect(d.modules.postInstallPage.url).toBe('/configure');
     // No placeholder is left unfilled anywhere.
@@ -61,6 +61,20 @@ describe.each(databaseKinds)('descriptor and its URLs on %s', (kind) => {
     expect(config).toBeDefined();
     const extractions = Object.fromEntries(config!.extractions.map((e) => [e.objectName, e.type]));
     expect(extractions).toMatchObject({ flagKey: 'string', applicationId: 'string', configurationProfileId: 'string' });
+  });
+
+  it('declares the Releases-panel provider, the per-environment JQL index and the flag panel shown only on flag issues', () => {
+    const modules = d.modules as unknown as Record<string, unknown>;
+    expect(modules.jiraFeatureFlagInfoProvider).toMatchObject({ key: expect.stringMatching(/^[a-zA-Z0-9-]{1,100}$/), name: { value: expect.any(String) }, homeUrl: expect.stringMatching(/^https:\/\//) });
+    const state = d.modules.jiraEntityProperties.flatMap((m) => m.keyConfigurations).find((k) => k.propertyKey === 'appconfigFlagState');
+    expect(state?.extractions).toEqual([
+      { objectName: 'enabledIn', type: 'string', alias: 'appconfigEnabledIn' },
+      { objectName: 'disabledIn', type: 'string', alias: 'appconfigDisabledIn' },
+    ]);
+    const contexts = modules.jiraIssueContexts as { target: { url: string }; conditions: unknown[] }[];
+    expect(contexts).toHaveLength(1);
+    expect(contexts[0]!.target.url).toMatch(/^\/panel\/flag\?/);
+    expect(contexts[0]!.conditions).toEqual([{ condition: 'entity_property_exists', params: { entity: 'issue', propertyKey: 'appconfigFlag' } }]);
   });
 
   it('every lifecycle URL refuses an unsigned call with a 401 JSON error', async () => {

@@ -128,7 +128,10 @@ describe.each(databaseKinds)('Connect lifecycle on %s', (kind) => {
     secretsSeen.push(siteB.sharedSecret);
     const setting = await h.service.models.AddonSetting.findOne({ where: { clientKey: siteB.clientKey, key: 'clientInfo' } });
     const info = (typeof setting?.val === 'string' ? JSON.parse(setting.val) : setting?.val) as Record<string, unknown>;
-    expect(info).toMatchObject({ clientKey: siteB.clientKey, baseUrl: siteB.url, sharedSecret: siteB.sharedSecret });
+    expect(info).toMatchObject({ clientKey: siteB.clientKey, baseUrl: siteB.url });
+    // The shared secret is kept sealed, and opens to the one Jira sent.
+    expect(JSON.stringify(info)).not.toContain(siteB.sharedSecret);
+    expect(await h.service.tenancy.connectSharedSecret(siteB.clientKey)).toBe(siteB.sharedSecret);
     const site = await h.service.models.Site.findByPk(siteB.clientKey);
     expect(site?.enabled).toBe(true);
     // The installed site can use the API at once.

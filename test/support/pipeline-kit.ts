@@ -97,9 +97,18 @@ export async function waitIdle(db: Db, timeoutMs = 20_000): Promise<void> {
   await waitFor('the worker to process every stored event', async () => (await eventCounts(db)).pending === 0, timeoutMs, 100);
 }
 
-/** Jira writes the app made: issue creates, edits (PUT issue) and comment/property writes, answered 2xx. */
+/**
+ * Jira writes the app made to issues: creates, edits (PUT issue) and comment/property writes, answered
+ * 2xx. Releases-panel submissions (/rest/featureflags) are not issue writes and are counted apart.
+ */
 export function successfulWrites(requests: RecordedRequest[]): RecordedRequest[] {
-  return requests.filter((r) => (r.method === 'POST' || r.method === 'PUT') && !/\/search\/jql$|\/issue\/bulkfetch$|\/permissions\/check$/.test(r.path) && r.status >= 200 && r.status < 300);
+  return requests.filter(
+    (r) =>
+      (r.method === 'POST' || r.method === 'PUT') &&
+      !/\/search\/jql$|\/issue\/bulkfetch$|\/permissions\/check$|^\/rest\/featureflags\//.test(r.path) &&
+      r.status >= 200 &&
+      r.status < 300,
+  );
 }
 
 /** Successful PUT /rest/api/3/issue/{key} calls, per issue key. */

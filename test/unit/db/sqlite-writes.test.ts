@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,8 @@ import { migrate } from '../../../src/db/migrate.js';
 import { defineModels, type Models } from '../../../src/db/models.js';
 import { storeEvent } from '../../../src/db/event-intake.js';
 import { TenantStore } from '../../../src/db/tenant-store.js';
+import { ClientInfoCodec } from '../../../src/db/sites.js';
+import { SEAL_PURPOSE, Sealer } from '../../../src/secrets/sealed.js';
 
 const ASSOCIATION_A = '00000000-0000-4000-8000-00000000000a';
 const ASSOCIATION_B = '00000000-0000-4000-8000-00000000000b';
@@ -18,7 +21,7 @@ describe('SQLite: WAL and serialised writes', () => {
 
   beforeAll(async () => {
     db = await openDatabase({ dataDir: dir });
-    expect(await migrate(db)).toEqual(['0001-initial']);
+    expect(await migrate(db)).toEqual(['0001-initial', '0002-seal-shared-secrets']);
     models = defineModels(db.sequelize);
     for (const id of [ASSOCIATION_A, ASSOCIATION_B]) {
       await models.Association.create({
@@ -52,7 +55,7 @@ describe('SQLite: WAL and serialised writes', () => {
   });
 
   it('hundreds of concurrent writes, transactions included, never meet SQLITE_BUSY', async () => {
-    const store = new TenantStore(db, models);
+    const store = new TenantStore(db, models, new ClientInfoCodec(new Sealer(crypto.randomBytes(32), SEAL_PURPOSE.connectSharedSecret)));
     const writes: Promise<unknown>[] = [];
     for (let i = 0; i < 200; i++) {
       writes.push(storeEvent(db, { associationId: ASSOCIATION_A, invocationId: `inv-${i}`, type: 'OnDeploymentStart', payload: '{}' }));

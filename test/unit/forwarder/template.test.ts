@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -17,10 +19,13 @@ import {
 } from '../../../src/forwarder/template.js';
 import type { ForwarderHandler } from '../../../src/forwarder/handler.js';
 import { SIGNATURE_HEADER, verifySignature } from '../../../src/intake/signature.js';
+import { projectRoot } from '../../../src/paths.js';
+import { startAwsDouble } from '../../doubles/aws/index.js';
 import { parseCloudFormation } from './cfn-yaml.js';
 import { startIntake } from './server.js';
 
 type Json = Record<string, unknown>;
+const execFileAsync = promisify(execFile);
 const get = (value: unknown, ...path: string[]): unknown =>
   path.reduce<unknown>((node, key) => (node as Json | undefined)?.[key], value);
 const getAtt = (resource: string, attribute: string) => ({ 'Fn::GetAtt': [resource, attribute] });
@@ -224,6 +229,47 @@ describe('CloudFormation template: inline code', () => {
     });
     afterAll(async () => {
       await rm(dir, { recursive: true, force: true });
+    });
+
+    it("after a 410 it loads the runtime's AWS SDK (through NODE_PATH, as Lambda provides it) and deletes its association with the role's credentials", async () => {
+      const aws = await startAwsDouble({ accountId: '111122223333', region: 'eu-west-1' });
+      const intake = await startIntake([{ status: 410 }]);
+      try {
+        const statements = (get(resource('ForwarderExecutionRole'), 'Properties', 'Policies') as Json[]).flatMap((p) => get(p, 'PolicyDocument', 'Statement') as Json[]);
+        const role = { accessKeyId: 'ASIAFORWARDERLAMBDA1', secretAccessKey: 'lambda-role-secret-hhhhhhhhhhhhhhhhhhhhh', sessionToken: 'IQoJb3JpZ2luX2VjELambdaRoleSession0000' };
+        aws.addKey({ ...role, accountId: '111122223333', userArn: 'arn:aws:sts::111122223333:assumed-role/forwarder/fn', allow: statements.flatMap((st) => [st.Action as string | string[]].flat()) });
+        aws.addExtension({ name: DEFAULT_EXTENSION_NAME, parameters: { EventsUrl: { Required: true }, SigningSecret: { Required: true } } });
+        const app = aws.addApplication({ name: 'shop' });
+        const profile = aws.addProfile(app.id, { name: 'flags', type: 'AWS.AppConfig.FeatureFlags' });
+        const ours = aws.addExtensionAssociation({ extension: DEFAULT_EXTENSION_NAME, resourceArn: profile.arn, parameters: { EventsUrl: intake.url, SigningSecret: 's3cret' } });
+        const event = { InvocationId: 'inv-410', Type: 'PreCreateHostedConfigurationVersion', Application: { Id: app.id }, ConfigurationProfile: { Id: profile.id }, Content: 'e30=', Parameters: { EventsUrl: intake.url, SigningSecret: 's3cret' } };
+
+        // A separate Node process with Lambda's environment: the role's keys, the Region, NODE_PATH.
+        const script = 'require(process.argv[1]).handler(JSON.parse(process.argv[2]), { invokedFunctionArn: process.argv[3] }).then((r) => console.log("RESULT " + JSON.stringify(r)))';
+        const { stdout } = await execFileAsync(process.execPath, ['-e', script, join(dir, 'index.cjs'), JSON.stringify(event), 'arn:aws:lambda:eu-west-1:111122223333:function:forwarder'], {
+          env: {
+            PATH: process.env.PATH,
+            NODE_PATH: join(projectRoot, 'node_modules'),
+            AWS_REGION: 'eu-west-1',
+            AWS_ACCESS_KEY_ID: role.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: role.secretAccessKey,
+            AWS_SESSION_TOKEN: role.sessionToken,
+            AWS_ENDPOINT_URL_APPCONFIG: aws.url,
+          },
+        });
+        const lines = stdout.trim().split('\n');
+        expect(lines.at(-1)).toBe('RESULT {}');
+        expect(lines.slice(0, -1).map((l) => JSON.parse(l) as Json)).toEqual([
+          expect.objectContaining({ outcome: 'rejected', status: 410 }),
+          expect.objectContaining({ msg: 'extension association deleted', associationId: ours.id, resourceArn: profile.arn }),
+        ]);
+        expect(aws.extensionAssociations()).toEqual([]);
+        expect(stdout).not.toContain('s3cret');
+        expect(stdout).not.toContain(role.secretAccessKey);
+      } finally {
+        await intake.close();
+        await aws.close();
+      }
     });
 
     it('posts a signed event the app verifier accepts, returns no Content, and logs one line to stdout', async () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   SIGNATURE_HEADER,
   SIGNATURE_TOLERANCE_SECONDS,
+  isCurrentSignatureHeader,
   signatureHeader,
   verifySignature,
 } from '../../../src/intake/signature.js';
@@ -156,5 +157,21 @@ describe('verifySignature', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('isCurrentSignatureHeader', () => {
+  it('is true for a well-formed header within the tolerance, whoever signed it', () => {
+    expect(isCurrentSignatureHeader(signatureHeader('any-secret', body, NOW), NOW)).toBe(true);
+    expect(isCurrentSignatureHeader(signatureHeader('any-secret', body, NOW - SIGNATURE_TOLERANCE_SECONDS), NOW)).toBe(true);
+  });
+
+  it('is false for no header, a malformed one, or one outside the tolerance', () => {
+    expect(isCurrentSignatureHeader(undefined, NOW)).toBe(false);
+    expect(isCurrentSignatureHeader('', NOW)).toBe(false);
+    expect(isCurrentSignatureHeader('sha256=abc', NOW)).toBe(false);
+    expect(isCurrentSignatureHeader(`t=${NOW}`, NOW)).toBe(false);
+    expect(isCurrentSignatureHeader(signatureHeader('any-secret', body, NOW - SIGNATURE_TOLERANCE_SECONDS - 1), NOW)).toBe(false);
+    expect(isCurrentSignatureHeader(signatureHeader('any-secret', body, NOW + SIGNATURE_TOLERANCE_SECONDS + 1), NOW)).toBe(false);
   });
 });

@@ -1,0 +1,183 @@
+/**
+ * Keeps Jira's Releases panel and the `appconfigFlagState` issue property in step with the
+ * environments, for one association:
+ *
+ * 1. `observe` records what an event says: a saved version's flag values, or a deployment's effect on
+ *    its environment (idempotent: processing an event again changes nothing).
+ * 2. `publish` renders every flag in the panel, records the flags whose panel or property changed (a new
+ *    updateSequenceId is taken right then, so a late retry can never overwrite newer state), and sends
+ *    what is due: whole flags, 100 a call; properties, 100 issues a call.
+ *
+ * What is recorded stays due until Jira answers, so a failure or a crash only delays it. Retryable Jira
+ * failures propagate (the worker reschedules the event); refusals are returned for the health.
+ */
+import type { Db } from '../db/database.js';
+import type { AssociationRow, Models } from '../db/models.js';
+import { isDeploymentEvent, parseStoredEvent, type StoredEventPayload } from '../events/appconfig-event.js';
+import { parseFlagDocumentBase64, type Flag } from '../flags/index.js';
+import { ASSOCIATION_PROPERTY, featureFlag, type JiraFeatureFlag } from '../flags/render/feature-flag.js';
+import { FEATURE_FLAGS_PER_CALL, ISSUES_PER_PROPERTY_CALL, JiraError, type JiraClient } from '../jira/index.js';
+import { appConfigConsoleUrl } from './console-link.js';
+import { applyDeployment, deploymentFact } from './deployments.js';
+import { flagEnvironments, flagReachedAnEnvironment, flagStateProperty } from './flag-environments.js';
+import { EnvironmentStore, type FlagPanelRow } from './store.js';
+
+export const FLAG_STATE_PROPERTY = 'appconfigFlagState';
+
+export interface PanelOutcome {
+  /** Flags sent to the Releases panel. */
+  submitted: number;
+  /** Issues whose appconfigFlagState was set. */
+  propertiesSet: number;
+  /** What Jira refused for good (shown on the association's health; not retried). */
+  refusals: string[];
+  /** Issue keys from flag descriptions that Jira does not know. */
+  unknownIssueKeys: string[];
+}
+
+const chunks = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+function refusal(err: unknown, what: string): string | null {
+  if (err instanceof JiraError && !err.retryable) return `Jira refused ${what} (${err.status}): ${err.jiraMessage}`;
+  return null;
+}
+
+export class ReleasesPanel {
+  private readonly store: EnvironmentStore;
+
+  constructor(
+    private readonly db: Db,
+    private readonly models: Models,
+    private readonly association: Pick<AssociationRow, 'id' | 'region' | 'applicationId' | 'configurationProfileId'>,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.store = new EnvironmentStore(db, models, association.id);
+  }
+
+  /**
+   * After the worker processed a stored event: record it, and send what is due (always: what an earlier
+   * attempt recorded and could not send, before a failure or a crash, goes now). Null for an unreadable event.
+   */
+  async afterEvent(payload: string, jira: JiraClient, beforeWrite: () => Promise<void>): Promise<PanelOutcome | null> {
+    const parsed = parseStoredEvent(payload);
+    if (!parsed.ok) return null;
+    await this.observe(parsed.event);
+    return this.publish(jira, beforeWrite);
+  }
+
+  /** Records what the event says about versions and environments; true when it could change the panel. */
+  async observe(event: StoredEventPayload): Promise<boolean> {
+    if (isDeploymentEvent(event)) {
+      const fact = deploymentFact(event.Type, event, this.now());
+      if ('skip' in fact) return false;
+      const before = await this.store.environment(fact.environmentId);
+      const after = applyDeployment(before, fact);
+      if (after === before) return false;
+      await this.store.saveEnvironment(after);
+      return true;
+    }
+    if (event.ContentVersion == null) return true;
+    const parsed = parseFlagDocumentBase64(event.Content ?? '');
+    if (!parsed.ok) return false;
+    const values = Object.fromEntries(parsed.document.flags.map((f) => [f.key, f.enabled]));
+    await this.store.saveVersionValues(String(event.ContentVersion), values);
+    return true;
+  }
+
+  /** Records the flags whose panel or property changed, then sends everything due. */
+  async publish(jira: JiraClient, beforeWrite: () => Promise<void> = async () => {}): Promise<PanelOutcome> {
+    const outcome: PanelOutcome = { submitted: 0, propertiesSet: 0, refusals: [], unknownIssueKeys: [] };
+    const environments = await this.store.environments();
+    if (environments.length === 0) return outcome; // nothing deployed yet: no flag is in the panel
+    const flags = await this.models.FlagState.findAll({ where: { associationId: this.association.id }, attributes: ['flagKey', 'issueId', 'issueKey', 'state'] });
+    const versions = new Set<string>();
+    for (const e of environments) for (const d of [e.deployed, e.deploying, e.previous]) if (d?.version) versions.add(d.version);
+    const values = await this.store.versionValues([...versions]);
+    const valuesOf = (version: string) => values.get(version);
+    let panels = await this.store.panels();
+    const consoleUrl = appConfigConsoleUrl(this.association);
+
+    const changes: Parameters<EnvironmentStore['savePanelChanges']>[0] = [];
+    const issueIds = new Map<string, string>();
+    for (const row of flags) {
+      if (!row.issueKey || !row.issueId || !row.state) continue;
+      issueIds.set(row.flagKey, row.issueId);
+      const panel = panels.get(row.flagKey);
+      // A flag enters the panel with the first deployment of a version holding it, and then stays.
+      if (!panel && !flagReachedAnEnvironment(row.flagKey, environments, valuesOf)) continue;
+      const flag = JSON.parse(row.state) as Flag;
+      const views = flagEnvironments(row.flagKey, environments, valuesOf);
+      const document = featureFlag({
+        associationId: this.association.id,
+        flagKey: row.flagKey,
+        name: flag.name,
+        description: flag.description,
+        issueKey: row.issueKey,
+        enabled: flag.enabled,
+        environments: views,
+        consoleUrl,
+      });
+      const documentText = document ? JSON.stringify(document) : null;
+      const stateText = JSON.stringify(flagStateProperty(views));
+      const change: (typeof changes)[number] = { flagKey: row.flagKey };
+      if (documentText !== null && documentText !== panel?.panelDocument) {
+        change.panelDocument = documentText;
+        change.sequenceId = Math.max(this.now().getTime(), (panel?.sequenceId ?? 0) + 1);
+      }
+      if (stateText !== panel?.flagState) change.flagState = stateText;
+      if (change.panelDocument !== undefined || change.flagState !== undefined) changes.push(change);
+    }
+    if (changes.length > 0) {
+      await this.store.savePanelChanges(changes);
+      panels = await this.store.panels();
+    }
+    await this.sendFlags([...panels.values()], jira, beforeWrite, outcome);
+    await this.sendProperties([...panels.values()], issueIds, jira, beforeWrite, outcome);
+    return outcome;
+  }
+
+  private async sendFlags(panels: FlagPanelRow[], jira: JiraClient, beforeWrite: () => Promise<void>, outcome: PanelOutcome): Promise<void> {
+    const due = panels.filter((p) => p.panelDocument !== null && (p.submittedSequenceId ?? -1) < p.sequenceId);
+    for (const batch of chunks(due, FEATURE_FLAGS_PER_CALL)) {
+      const flags = batch.map((p) => ({ ...(JSON.parse(p.panelDocument!) as Omit<JiraFeatureFlag, 'updateSequenceId'>), updateSequenceId: p.sequenceId }));
+      await beforeWrite();
+      try {
+        const result = await jira.featureFlags.submit({ [ASSOCIATION_PROPERTY]: this.association.id }, flags);
+        for (const f of result.failed) outcome.refusals.push(`Jira refused the Releases-panel flag ${f.id.slice(this.association.id.length + 1)}: ${f.messages.join('; ')}`);
+        outcome.unknownIssueKeys.push(...result.unknownIssueKeys.filter((k) => !outcome.unknownIssueKeys.includes(k)));
+        outcome.submitted += batch.length;
+      } catch (err) {
+        const reason = refusal(err, 'the Releases-panel flags');
+        if (!reason) throw err; // rate limited or unavailable: stays due, the event is retried
+        outcome.refusals.push(reason);
+      }
+      // Jira answered for this batch (accepted, ignored as stale, or refused for good): not due again.
+      await this.store.markSubmitted(batch.map((p) => ({ flagKey: p.flagKey, sequenceId: p.sequenceId })));
+    }
+  }
+
+  private async sendProperties(
+    panels: FlagPanelRow[],
+    issueIds: Map<string, string>,
+    jira: JiraClient,
+    beforeWrite: () => Promise<void>,
+    outcome: PanelOutcome,
+  ): Promise<void> {
+    const due = panels.filter((p) => p.flagState !== null && p.flagState !== p.flagStateWritten && issueIds.has(p.flagKey));
+    for (const batch of chunks(due, ISSUES_PER_PROPERTY_CALL)) {
+      await beforeWrite();
+      try {
+        await jira.featureFlags.setIssuePropertyBulk(
+          FLAG_STATE_PROPERTY,
+          batch.map((p) => ({ issueId: issueIds.get(p.flagKey)!, value: JSON.parse(p.flagState!) as unknown })),
+        );
+        outcome.propertiesSet += batch.length;
+      } catch (err) {
+        const reason = refusal(err, `the ${FLAG_STATE_PROPERTY} property`);
+        if (!reason) throw err;
+        outcome.refusals.push(reason);
+      }
+      await this.store.markFlagStateWritten(batch.map((p) => ({ flagKey: p.flagKey, flagState: p.flagState! })));
+    }
+  }
+}
