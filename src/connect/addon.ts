@@ -7,25 +7,9 @@ import type { Express } from 'express';
 import type { RunningConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Tenancy } from '../tenancy/index.js';
+import { aceLogger } from './ace-log.js';
 
 const STORE_ADAPTER = 'appconfig-flags-db';
-
-/** ACE logs with console-style arguments; some of its lines print whole objects. Scrub before they reach a log. */
-function aceLogger(log: Logger) {
-  const scrub = (args: unknown[]) =>
-    args
-      .map((a) => (typeof a === 'string' ? a : JSON.stringify(a)))
-      .join(' ')
-      .replace(/("?(sharedSecret|SigningSecret|secretAccessKey|sessionToken)"?\s*[:=]\s*)("[^"]*"|'[^']*'|\S+)/gi, '$1[redacted]')
-      .replace(/[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, '[redacted-jwt]');
-  return {
-    info: (...a: unknown[]) => log.debug({ component: 'ace' }, scrub(a)),
-    warn: (...a: unknown[]) => log.warn({ component: 'ace' }, scrub(a)),
-    error: (...a: unknown[]) => log.error({ component: 'ace' }, scrub(a)),
-    debug: (...a: unknown[]) => log.debug({ component: 'ace' }, scrub(a)),
-    log: (...a: unknown[]) => log.info({ component: 'ace' }, scrub(a)),
-  };
-}
 
 export interface AddonDeps {
   config: RunningConfig;

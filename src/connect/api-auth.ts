@@ -9,12 +9,11 @@
  * page asks all.js for a fresh context JWT per call.
  *
  * Every refusal gets the same 401 text: a caller learns nothing about which check failed or whether a
- * clientKey is installed. The reason is logged for the operator, without the token or its claims.
+ * clientKey is installed. The reason goes to the operator's log, without the token or its claims.
  */
 import type { Request, RequestHandler } from 'express';
 import { createQueryStringHash, decodeSymmetric, fromExpressRequest, getAlgorithm, SymmetricAlgorithm } from 'atlassian-jwt';
-import { unauthorized } from '../http/errors.js';
-import type { Logger } from '../log.js';
+import { AuthenticationFailed } from '../http/errors.js';
 import type { Tenancy } from '../tenancy/index.js';
 import { hasRequestTenant, setRequestTenant } from '../tenancy/request-context.js';
 
@@ -76,7 +75,6 @@ export interface ConnectApiAuthDeps {
   tenancy: Pick<Tenancy, 'connectSharedSecret'>;
   /** The app's base URL: Jira hashes the request path relative to it. */
   baseUrl: string;
-  log: Logger;
   now?: () => number;
 }
 
@@ -112,9 +110,8 @@ export function connectApiAuth(deps: ConnectApiAuthDeps): RequestHandler {
     verify(req).then(
       () => next(),
       (err: unknown) => {
-        if (!(err instanceof Refused)) return next(err);
-        deps.log.info({ route: `${req.method} ${req.baseUrl}${req.route?.path ?? req.path}`, status: 401, reason: err.reason, ...(err.tenantKey ? { tenantKey: err.tenantKey } : {}) }, 'API token refused');
-        next(unauthorized('Authentication failed.'));
+        // The error handler logs route, status, reason and tenant; never the token or its claims.
+        next(err instanceof Refused ? new AuthenticationFailed(err.reason, err.tenantKey) : err);
       },
     );
   };

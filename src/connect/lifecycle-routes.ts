@@ -8,7 +8,7 @@
 import { Router, type Request } from 'express';
 import type { AddOn } from 'atlassian-connect-express';
 import type { Logger } from '../log.js';
-import { badRequest, unauthorized } from '../http/errors.js';
+import { AuthenticationFailed, badRequest } from '../http/errors.js';
 import { asyncHandler } from '../http/async.js';
 import type { Tenancy } from '../tenancy/index.js';
 
@@ -29,7 +29,7 @@ function clientKeyOf(body: LifecycleBody): string {
 /** The verified token names the site; a body naming another site is not that site's call. */
 function authenticatedClientKey(req: Request): string {
   const clientKey = clientKeyOf(req.body as LifecycleBody);
-  if ((req as { context?: { clientKey?: string } }).context?.clientKey !== clientKey) throw unauthorized('Authentication failed.');
+  if ((req as { context?: { clientKey?: string } }).context?.clientKey !== clientKey) throw new AuthenticationFailed('issuer_mismatch', clientKey);
   return clientKey;
 }
 

@@ -7,14 +7,14 @@
 import { encodeSymmetric, SymmetricAlgorithm } from 'atlassian-jwt';
 import type { Tenancy } from '../tenancy/index.js';
 import type { RequestTenant } from '../tenancy/request-context.js';
-import { unauthorized } from '../http/errors.js';
+import { AuthenticationFailed } from '../http/errors.js';
 import { CONTEXT_QSH } from './api-auth.js';
 
 export const PAGE_TOKEN_SECONDS = 15 * 60;
 
 export async function pageApiToken(tenancy: Pick<Tenancy, 'connectSharedSecret'>, tenant: RequestTenant, nowMs = Date.now()): Promise<string> {
   const secret = await tenancy.connectSharedSecret(tenant.tenantKey);
-  if (!secret) throw unauthorized('Authentication failed.');
+  if (!secret) throw new AuthenticationFailed('tenant_not_installed', tenant.tenantKey);
   const iat = Math.floor(nowMs / 1000);
   return encodeSymmetric(
     { iss: tenant.tenantKey, sub: tenant.accountId, qsh: CONTEXT_QSH, iat, exp: iat + PAGE_TOKEN_SECONDS },

@@ -3,7 +3,9 @@
  * status. Unknown errors are logged (with their stack, server-side only) and answered with a generic 500.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { ApiError } from './errors.js';
+import { ApiError, AuthenticationFailed } from './errors.js';
+import { aceRefusalReason } from '../connect/ace-log.js';
+import { hasRequestTenant, requestTenant } from '../tenancy/request-context.js';
 import { TenantUnavailable } from '../tenancy/errors.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Logger } from '../log.js';
@@ -47,13 +49,13 @@ export function toApiError(err: unknown): ApiError | undefined {
   if (err instanceof TenantUnavailable) {
     // The caller's tenant uninstalled since its token was issued, or its credentials must be renewed first.
     return err.reason === 'not_installed'
-      ? new ApiError(401, 'unauthorized', 'Authentication failed.')
+      ? new AuthenticationFailed('tenant_not_installed', err.tenantKey)
       : new ApiError(503, 'tenant_unavailable', 'The app cannot reach your Jira site right now; try again shortly.');
   }
   if (isAceError(err)) {
     // ACE answers a bad signature with 400 ("unable to decode"); for the caller it is an authentication failure.
     if (err.code === 400 || err.code === 401 || err.code === 403 || err.code === 404) {
-      return new ApiError(401, 'unauthorized', `Authentication failed: ${err.message}`);
+      return new AuthenticationFailed(aceRefusalReason(err.message));
     }
     return undefined;
   }
@@ -76,8 +78,18 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     }
     const apiError = toApiError(err);
     if (apiError) {
-      if (apiError.status >= 500) log.warn({ code: apiError.code, path: req.path }, apiError.message);
-      else log.info({ code: apiError.code, status: apiError.status, path: req.path }, 'request refused');
+      // What an operator needs: route, status, reason, tenant when known. Never a body or a token's claims.
+      const route = `${req.method} ${req.baseUrl}${typeof req.route?.path === 'string' ? req.route.path : req.path}`;
+      const tenantKey = apiError instanceof AuthenticationFailed ? apiError.tenantKey : hasRequestTenant(req) ? requestTenant(req).tenantKey : undefined;
+      const fields = {
+        route,
+        status: apiError.status,
+        code: apiError.code,
+        ...(apiError instanceof AuthenticationFailed ? { reason: apiError.reason } : {}),
+        ...(tenantKey ? { tenantKey } : {}),
+      };
+      if (apiError.status >= 500) log.warn(fields, apiError.message);
+      else log.info(fields, 'request refused');
       if (apiError.status === 503) res.set('Retry-After', RETRY_AFTER_SECONDS);
       res.status(apiError.status).json(apiError.toBody());
       return;

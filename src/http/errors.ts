@@ -27,8 +27,22 @@ export class ApiError extends Error {
 
 export const badRequest = (code: string, message: string, field?: string) =>
   new ApiError(400, code, message, field);
+/** Prefer AuthenticationFailed (a reason for the log); this one is for the rare case without one. */
 export const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message);
 export const forbidden = (code: string, message: string, field?: string) =>
   new ApiError(403, code, message, field);
 export const notFound = (code: string, message: string, field?: string) =>
   new ApiError(404, code, message, field);
+
+/**
+ * Every authentication failure: one answer for the caller, whatever failed (nothing tells whether a
+ * clientKey is installed); the reason code and the tenant, when known, are for the operator's log only.
+ */
+export class AuthenticationFailed extends ApiError {
+  constructor(
+    readonly reason: string,
+    readonly tenantKey?: string,
+  ) {
+    super(401, 'unauthorized', 'Authentication failed.');
+  }
+}

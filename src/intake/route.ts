@@ -39,8 +39,8 @@ const noSuchAssociation = () => new ApiError(404, 'association_not_found', 'No s
  * AppConfig's event was serialised, and a decoder is one more thing a sender could make misbehave.
  */
 function checkHeaders(req: Request): void {
-  const encoding = (req.get('content-encoding') ?? 'identity').trim().toLowerCase();
-  if (encoding !== 'identity') {
+  const encoding = (req.get('content-encoding') ?? '').trim().toLowerCase();
+  if (encoding !== '' && encoding !== 'identity') {
     throw new ApiError(415, 'unsupported_encoding', 'Events are accepted as plain JSON only; send them without a Content-Encoding.');
   }
   const type = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();

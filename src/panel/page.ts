@@ -31,13 +31,17 @@ function stateLozenge(enabled: boolean | null): Html {
   return html`<span class="aui-lozenge aui-lozenge-moved" title="The version deployed here was saved before the app tracked this profile">Unknown</span>`;
 }
 
+/** The Releases-panel type the name says, unless the name is the type itself. */
+const typeNote = (env: FlagInEnvironment): Html | string =>
+  env.environmentType && env.environmentType !== env.environmentName.toLowerCase() ? html` <span class="cfg-muted">(${env.environmentType})</span>` : '';
+
 function environmentRow(env: FlagInEnvironment): Html {
   const deploying = env.deploying
     ? html`Deployment #${env.deploying.deploymentNumber} of ${env.deploying.version === null ? 'an unnamed version' : html`version <code>${env.deploying.version}</code>`}
         ${env.deploying.enabled === null ? '' : env.deploying.enabled ? '(on in it)' : '(off in it)'}, since ${when(env.deploying.since)}`
     : html`<span class="cfg-muted">No</span>`;
   return html`<tr data-environment="${env.environmentName}">
-      <th scope="row">${env.environmentName}${env.environmentType ? html` <span class="cfg-muted">(${env.environmentType})</span>` : ''}</th>
+      <th scope="row">${env.environmentName}${typeNote(env)}</th>
       <td class="panel-state">${stateLozenge(env.enabled)}</td>
       <td>${env.deployedVersion === null ? html`<span class="cfg-muted">—</span>` : html`<code>${env.deployedVersion}</code>`}</td>
       <td>${when(env.deployedAt)}</td>

@@ -3,7 +3,7 @@
  * credentials and puts the tenant here; every /api handler reads only this, whichever door it came in by.
  */
 import type { Request } from 'express';
-import { unauthorized } from '../http/errors.js';
+import { AuthenticationFailed } from '../http/errors.js';
 
 export type TenantKind = 'connect' | 'forge';
 
@@ -28,6 +28,6 @@ export function hasRequestTenant(req: Request): boolean {
 /** The tenant a door authenticated; 401 when no door did (a route mounted without one). */
 export function requestTenant(req: Request): RequestTenant {
   const tenant = tenants.get(req);
-  if (!tenant) throw unauthorized('Authentication failed.');
+  if (!tenant) throw new AuthenticationFailed('no_tenant_on_request');
   return tenant;
 }

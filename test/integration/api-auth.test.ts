@@ -98,7 +98,7 @@ describe('Configure API tokens', () => {
   it('logs the reason and route of a refusal, never the token or its claims', async () => {
     const token = sign(claims({ qsh: 'not-a-hash' }));
     expect((await call('get', '/api/associations', token)).status).toBe(401);
-    const line = h.logs().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'API token refused').at(-1);
+    const line = h.logs().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request refused').at(-1);
     expect(line).toMatchObject({ reason: 'bad_qsh', status: 401, tenantKey: h.jira.clientKey });
     expect(String(line?.route)).toContain('/api/associations');
     expect(h.logs()).not.toContain(token);

@@ -65,11 +65,15 @@ export interface JiraDouble {
   readonly cloudId: string;
   /** What a Forge FIT carries as app.apiBaseUrl for this site (the double's stand-in for api.atlassian.com). */
   readonly apiBaseUrl: string;
+  /** What Jira indexes for JQL when a Forge app is installed: its jira:entityProperty modules, descriptor-shaped. */
+  indexEntityProperties(modules: Descriptor['modules']): void;
   /** Tokens Forge issued for this site (the Forge double grants them as it issues them). */
   readonly bearer: { grant(token: string, grant: BearerGrant): void; expire(token: string): void; expireAll(): void };
   readonly requests: RecordedRequest[];
   clearRequests(): void;
   faults: { add(spec: FaultSpec): void; clear(): void };
+  /** Keep new issues out of search results for this long, as Jira Cloud's index lags behind writes. */
+  setSearchLag(ms: number): void;
   install(appBaseUrl: string, opts?: LifecycleOptions): Promise<LifecycleResult>;
   uninstall(opts?: LifecycleOptions): Promise<LifecycleResult>;
   enable(opts?: LifecycleOptions): Promise<LifecycleResult>;
@@ -115,7 +119,7 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
     clientKey: opts.clientKey ?? randomUUID(),
     sharedSecret: opts.sharedSecret ?? newSecret(),
   };
-  const site: Site = { store, url: '', appAccountId: accountId(), propertyIndex: undefined, propertyAliases: new Map() };
+  const site: Site = { store, url: '', appAccountId: accountId(), propertyIndex: undefined, propertyAliases: new Map(), searchLagMs: 0 };
   const cloudId = randomUUID();
   const bearer = new BearerTokens();
   const faults = new Faults();
@@ -179,10 +183,17 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
     store,
     cloudId,
     get apiBaseUrl() { return `${new URL(site.url).origin}/ex/jira/${cloudId}`; },
+    indexEntityProperties(modules) {
+      site.propertyIndex = propertyIndexOf({ key: 'forge-app', modules });
+      site.propertyAliases = propertyAliasesOf({ key: 'forge-app', modules });
+    },
     bearer: { grant: (t, g) => bearer.grant(t, g), expire: (t) => bearer.expire(t), expireAll: () => bearer.expireAll() },
     requests,
     clearRequests: () => void requests.splice(0),
     faults: { add: (spec) => faults.add(spec), clear: () => faults.clear() },
+    setSearchLag(ms) {
+      site.searchLagMs = ms;
+    },
     async install(appBaseUrl, lo = {}) {
       const descriptor = await fetchDescriptor(appBaseUrl);
       lastApp = { baseUrl: appBaseUrl.replace(/\/+$/, ''), descriptor };

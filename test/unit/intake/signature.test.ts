@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   SIGNATURE_HEADER,
   SIGNATURE_TOLERANCE_SECONDS,
+  isCurrentSignatureHeader,
   signatureHeader,
   verifySignature,
 } from '../../../src/intake/signature.js';
@@ -13,7 +14,7 @@ const SECRET = 'whsec-test-4f1c2a';
 const NOW = 1_750_000_000;
 const body = readFileSync(new URL('../../fixtures/event-deployment-complete.json', import.meta.url), 'utf8');
 
-// An independent reference: the formula written out from PRODUCT.md, not the module's helper.
+// An independent reference: the documented formula written out here, not the module's helper.
 const reference = (secret: string, t: number, raw: string | Uint8Array) =>
   createHmac('sha256', secret).update(Buffer.concat([Buffer.from(`${t}.`), Buffer.from(raw)])).digest('hex');
 
@@ -156,5 +157,21 @@ describe('verifySignature', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('isCurrentSignatureHeader', () => {
+  it('is true for a well-formed header within the tolerance, whoever signed it', () => {
+    expect(isCurrentSignatureHeader(signatureHeader('any-secret', body, NOW), NOW)).toBe(true);
+    expect(isCurrentSignatureHeader(signatureHeader('any-secret', body, NOW - SIGNATURE_TOLERANCE_SECONDS), NOW)).toBe(true);
+  });
+
+  it('is false for no header, a malformed one, or one outside the tolerance', () => {
+    expect(isCurrentSignatureHeader(undefined, NOW)).toBe(false);
+    expect(isCurrentSignatureHeader('', NOW)).toBe(false);
+    expect(isCurrentSignatureHeader('sha256=abc', NOW)).toBe(false);
+    expect(isCurrentSignatureHeader(`t=${NOW}`, NOW)).toBe(false);
+    expect(isCurrentSignatureHeader(signatureHeader('any-secret', body, NOW - SIGNATURE_TOLERANCE_SECONDS - 1), NOW)).toBe(false);
+    expect(isCurrentSignatureHeader(signatureHeader('any-secret', body, NOW + SIGNATURE_TOLERANCE_SECONDS + 1), NOW)).toBe(false);
   });
 });
