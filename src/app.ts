@@ -70,7 +70,7 @@ export async function createApp(services: AppServices): Promise<App> {
 
   app.use(express.json({ limit: '256kb' }));
   const addon = await createAddon(app, { config, tenancy, log });
-  app.use(lifecycleRouter(addon, { tenancy, log }));
+  app.use(lifecycleRouter(addon, { tenancy, log, config }));
 
   const requireSiteAdmin = siteAdminCheck(tenancy);
   app.use(

@@ -72,6 +72,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     dataDir: db.dataDir,
     databaseUrl: db.databaseUrl,
     appSecretKey: TEST_OPERATOR_KEY,
+    connectKeysUrl: jira.keysUrl,
     worker: { ...base.worker, enabled: opts.worker ?? true, pollMs: 200, leaseMs: 10_000, searchLagMs: 0, ...opts.env },
   };
   const service = await startService(config, createLogger('debug', sink), { host: '127.0.0.1' });
