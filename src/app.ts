@@ -18,6 +18,8 @@ import { connectApiAuth } from './connect/api-auth.js';
 import { pageApiToken } from './connect/page-token.js';
 import { requestTenant } from './tenancy/request-context.js';
 import type { Tenancy } from './tenancy/index.js';
+import type { ForgeInstallations } from './forge/installations.js';
+import { mountForgeDoor } from './forge/index.js';
 import { siteAdminCheck } from './tenancy/site-admin.js';
 import { healthRouter } from './http/health.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
@@ -38,6 +40,7 @@ export interface AppServices {
   log: Logger;
   signing: SigningSecrets;
   tenancy: Tenancy;
+  forgeInstallations: ForgeInstallations;
   /** Wakes the worker for an association that has new work (in-process). */
   notifyWorker?: (associationId: string) => void;
   /** Waits (bounded) until a stored event has been processed; used to report a backfill. */
@@ -71,6 +74,10 @@ export async function createApp(services: AppServices): Promise<App> {
   app.use(express.json({ limit: '256kb' }));
   const addon = await createAddon(app, { config, tenancy, log });
   app.use(lifecycleRouter(addon, { tenancy, log, config }));
+  const forge = mountForgeDoor({ config, installations: services.forgeInstallations, purge: (key) => tenancy.purge(key), log });
+  if (forge.routes) app.use(forge.routes);
+  // A purge that a stop interrupted finishes now (the installation is already invisible).
+  forge.door?.resumeUninstalls().catch((err: unknown) => log.error({ err }, 'resuming Forge uninstalls failed'));
 
   const requireSiteAdmin = siteAdminCheck(tenancy);
   app.use(
@@ -85,8 +92,10 @@ export async function createApp(services: AppServices): Promise<App> {
   );
   // The panel on a tracked flag's issue: any user of the site who can see the issue (page JWT, qsh).
   app.use(flagPanelRouter(addon, { db, models }));
-  // Every Configure API call: a Connect JWT (context JWT, or qsh of this request) and then a site-admin check per route.
+  // Every Configure API call: a Forge invocation token (Bearer) or a Connect JWT (context JWT, or qsh of
+  // this request), and then a site-admin check per route.
   const api = express.Router();
+  api.use(forge.apiAuth);
   api.use(connectApiAuth({ tenancy, baseUrl: config.baseUrl }));
   api.use(lookupRouter({ requireSiteAdmin, tenancy, config }));
   api.use(associationsRouter({ ...services, requireSiteAdmin, tenancy }));

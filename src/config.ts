@@ -27,6 +27,15 @@ export interface AppConfig {
   connectKeysUrl: string;
   /** Bound of one fetch of an install public key. */
   connectKeysTimeoutMs: number;
+  /** The Forge door: closed (no /forge routes, Bearer tokens refused) without an app id. */
+  forge: {
+    /** FORGE_APP_ID: the Forge app's UUID (or its whole ari:cloud:ecosystem::app/... id). */
+    appId: string | undefined;
+    /** Where Forge publishes the keys that sign its invocation tokens. */
+    jwksUrl: string;
+    /** Least time between two key set fetches for an unknown kid. */
+    jwksCooldownMs: number;
+  };
   /** Deadline of each AWS call made with an admin's keys while configuring. */
   awsCallTimeoutMs: number;
   worker: {
@@ -51,6 +60,18 @@ function int(value: string | undefined, fallback: number, name: string): number 
   return n;
 }
 
+/** Atlassian's published key set for Forge invocation tokens. */
+export const FORGE_JWKS_URL = 'https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json';
+
+/** FORGE_APP_ID as the developer console shows it (the UUID, or the app's whole ARI), as the UUID. */
+export function parseForgeAppId(value: string): string {
+  const uuid = value.trim().replace(/^ari:cloud:ecosystem::app\//, '');
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(uuid)) {
+    throw new Error(`FORGE_APP_ID must be the Forge app's UUID (or ari:cloud:ecosystem::app/<uuid>), got "${value}"`);
+  }
+  return uuid.toLowerCase();
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = int(env.PORT, 3000, 'PORT');
   const baseUrl = (env.AC_LOCAL_BASE_URL || env.BASE_URL || '').replace(/\/+$/, '') || undefined;
@@ -66,6 +87,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     connectKeysUrl: (env.CONNECT_KEYS_CDN_URL || 'https://connect-install-keys.atlassian.com').replace(/\/+$/, ''),
     connectKeysTimeoutMs: int(env.CONNECT_KEYS_TIMEOUT_MS, 5_000, 'CONNECT_KEYS_TIMEOUT_MS'),
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    forge: {
+      appId: env.FORGE_APP_ID ? parseForgeAppId(env.FORGE_APP_ID) : undefined,
+      jwksUrl: env.FORGE_JWKS_URL || FORGE_JWKS_URL,
+      jwksCooldownMs: 30_000,
+    },
     awsCallTimeoutMs: int(env.AWS_CALL_TIMEOUT_MS, 10_000, 'AWS_CALL_TIMEOUT_MS') || 10_000,
     worker: {
       enabled: env.WORKER !== 'off',

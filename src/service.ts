@@ -12,6 +12,7 @@ import type { Logger } from './log.js';
 import { loadOperatorKey, SigningSecrets } from './secrets/signing-secrets.js';
 import { createApp, type App } from './app.js';
 import { Tenancy } from './tenancy/index.js';
+import { ForgeInstallations } from './forge/installations.js';
 import { ClientInfoCodec } from './db/sites.js';
 import * as sealSharedSecrets from './db/migrations/0002-seal-shared-secrets.js';
 import { SEAL_PURPOSE, Sealer } from './secrets/sealed.js';
@@ -47,8 +48,12 @@ export async function startService(config: AppConfig, log: Logger, opts: { host?
     const port = (server.address() as AddressInfo).port;
     const running: RunningConfig = { ...config, baseUrl: config.baseUrl ?? `http://localhost:${port}` };
 
-    const tenancy = new Tenancy(db, models, clientInfo);
+    const forgeInstallations = new ForgeInstallations(db, models, new Sealer(operatorKey, SEAL_PURPOSE.forgeAppToken));
+    const tenancy = new Tenancy(db, models, clientInfo, forgeInstallations);
     const worker = new Worker({ db, models, log, jiraFor: (tenantKey) => tenancy.jiraFor(tenantKey), ...config.worker });
+    forgeInstallations.onRenewed = (installationId) => {
+      worker.resumeTenant(installationId).catch((err: unknown) => log.warn({ err, installationId }, 'could not wake the work waiting for a Forge token'));
+    };
     const app = await createApp({
       config: running,
       db,
@@ -56,6 +61,7 @@ export async function startService(config: AppConfig, log: Logger, opts: { host?
       log,
       signing,
       tenancy,
+      forgeInstallations,
       notifyWorker: (id) => worker.notify(id),
       awaitEvent: (id, ms) => worker.awaitEvent(id, ms),
     });

@@ -7,17 +7,10 @@
  */
 import { validate } from '@forge/manifest';
 import { isMap, isSeq, parseDocument } from 'yaml';
+import { parseForgeAppId } from '../../src/config.js';
 
 export const BACKEND_REMOTE_KEY = 'backend';
 const APP_ARI_PREFIX = 'ari:cloud:ecosystem::app/';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** FORGE_APP_ID as the console shows it: the bare UUID, or the whole app ARI. Returns the UUID. */
-export function forgeAppUuid(appId: string): string {
-  const uuid = appId.trim().startsWith(APP_ARI_PREFIX) ? appId.trim().slice(APP_ARI_PREFIX.length) : appId.trim();
-  if (!UUID.test(uuid)) throw new Error(`FORGE_APP_ID must be the app's UUID (or ${APP_ARI_PREFIX}<uuid>), got "${appId}"`);
-  return uuid.toLowerCase();
-}
 
 /** Forge calls remotes over HTTPS only; a path is allowed (the app may live under one), a query is not. */
 export function remoteBaseUrl(baseUrl: string): string {
@@ -35,7 +28,7 @@ export function remoteBaseUrl(baseUrl: string): string {
 export function renderForgeManifest(text: string, values: { appId: string; baseUrl: string }): string {
   const doc = parseDocument(text);
   if (doc.errors.length > 0) throw new Error(`forge/manifest.yml is not valid YAML: ${doc.errors[0]!.message}`);
-  doc.setIn(['app', 'id'], APP_ARI_PREFIX + forgeAppUuid(values.appId));
+  doc.setIn(['app', 'id'], APP_ARI_PREFIX + parseForgeAppId(values.appId));
   const remotes = doc.get('remotes');
   const backend = isSeq(remotes) ? remotes.items.find((r) => isMap(r) && r.get('key') === BACKEND_REMOTE_KEY) : undefined;
   if (!isMap(backend)) throw new Error(`forge/manifest.yml has no remote with key "${BACKEND_REMOTE_KEY}"`);

@@ -8,6 +8,7 @@ import type { Db } from './database.js';
 import type { ClientInfoCodec } from './sites.js';
 import * as initial from './migrations/0001-initial.js';
 import * as sealSharedSecrets from './migrations/0002-seal-shared-secrets.js';
+import * as forgeInstallations from './migrations/0004-forge-installations.js';
 import * as environments from './migrations/0005-environments.js';
 
 /** What a migration may need beyond the schema: the codec that seals secrets with the operator key. */
@@ -22,7 +23,7 @@ interface Migration {
 }
 
 // Listed explicitly (not globbed) so the same list works from src/ under tsx and from dist/.
-const MIGRATIONS: Migration[] = [initial, sealSharedSecrets, environments];
+const MIGRATIONS: Migration[] = [initial, sealSharedSecrets, forgeInstallations, environments];
 const LOCK_ID = 724_011_935; // arbitrary, stable: "this app's migrations"
 
 export async function migrate(db: Db, extras: MigrationExtras = {}): Promise<string[]> {

@@ -92,6 +92,19 @@ export interface ConfigVersionAttrs {
   createdAt: Date;
 }
 
+export interface ForgeInstallationAttrs {
+  installationId: string;
+  apiBaseUrl: string;
+  cloudId: string | null;
+  systemTokenSealed: string | null;
+  /** Seconds (the FIT's iat); BIGINT comes back as a string on PostgreSQL. */
+  systemTokenIssuedAt: number | string | null;
+  systemTokenRefusedAt: Date | null;
+  uninstallingAt: Date | null;
+  installedAt: Date;
+  updatedAt: Date;
+}
+
 export type AddonSettingRow = Row<AddonSettingAttrs, Optional<AddonSettingAttrs, 'id'>>;
 export type SiteRow = Row<SiteAttrs, Optional<SiteAttrs, 'updatedAt'>>;
 export type AssociationRow = Row<AssociationAttrs, Optional<AssociationAttrs, AssociationOptional>>;
@@ -105,6 +118,11 @@ export type FlagStateRow = Row<
 >;
 export type ConfigVersionRow = Row<ConfigVersionAttrs, Optional<ConfigVersionAttrs, 'createdAt'>>;
 
+export type ForgeInstallationRow = Row<
+  ForgeInstallationAttrs,
+  Optional<ForgeInstallationAttrs, 'cloudId' | 'systemTokenSealed' | 'systemTokenIssuedAt' | 'systemTokenRefusedAt' | 'uninstallingAt' | 'updatedAt'>
+>;
+
 export interface Models {
   AddonSetting: ModelStatic<AddonSettingRow>;
   Site: ModelStatic<SiteRow>;
@@ -112,6 +130,7 @@ export interface Models {
   StoredEvent: ModelStatic<StoredEventRow>;
   FlagState: ModelStatic<FlagStateRow>;
   ConfigVersion: ModelStatic<ConfigVersionRow>;
+  ForgeInstallation: ModelStatic<ForgeInstallationRow>;
 }
 
 const str = (len = 255) => ({ type: DataTypes.STRING(len), allowNull: false });
@@ -208,5 +227,20 @@ export function defineModels(sequelize: Sequelize): Models {
     },
     { tableName: 'config_versions', underscored: true, timestamps: true, updatedAt: false },
   );
-  return { AddonSetting, Site, Association, StoredEvent, FlagState, ConfigVersion };
+  const ForgeInstallation = sequelize.define<ForgeInstallationRow>(
+    'ForgeInstallation',
+    {
+      installationId: { type: DataTypes.STRING(255), primaryKey: true },
+      apiBaseUrl: str(2048),
+      cloudId: nullable(DataTypes.STRING(64)),
+      systemTokenSealed: nullable(DataTypes.TEXT),
+      systemTokenIssuedAt: nullable(DataTypes.BIGINT),
+      systemTokenRefusedAt: nullable(DataTypes.DATE),
+      uninstallingAt: nullable(DataTypes.DATE),
+      installedAt: { type: DataTypes.DATE, allowNull: false },
+      updatedAt: DataTypes.DATE,
+    },
+    { tableName: 'forge_installations', underscored: true, timestamps: true, createdAt: false },
+  );
+  return { AddonSetting, Site, Association, StoredEvent, FlagState, ConfigVersion, ForgeInstallation };
 }

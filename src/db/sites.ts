@@ -105,6 +105,8 @@ export function purgeSite(db: Db, models: Models, clientKey: string): Promise<vo
     await deleteAssociationRows(models, transaction, associations.map((a) => a.id));
     await models.Association.destroy({ where: { clientKey }, transaction });
     await models.Site.destroy({ where: { clientKey }, transaction });
+    // A Forge installation's own row (its key is the installation id); none for a Connect site.
+    await models.ForgeInstallation.destroy({ where: { installationId: clientKey }, transaction });
     await models.AddonSetting.destroy({ where: { clientKey }, transaction });
   });
 }

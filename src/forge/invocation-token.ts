@@ -33,19 +33,13 @@ export class ForgeKeysUnavailable extends Error {
 }
 
 export interface FitVerifierOptions {
-  /** The app's UUID (FORGE_APP_ID); the FIT's audience is its ARI. */
+  /** The app's UUID (config's parsed FORGE_APP_ID); the FIT's audience is its ARI. */
   appId: string;
   jwksUrl: string;
   /** Production accepts only Jira base URLs on Atlassian's API gateway. */
   production: boolean;
   /** Least time between two fetches of the key set for an unknown kid (jose's default is 30 s). */
   jwksCooldownMs?: number;
-}
-
-/** FORGE_APP_ID as the developer console shows it: the UUID, or the whole app ARI. Returns the UUID. */
-export function appUuidOf(appId: string): string {
-  const id = appId.trim();
-  return id.startsWith(APP_ARI_PREFIX) ? id.slice(APP_ARI_PREFIX.length) : id;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -72,7 +66,7 @@ function jiraBaseOf(value: unknown, production: boolean): string {
  * kid it does not hold (Forge rotating its keys), at most once per cooldown.
  */
 export function createFitVerifier(opts: FitVerifierOptions): (token: string) => Promise<ForgeInvocation> {
-  const appAri = APP_ARI_PREFIX + appUuidOf(opts.appId);
+  const appAri = APP_ARI_PREFIX + opts.appId;
   const keySet = createRemoteJWKSet(new URL(opts.jwksUrl), {
     cooldownDuration: opts.jwksCooldownMs ?? 30_000,
     timeoutDuration: 5_000,

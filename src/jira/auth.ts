@@ -18,9 +18,10 @@ export interface ForgeAuth {
   token(): Promise<string>;
   /**
    * Jira refused `token` (401): it has expired or was revoked. Returns the error the call ends with,
-   * so the caller waits for Forge to bring a fresh token instead of treating Jira's answer as final.
+   * so the caller waits for Forge to bring a fresh token instead of treating Jira's answer as final;
+   * or undefined when a newer token has arrived meanwhile, and the call is simply repeated with it.
    */
-  refused(token: string): Promise<Error>;
+  refused(token: string): Promise<Error | undefined>;
 }
 
 /** A JiraTenant without `kind` is a Connect site (the shape the Jira client always took). */
@@ -32,8 +33,8 @@ export function jiraBaseUrl(auth: JiraAuth): string {
 
 export interface Credentials {
   authorization: string;
-  /** What Jira should be told it refused, when it answers 401 (Forge only). */
-  onUnauthorized?: () => Promise<Error>;
+  /** What a 401 means (Forge only): the error to end with, or undefined to repeat with a newer token. */
+  onUnauthorized?: () => Promise<Error | undefined>;
 }
 
 export async function credentialsFor(auth: JiraAuth, method: string, url: URL): Promise<Credentials> {

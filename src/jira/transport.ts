@@ -113,23 +113,31 @@ export class JiraTransport {
     if (res.ok || options.acceptStatuses?.includes(res.status)) {
       return { status: res.status, json: text ? safeJson(text) : undefined };
     }
-    // A Forge token Jira no longer takes: not Jira's final word, the call waits for a fresh token.
-    if (res.status === 401 && credentials.onUnauthorized) throw await credentials.onUnauthorized();
+    // A Forge token Jira no longer takes: not Jira's final word. The call waits for a fresh token, or is
+    // repeated at once when a newer one has arrived meanwhile (a 401 changed nothing in Jira).
+    const tokenReplaced = res.status === 401 && credentials.onUnauthorized ? await refusedToken(credentials.onUnauthorized) : false;
     const { errorMessages, fieldErrors } = parseJiraErrorBody(text);
-    const retryable = isRetryableStatus(res.status);
+    const retryable = tokenReplaced || isRetryableStatus(res.status);
     throw new JiraError({
       kind: 'http',
       status: res.status,
       method,
       path,
       retryable,
-      ambiguous: isAmbiguousStatus(res.status),
-      retryAfterMs: retryable ? retryAfterFromHeaders(res.headers) : undefined,
+      ambiguous: !tokenReplaced && isAmbiguousStatus(res.status),
+      retryAfterMs: tokenReplaced ? 0 : retryable ? retryAfterFromHeaders(res.headers) : undefined,
       errorMessages,
       fieldErrors,
       detail: res.statusText || undefined,
     });
   }
+}
+
+/** Throws the auth strategy's error for a refused token; true when a newer token makes a repeat worthwhile. */
+async function refusedToken(onUnauthorized: () => Promise<Error | undefined>): Promise<boolean> {
+  const err = await onUnauthorized();
+  if (err) throw err;
+  return true;
 }
 
 function safeJson(text: string): unknown {

@@ -8,6 +8,8 @@ import type { Models } from '../db/models.js';
 import { findSite, purgeSite, readClientInfo, recordInstall, setSiteEnabled, type ClientInfo, type ClientInfoCodec } from '../db/sites.js';
 import { TenantStore } from '../db/tenant-store.js';
 import { JiraClient } from '../jira/index.js';
+import type { ForgeInstallations } from '../forge/installations.js';
+import { forgeJiraClient, isForgeInstallationId } from '../forge/jira-client.js';
 import { TenantUnavailable } from './errors.js';
 
 export type { ClientInfo } from '../db/sites.js';
@@ -16,8 +18,8 @@ export { requestTenant, setRequestTenant, type RequestTenant, type TenantKind } 
 
 export interface TenantRecord {
   tenantKey: string;
-  kind: 'connect';
-  /** The Jira site's base URL. */
+  kind: 'connect' | 'forge';
+  /** The Jira site's base URL (a Forge installation's: its API base URL). */
   baseUrl: string;
   enabled: boolean;
   installedAt: Date;
@@ -28,6 +30,8 @@ export class Tenancy {
     private readonly db: Db,
     private readonly models: Models,
     private readonly clientInfo: ClientInfoCodec,
+    /** Forge installations: tenants whose key is an installation ARI. */
+    private readonly forge: ForgeInstallations,
   ) {}
 
   /** ACE's storage adapter: ACE reads and writes the same (sealed) clientInfo rows through it. */
@@ -41,6 +45,11 @@ export class Tenancy {
   }
 
   async lookup(tenantKey: string): Promise<TenantRecord | null> {
+    if (isForgeInstallationId(tenantKey)) {
+      const installation = await this.forge.find(tenantKey);
+      // Forge has no enabled/disabled: an installed app is enabled until it is uninstalled.
+      return installation && { tenantKey, kind: 'forge', baseUrl: installation.apiBaseUrl, enabled: true, installedAt: installation.installedAt };
+    }
     const [info, site] = await Promise.all([readClientInfo(this.models, this.clientInfo, tenantKey), findSite(this.models, tenantKey)]);
     if (!info || !site || typeof info.baseUrl !== 'string') return null;
     return { tenantKey, kind: 'connect', baseUrl: info.baseUrl, enabled: site.enabled, installedAt: site.installedAt };
@@ -68,6 +77,7 @@ export class Tenancy {
 
   /** A Jira client acting as the app on the tenant's site. Throws TenantUnavailable, never an HTTP error. */
   async jiraFor(tenantKey: string): Promise<JiraClient> {
+    if (isForgeInstallationId(tenantKey)) return forgeJiraClient(this.forge, tenantKey);
     const info = await readClientInfo(this.models, this.clientInfo, tenantKey);
     if (!info || typeof info.baseUrl !== 'string' || typeof info.sharedSecret !== 'string' || typeof info.key !== 'string') {
       throw new TenantUnavailable(tenantKey, 'not_installed', 'The app is not installed on this Jira site.');

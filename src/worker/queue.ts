@@ -139,6 +139,19 @@ export class Queue {
     }
   }
 
+  /** A tenant can be acted for again (e.g. a Forge installation got a fresh token): its waiting events are due now. */
+  makeTenantDue(tenantKey: string): Promise<void> {
+    return this.db.write(async () => {
+      const now = new Date();
+      await this.db.sequelize.query(
+        `UPDATE events SET available_at = :now
+          WHERE status = 'pending' AND available_at > :now
+            AND association_id IN (SELECT id FROM associations WHERE client_key = :tenantKey)`,
+        { replacements: { now, tenantKey } },
+      );
+    });
+  }
+
   /**
    * Try again later; the event keeps its place at the head of its association's queue. `countAttempt`
    * is false when nothing was wrong with the event itself (its tenant could not be acted for).

@@ -58,6 +58,12 @@ export class Worker {
     else this.schedule(0);
   }
 
+  /** The tenant's work that waited for it (a Forge token expired) may go on now. */
+  async resumeTenant(tenantKey: string): Promise<void> {
+    await this.queue.makeTenantDue(tenantKey);
+    this.notify();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);

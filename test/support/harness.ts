@@ -27,6 +27,8 @@ export interface Harness {
   logs(): string;
   app: { id: string; name: string };
   profile: { id: string; name: string; arn: string };
+  /** Every seeded profile (the first is `profile`). */
+  profiles: { id: string; name: string; arn: string }[];
   /** An API call from the Configure page as `accountId` (default: the site admin), with a context JWT. */
   api(method: 'get' | 'post' | 'delete', path: string, body?: unknown, accountId?: string): request.Test;
   /** Associate FLAG with the seeded profile through the real API; returns the response body. */
@@ -45,6 +47,10 @@ export function associationForm(x: Pick<Harness, 'app' | 'profile'>, overrides: 
 
 export interface HarnessOptions {
   db?: DbKind;
+  /** Opens the Forge door (FORGE_APP_ID and FORGE_JWKS_URL, keys fetched again at once for an unknown kid). */
+  forge?: { appId: string; jwksUrl: string };
+  /** Feature-flag profiles to seed in AWS (default 1). */
+  profiles?: number;
   worker?: boolean;
   env?: Partial<AppConfig['worker']>;
 }
@@ -52,7 +58,7 @@ export interface HarnessOptions {
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const db = await createTestDatabase(opts.db ?? 'sqlite');
   const jira = await startJiraDouble();
-  const { aws, app, profiles } = await startSeededAws();
+  const { aws, app, profiles } = await startSeededAws(opts.profiles);
   const profile = profiles[0]!;
   aws.addKey({ ...KEYS.basic, accountId: ACCOUNT_ID, userArn: `arn:aws:iam::${ACCOUNT_ID}:user/jira-basic`, allow: [...REQUIRED_ACTIONS] });
   aws.addKey({ ...KEYS.readOnly, accountId: ACCOUNT_ID, userArn: `arn:aws:iam::${ACCOUNT_ID}:user/jira-ro`, allow: ['appconfig:ListApplications', 'appconfig:GetApplication', 'appconfig:ListConfigurationProfiles', 'appconfig:GetConfigurationProfile'] });
@@ -73,6 +79,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     databaseUrl: db.databaseUrl,
     appSecretKey: TEST_OPERATOR_KEY,
     connectKeysUrl: jira.keysUrl,
+    forge: opts.forge ? { ...opts.forge, jwksCooldownMs: 0 } : base.forge,
     worker: { ...base.worker, enabled: opts.worker ?? true, pollMs: 200, leaseMs: 10_000, searchLagMs: 0, ...opts.env },
   };
   const service = await startService(config, createLogger('debug', sink), { host: '127.0.0.1' });
@@ -86,6 +93,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     db,
     app,
     profile,
+    profiles,
     logs: () => logText,
     api(method, path, body, accountId = jira.adminAccountId) {
       const req = request(service.app)[method](path).set('Authorization', `JWT ${jira.contextJwt(accountId)}`);

@@ -13,6 +13,10 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK, type CryptoKey } from 'jose';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { projectRoot } from '../../../src/paths.js';
 import type { JiraDouble } from '../jira/index.js';
 
 export const FIT_ISSUER = 'forge/invocation-token';
@@ -242,6 +246,7 @@ export async function startForgeDouble(opts: { appId?: string; port?: number } =
       return current().kid;
     },
     install(jira) {
+      jira.indexEntityProperties(entityPropertiesOfManifest());
       const inst: ForgeInstallation = {
         installationId: `ari:cloud:ecosystem::installation/${randomUUID()}`,
         cloudId: jira.cloudId,
@@ -274,5 +279,23 @@ export async function startForgeDouble(opts: { appId?: string; port?: number } =
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+interface ManifestEntityProperty {
+  entityType?: string;
+  propertyKey: string;
+  values: { path: string; type: string; searchAlias?: string }[];
+}
+
+/** The app's jira:entityProperty modules (forge/manifest.yml), in the descriptor's shape the Jira double indexes. */
+function entityPropertiesOfManifest(): { jiraEntityProperties: unknown } {
+  const manifest = parse(readFileSync(path.join(projectRoot, 'forge', 'manifest.yml'), 'utf8')) as { modules?: Record<string, unknown> };
+  const modules = (manifest.modules?.['jira:entityProperty'] ?? []) as ManifestEntityProperty[];
+  return {
+    jiraEntityProperties: modules.map((m) => ({
+      entityType: m.entityType ?? 'issue',
+      keyConfigurations: [{ propertyKey: m.propertyKey, extractions: m.values.map((v) => ({ objectName: v.path, type: v.type, ...(v.searchAlias ? { alias: v.searchAlias } : {}) })) }],
+    })),
   };
 }

@@ -65,6 +65,8 @@ export interface JiraDouble {
   readonly cloudId: string;
   /** What a Forge FIT carries as app.apiBaseUrl for this site (the double's stand-in for api.atlassian.com). */
   readonly apiBaseUrl: string;
+  /** What Jira indexes for JQL when a Forge app is installed: its jira:entityProperty modules, descriptor-shaped. */
+  indexEntityProperties(modules: Descriptor['modules']): void;
   /** Tokens Forge issued for this site (the Forge double grants them as it issues them). */
   readonly bearer: { grant(token: string, grant: BearerGrant): void; expire(token: string): void; expireAll(): void };
   readonly requests: RecordedRequest[];
@@ -179,6 +181,10 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
     store,
     cloudId,
     get apiBaseUrl() { return `${new URL(site.url).origin}/ex/jira/${cloudId}`; },
+    indexEntityProperties(modules) {
+      site.propertyIndex = propertyIndexOf({ key: 'forge-app', modules });
+      site.propertyAliases = propertyAliasesOf({ key: 'forge-app', modules });
+    },
     bearer: { grant: (t, g) => bearer.grant(t, g), expire: (t) => bearer.expire(t), expireAll: () => bearer.expireAll() },
     requests,
     clearRequests: () => void requests.splice(0),

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BAD_FITS, startForgeDouble, type ForgeDouble, type ForgeInstallation } from '../../doubles/forge/index.js';
 import { startJiraDouble, type JiraDouble } from '../../doubles/jira/index.js';
+import { loadConfig } from '../../../src/config.js';
 import { createFitVerifier, ForgeKeysUnavailable, InvalidInvocationToken } from '../../../src/forge/invocation-token.js';
 
 let forge: ForgeDouble;
@@ -21,8 +22,8 @@ afterAll(async () => {
   await jira.close();
 });
 
-const verifier = (o: { production?: boolean; cooldownMs?: number; appId?: string } = {}) =>
-  createFitVerifier({ appId: o.appId ?? forge.appId, jwksUrl: forge.jwksUrl, production: o.production ?? false, jwksCooldownMs: o.cooldownMs ?? 0 });
+const verifier = (o: { production?: boolean; cooldownMs?: number } = {}) =>
+  createFitVerifier({ appId: forge.appId, jwksUrl: forge.jwksUrl, production: o.production ?? false, jwksCooldownMs: o.cooldownMs ?? 0 });
 
 describe('FIT verification', () => {
   it('a FIT from the key set yields the installation, its Jira base URL and the user', async () => {
@@ -39,9 +40,11 @@ describe('FIT verification', () => {
     expect((await verify(await forge.fit(inst))).accountId).toBeUndefined();
   });
 
-  it('accepts the app id as the whole app ARI too', async () => {
-    const verify = verifier({ appId: `ari:cloud:ecosystem::app/${forge.appId}` });
-    await expect(verify(await forge.fit(inst))).resolves.toMatchObject({ installationId: inst.installationId });
+  it('FORGE_APP_ID may be the UUID or the whole app ARI; anything else stops the start', () => {
+    expect(loadConfig({ FORGE_APP_ID: `ari:cloud:ecosystem::app/${forge.appId}` }).forge.appId).toBe(forge.appId);
+    expect(loadConfig({ FORGE_APP_ID: forge.appId.toUpperCase() }).forge.appId).toBe(forge.appId);
+    expect(loadConfig({}).forge).toMatchObject({ appId: undefined, jwksUrl: 'https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json' });
+    expect(() => loadConfig({ FORGE_APP_ID: 'my-app' })).toThrow(/FORGE_APP_ID/);
   });
 
   it.each(BAD_FITS)('refuses a FIT that is %s', async (bad) => {

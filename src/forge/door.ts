@@ -1,0 +1,156 @@
+/**
+ * The Forge front door: Forge Remote calls this backend with a Forge Invocation Token (FIT) as
+ * `Authorization: Bearer`, and an app system token in `x-forge-oauth-system`.
+ *
+ * - Every /api route: a verified FIT of a known installation becomes the request's tenant, exactly as a
+ *   Connect JWT does at the Connect door, so the Configure handlers serve both doors unchanged.
+ * - POST /forge/lifecycle (installed, upgraded) and POST /forge/heartbeat (hourly): record the
+ *   installation and keep its newest app system token.
+ * - POST /forge/pre-uninstall: delete every row of the installation, with the same purge a Connect
+ *   uninstall runs.
+ * Identity comes from the FIT alone, never from a body. Any token that does not verify is a 401 and
+ * changes nothing.
+ */
+import { Router, type Request, type RequestHandler } from 'express';
+import { asyncHandler } from '../http/async.js';
+import { ApiError, unauthorized } from '../http/errors.js';
+import type { Logger } from '../log.js';
+import { setRequestTenant } from '../tenancy/request-context.js';
+import type { ForgeInstallations } from './installations.js';
+import { ForgeKeysUnavailable, InvalidInvocationToken, type ForgeInvocation } from './invocation-token.js';
+
+export const SYSTEM_TOKEN_HEADER = 'x-forge-oauth-system';
+/** Forge gives up on an event after 5 s (and sends it again): answer well before, finish the work after. */
+export const EVENT_ANSWER_MS = 3_000;
+const MAX_TOKEN_LENGTH = 16_384;
+const PURGE_RETRIES = 5;
+const PURGE_RETRY_MS = 2_000;
+
+export interface ForgeDoorDeps {
+  verify: (token: string) => Promise<ForgeInvocation>;
+  installations: ForgeInstallations;
+  /** The tenancy module's purge: every row of the tenant in every table, one transaction. */
+  purge: (tenantKey: string) => Promise<void>;
+  log: Logger;
+}
+
+const bearerOf = (req: Request): string | undefined => {
+  const header = req.headers.authorization;
+  return typeof header === 'string' && /^Bearer\s/i.test(header) ? header.slice(7).trim() : undefined;
+};
+
+export const hasBearerToken = (req: Request): boolean => bearerOf(req) !== undefined;
+
+export class ForgeDoor {
+  constructor(private readonly deps: ForgeDoorDeps) {}
+
+  /** The verified invocation, or a 401 (503 when Forge's key set cannot be fetched). Logs why, never the token. */
+  async invocation(req: Request): Promise<ForgeInvocation> {
+    const token = bearerOf(req);
+    if (!token || token.length > MAX_TOKEN_LENGTH) return this.refuse(req, 'no invocation token');
+    try {
+      return await this.deps.verify(token);
+    } catch (err) {
+      if (err instanceof InvalidInvocationToken) return this.refuse(req, err.message);
+      if (err instanceof ForgeKeysUnavailable) {
+        this.deps.log.error({ route: `${req.method} ${req.originalUrl.split('?')[0]}` }, err.message);
+        throw new ApiError(503, 'forge_keys_unavailable', 'The app cannot verify Forge calls right now; try again shortly.');
+      }
+      throw err;
+    }
+  }
+
+  /** The app system token the call brought, kept when it is the newest. */
+  async keepSystemToken(req: Request, invocation: ForgeInvocation): Promise<void> {
+    const raw = req.headers[SYSTEM_TOKEN_HEADER];
+    if (typeof raw !== 'string' || raw === '') return;
+    if (raw.length > MAX_TOKEN_LENGTH || /\s/.test(raw)) {
+      this.deps.log.warn({ installationId: invocation.installationId }, 'ignored a malformed app system token header');
+      return;
+    }
+    const stored = await this.deps.installations.offerSystemToken(invocation.installationId, raw, invocation.issuedAt);
+    if (stored) this.deps.log.debug({ installationId: invocation.installationId }, 'app system token kept');
+  }
+
+  /** /api: a Bearer FIT makes the request the installation's; other requests go on to the Connect door. */
+  apiAuth(): RequestHandler {
+    return (req, _res, next) => {
+      if (!hasBearerToken(req)) return next();
+      this.authenticateApiCall(req).then(() => next(), next);
+    };
+  }
+
+  private async authenticateApiCall(req: Request): Promise<void> {
+    const invocation = await this.invocation(req);
+    // An installation Forge never told us about (or one being uninstalled) has nothing to configure yet.
+    if (!(await this.deps.installations.find(invocation.installationId))) {
+      this.refuse(req, 'the installation is not recorded (no lifecycle event yet, or uninstalled)');
+    }
+    await this.keepSystemToken(req, invocation);
+    setRequestTenant(req, { tenantKey: invocation.installationId, kind: 'forge', accountId: invocation.accountId ?? '' });
+  }
+
+  router(): Router {
+    const router = Router();
+    const { installations, log } = this.deps;
+
+    const recordInstallation = (event: string) =>
+      asyncHandler(async (req, res) => {
+        const invocation = await this.invocation(req);
+        const live = await installations.record({ installationId: invocation.installationId, apiBaseUrl: invocation.apiBaseUrl, cloudId: invocation.cloudId });
+        if (live) await this.keepSystemToken(req, invocation);
+        if (!req.headers[SYSTEM_TOKEN_HEADER]) log.warn({ installationId: invocation.installationId, event }, 'Forge sent no app system token; Jira work waits for one');
+        log.info({ installationId: invocation.installationId, event, ...(live ? {} : { ignored: 'being uninstalled' }) }, 'Forge installation recorded');
+        res.status(200).json({ ok: true });
+      });
+
+    router.post('/forge/lifecycle', recordInstallation('lifecycle'));
+    router.post('/forge/heartbeat', recordInstallation('heartbeat'));
+
+    router.post(
+      '/forge/pre-uninstall',
+      asyncHandler(async (req, res) => {
+        const { installationId } = await this.invocation(req);
+        // First, quickly, the installation disappears for every reader (API, worker); then the purge.
+        const known = await installations.beginUninstall(installationId);
+        if (!known) {
+          log.info({ installationId }, 'Forge pre-uninstall for an installation with no data');
+          res.status(200).json({ ok: true });
+          return;
+        }
+        const purged = this.purgeWithRetries(installationId);
+        const done = await Promise.race([purged, new Promise<false>((resolve) => setTimeout(resolve, EVENT_ANSWER_MS, false).unref())]);
+        res.status(done ? 200 : 202).json({ ok: true });
+      }),
+    );
+    return router;
+  }
+
+  /** Purges started and not finished before the last stop (their installations are already invisible). */
+  async resumeUninstalls(): Promise<void> {
+    for (const installationId of await this.deps.installations.uninstallsPending()) await this.purgeWithRetries(installationId);
+  }
+
+  /** True once every row is gone; retried a few times (a busy database), then left for the next start. */
+  private async purgeWithRetries(installationId: string): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.purge(installationId);
+        this.deps.log.info({ installationId }, 'Forge installation uninstalled; all its data deleted');
+        return true;
+      } catch (err) {
+        if (attempt >= PURGE_RETRIES) {
+          this.deps.log.error({ err, installationId }, 'purge of an uninstalled Forge installation failed; it is retried at the next start');
+          return false;
+        }
+        this.deps.log.warn({ err, installationId, attempt }, 'purge of an uninstalled Forge installation failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, PURGE_RETRY_MS * attempt));
+      }
+    }
+  }
+
+  private refuse(req: Request, reason: string): never {
+    this.deps.log.info({ route: `${req.method} ${req.originalUrl.split('?')[0]}`, status: 401, reason }, 'Forge invocation refused');
+    throw unauthorized('Authentication failed.');
+  }
+}

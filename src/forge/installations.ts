@@ -1,0 +1,172 @@
+/**
+ * Forge installations as tenants: the row per installation, and its newest app system token.
+ *
+ * App system tokens are opaque, live a few hours and cannot be refreshed on request: Forge sends one on
+ * every remote call (lifecycle, the hourly heartbeat, each Configure page call). The newest one is kept
+ * sealed; "newest" is decided by when Forge issued the invocation that brought it, so a slow, older call
+ * never replaces a fresher token. When Jira refuses the stored token, the installation's Jira work waits
+ * (TenantUnavailable 'token_expired') until a call brings another.
+ */
+import { createHash } from 'node:crypto';
+import { Op } from 'sequelize';
+import type { Db } from '../db/database.js';
+import type { ForgeInstallationRow, Models } from '../db/models.js';
+import { TenantUnavailable } from '../tenancy/errors.js';
+
+/** What seals the token at rest (secrets/sealed.ts), bound to the installation id. */
+export interface TokenSealer {
+  seal(plaintext: string, boundTo: string): string;
+  open(sealed: string, boundTo: string): string;
+}
+
+export interface InstallationFacts {
+  installationId: string;
+  apiBaseUrl: string;
+  cloudId: string | undefined;
+}
+
+export interface SystemToken {
+  token: string;
+  /** The FIT iat of the call that brought it (seconds). */
+  issuedAt: number;
+}
+
+/** Tokens already stored by this process, by installation: a repeat costs no database write. */
+const REMEMBERED = 10_000;
+const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+export class ForgeInstallations {
+  private readonly stored = new Map<string, { digest: string; issuedAt: number }>();
+
+  /** Called when a token replaces one Jira had refused: the installation's waiting work may go on. */
+  onRenewed: ((installationId: string) => void) | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly models: Models,
+    private readonly sealer: TokenSealer,
+  ) {}
+
+  /** A live installation (not being uninstalled), or null. */
+  async find(installationId: string): Promise<ForgeInstallationRow | null> {
+    const row = await this.models.ForgeInstallation.findByPk(installationId);
+    return row && !row.uninstallingAt ? row : null;
+  }
+
+  /**
+   * Lifecycle or heartbeat: the installation exists (a reinstall arrives with a new id). It also gets the
+   * per-tenant row every tenant has (sites: enabled), which the worker's queue and the health read; Forge
+   * has no enable/disable, so it stays enabled until the uninstall. False while it is being uninstalled.
+   */
+  record(facts: InstallationFacts): Promise<boolean> {
+    return this.db.transaction(async (transaction) => {
+      const now = new Date();
+      const [row, created] = await this.models.ForgeInstallation.findOrCreate({
+        where: { installationId: facts.installationId },
+        defaults: { installationId: facts.installationId, apiBaseUrl: facts.apiBaseUrl, cloudId: facts.cloudId ?? null, installedAt: now },
+        transaction,
+      });
+      if (row.uninstallingAt) return false;
+      if (!created && (row.apiBaseUrl !== facts.apiBaseUrl || (facts.cloudId && row.cloudId !== facts.cloudId))) {
+        await row.update({ apiBaseUrl: facts.apiBaseUrl, cloudId: facts.cloudId ?? row.cloudId }, { transaction });
+      }
+      await this.models.Site.findOrCreate({
+        where: { clientKey: facts.installationId },
+        defaults: { clientKey: facts.installationId, enabled: true, installedAt: row.installedAt },
+        transaction,
+      });
+      return true;
+    });
+  }
+
+  /**
+   * A remote call brought `token`: store it unless the stored one came with a later invocation.
+   * Returns whether it is now the stored token.
+   */
+  async offerSystemToken(installationId: string, token: string, issuedAt: number): Promise<boolean> {
+    const d = digest(token);
+    const known = this.stored.get(installationId);
+    if (known && (known.digest === d || known.issuedAt > issuedAt)) return known.digest === d;
+    const row = await this.find(installationId);
+    if (!row) return false;
+    const current = this.readToken(row);
+    if (current && current.token === token) {
+      this.remember(installationId, d, current.issuedAt);
+      return true;
+    }
+    if (current && current.issuedAt > issuedAt) return false;
+    const sealed = this.sealer.seal(token, installationId);
+    const [changed] = await this.db.write(() =>
+      this.models.ForgeInstallation.update(
+        { systemTokenSealed: sealed, systemTokenIssuedAt: issuedAt, systemTokenRefusedAt: null },
+        {
+          where: {
+            installationId,
+            uninstallingAt: null,
+            [Op.or]: [{ systemTokenIssuedAt: null }, { systemTokenIssuedAt: { [Op.lte]: issuedAt } }],
+          },
+        },
+      ),
+    );
+    if (changed > 0) {
+      this.remember(installationId, d, issuedAt);
+      if (row.systemTokenRefusedAt) this.onRenewed?.(installationId);
+    }
+    return changed > 0;
+  }
+
+  /** The token to call Jira with now; TenantUnavailable when there is none Jira still takes. */
+  async systemToken(installationId: string): Promise<SystemToken> {
+    const row = await this.find(installationId);
+    if (!row) throw new TenantUnavailable(installationId, 'not_installed', 'The app is not installed on this Jira site (Forge).');
+    const token = this.readToken(row);
+    if (!token || row.systemTokenRefusedAt) {
+      throw new TenantUnavailable(
+        installationId,
+        'token_expired',
+        "Jira no longer accepts the app's access token for this site; work waits for the fresh one Forge sends within the hour.",
+      );
+    }
+    return token;
+  }
+
+  /** Jira answered 401 to the token issued at `issuedAt`; a newer token stored meanwhile is left alone. */
+  async markRefused(installationId: string, issuedAt: number): Promise<void> {
+    this.stored.delete(installationId);
+    await this.db.write(() =>
+      this.models.ForgeInstallation.update(
+        { systemTokenRefusedAt: new Date() },
+        { where: { installationId, systemTokenIssuedAt: issuedAt, systemTokenRefusedAt: null } },
+      ),
+    );
+  }
+
+  /**
+   * Pre-uninstall, first step: from now on the installation is unknown to every reader, and the worker
+   * takes none of its work. False if it never was known.
+   */
+  async beginUninstall(installationId: string): Promise<boolean> {
+    this.stored.delete(installationId);
+    return this.db.transaction(async (transaction) => {
+      const [changed] = await this.models.ForgeInstallation.update({ uninstallingAt: new Date() }, { where: { installationId }, transaction });
+      await this.models.Site.update({ enabled: false }, { where: { clientKey: installationId }, transaction });
+      return changed > 0;
+    });
+  }
+
+  /** Installations whose purge was started and has not finished (e.g. the process stopped in between). */
+  async uninstallsPending(): Promise<string[]> {
+    const rows = await this.models.ForgeInstallation.findAll({ where: { uninstallingAt: { [Op.ne]: null } }, attributes: ['installationId'] });
+    return rows.map((r) => r.installationId);
+  }
+
+  private readToken(row: ForgeInstallationRow): SystemToken | null {
+    if (!row.systemTokenSealed || row.systemTokenIssuedAt === null) return null;
+    return { token: this.sealer.open(row.systemTokenSealed, row.installationId), issuedAt: Number(row.systemTokenIssuedAt) };
+  }
+
+  private remember(installationId: string, d: string, issuedAt: number): void {
+    if (!this.stored.has(installationId) && this.stored.size >= REMEMBERED) this.stored.delete(this.stored.keys().next().value!);
+    this.stored.set(installationId, { digest: d, issuedAt });
+  }
+}

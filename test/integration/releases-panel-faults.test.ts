@@ -1,0 +1,104 @@
+/**
+ * The Releases panel when Jira pushes back: rate limits and outages on the feature-flag and bulk
+ * property APIs delay submissions without losing any (the final panel is exact); a flag Jira refuses
+ * (failedFeatureFlags) or a whole submission refused for good shows on the association's health and is
+ * not retried forever; issue keys Jira does not know are filtered by Jira, the flag kept.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseKinds } from '../support/databases.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { deploymentEvent, eventCounts, flagsV1, flagsV2, issuesByFlag, preCreateEvent, waitFor, waitIdle } from '../support/pipeline-kit.js';
+
+const PRODUCTION = { Id: 'env-prd', Name: 'production' };
+const FLAGS = '/rest/featureflags/0.1/bulk';
+const PROPS = '/rest/api/3/issue/properties/multi';
+
+describe.each(databaseKinds)('Releases panel under Jira faults (%s)', (kind) => {
+  let h: Harness;
+  let id: string;
+
+  beforeAll(async () => {
+    h = await startHarness({ db: kind });
+    id = (await h.associate()).id;
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const send = async (event: Record<string, unknown>) => {
+    const res = await h.sendEvent(id, event);
+    expect(res.status).toBe(202);
+  };
+  const prodValues = () =>
+    Object.fromEntries(
+      [...h.jira.featureFlags.flags.values()].map(({ flag }) => [
+        flag.key as string,
+        (flag.details.find((d) => (d.environment as { name: string }).name === 'production')?.status as { enabled: boolean } | undefined)?.enabled,
+      ]),
+    );
+  const health = async () => ((await h.api('get', '/api/associations')).body as { associations: { id: string; health: { status: string; lastError: { code: string; message: string } | null } }[] }).associations.find((a) => a.id === id)!.health;
+
+  it('429 and 503 on both APIs only delay: the panel and the properties end exactly right, each sent once it gets through', async () => {
+    await send(preCreateEvent(h, flagsV1(), 1));
+    await waitIdle(h.service.db);
+    h.jira.faults.add({ match: { method: 'POST', path: FLAGS }, status: 429, retryAfter: 1, times: 3 });
+    h.jira.faults.add({ match: { method: 'POST', path: PROPS }, status: 503, retryAfter: 1, times: 3 });
+    await send(deploymentEvent(h, 1, { environment: PRODUCTION, deploymentNumber: 1, type: 'OnDeploymentComplete' }));
+    await waitIdle(h.service.db, 60_000);
+    expect(prodValues()).toEqual({ checkout_v2: true, beta_banner: false });
+    const banner = issuesByFlag(h.jira).get('beta_banner')!;
+    expect(h.jira.issue(banner.key)?.properties.appconfigFlagState).toEqual({ enabledIn: [], disabledIn: ['production'], deployedVersion: { production: '1' } });
+    expect(h.jira.requests.filter((r) => r.path === FLAGS && r.status === 202)).toHaveLength(1);
+    expect(h.jira.featureFlags.staleIgnored).toBe(0);
+    expect((await eventCounts(h.service.db)).failed).toBe(0);
+  });
+
+  it('a 500 on the submission is retried until it goes through; nothing is lost', async () => {
+    h.jira.clearRequests();
+    h.jira.faults.add({ match: { method: 'POST', path: FLAGS }, status: 500, times: 6 });
+    await send(preCreateEvent(h, flagsV2(), 2));
+    await send(deploymentEvent(h, 2, { environment: PRODUCTION, deploymentNumber: 2, type: 'OnDeploymentComplete' }));
+    await waitFor('v2 in production', () => prodValues().beta_banner === true && prodValues().search_ranking === false, 60_000);
+    await waitIdle(h.service.db, 60_000);
+    expect(prodValues()).toEqual({ checkout_v2: true, beta_banner: true, search_ranking: false });
+    expect((await eventCounts(h.service.db)).failed).toBe(0);
+  });
+
+  it('a flag Jira refuses shows on health with its reason, is not retried forever, and the others go on', async () => {
+    h.jira.clearRequests();
+    const refusedId = `${id}.beta_banner`;
+    h.jira.featureFlags.refuse.set(refusedId, 'Feature flag is too large.');
+    await send(deploymentEvent(h, 1, { environment: PRODUCTION, deploymentNumber: 3, type: 'OnDeploymentComplete' }));
+    await waitIdle(h.service.db);
+    expect(prodValues()).toMatchObject({ checkout_v2: true, search_ranking: false, beta_banner: true /* refused: Jira keeps the old one */ });
+    const state = await health();
+    expect(state.lastError).toMatchObject({ code: 'jira_refused', message: expect.stringContaining('beta_banner: Feature flag is too large.') });
+    // One attempt for the refused flag, not a loop.
+    await new Promise((r) => setTimeout(r, 600));
+    const tries = h.jira.requests.filter((r) => r.path === FLAGS && (r.body as { flags: { id: string }[] }).flags.some((f) => f.id === refusedId));
+    expect(tries).toHaveLength(1);
+    h.jira.featureFlags.refuse.clear();
+  });
+
+  it('a whole submission refused for good (400) shows on health and is not retried', async () => {
+    h.jira.clearRequests();
+    h.jira.faults.add({ match: { method: 'POST', path: FLAGS }, status: 400, times: 1, body: { errorMessages: ['Provider is not registered.'], errors: {} } });
+    await send(deploymentEvent(h, 2, { environment: PRODUCTION, deploymentNumber: 4, type: 'OnDeploymentComplete' }));
+    await waitIdle(h.service.db);
+    expect((await health()).lastError).toMatchObject({ code: 'jira_refused', message: expect.stringContaining('Provider is not registered.') });
+    expect(h.jira.requests.filter((r) => r.path === FLAGS)).toHaveLength(1);
+    expect((await eventCounts(h.service.db)).failed).toBe(0);
+  });
+
+  it('issue keys of a description that Jira does not know are filtered out by Jira; the flag stays with its own issue', async () => {
+    const doc = flagsV2() as { flags: Record<string, { description?: string }> };
+    const story = h.jira.store.createIssue(h.jira.store.findProject('FLAG')!, '10003', 'Checkout story', null, []);
+    doc.flags.checkout_v2!.description = `Gates ${story.key} and NOPE-42.`;
+    await send(preCreateEvent(h, doc, 3));
+    await send(deploymentEvent(h, 3, { environment: PRODUCTION, deploymentNumber: 5, type: 'OnDeploymentComplete' }));
+    await waitIdle(h.service.db);
+    const stored = h.jira.featureFlags.flags.get(`${id}.checkout_v2`)!;
+    expect(stored.flag.associations).toEqual([{ associationType: 'issueIdOrKeys', values: [issuesByFlag(h.jira).get('checkout_v2')!.key, story.key] }]);
+    expect(h.logs()).toContain('NOPE-42');
+  });
+});
