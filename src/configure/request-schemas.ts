@@ -39,12 +39,17 @@ export const awsKeysSchema = z.object({
     ),
 });
 
+/** Half of a UTF-16 surrogate pair on its own: no character at all, and the SDK cannot put it in a URL. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const NOT_TEXT = 'This contains a broken character (half of a UTF-16 surrogate pair); type it again.';
+
 const idOrName = (what: string) =>
   z
     .string({ required_error: `Enter the ${what} ID or name.` })
     .trim()
     .min(1, `Enter the ${what} ID or name.`)
-    .max(128, `An AppConfig ${what} ID or name has at most 128 characters.`);
+    .max(128, `An AppConfig ${what} ID or name has at most 128 characters.`)
+    .refine((v) => !LONE_SURROGATE.test(v), NOT_TEXT);
 
 export const associationBodySchema = awsKeysSchema.extend({
   projectKey: z
@@ -54,7 +59,7 @@ export const associationBodySchema = awsKeysSchema.extend({
   applicationId: idOrName('application'),
   configurationProfileId: idOrName('configuration profile'),
   issueType: z.string().trim().max(255).optional().transform((v) => v || undefined),
-  extensionIdentifier: z.string().trim().max(2048).optional().transform((v) => v || undefined),
+  extensionIdentifier: z.string().trim().max(2048).refine((v) => !LONE_SURROGATE.test(v), NOT_TEXT).optional().transform((v) => v || undefined),
 });
 
 export const profilesBodySchema = awsKeysSchema.extend({ applicationId: idOrName('application') });
