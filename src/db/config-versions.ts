@@ -1,12 +1,12 @@
 /**
  * config_versions: the saved flag versions an association has processed, each with the flags it
  * changed, so that a deployment of that version comments on those flags, and so that a version seen
- * again (a redelivery under a new InvocationId) or arriving after a newer one is recognised. Reads are
- * plain SQL with bound values (they run every worker round).
+ * again (a redelivery under a new InvocationId) or arriving after a newer one is recognised. Plain SQL,
+ * every value bound: these run every worker round.
  */
 import type { Db } from './database.js';
-import type { ConfigVersionAttrs, Models } from './models.js';
-import { holdAssociation } from './associations.js';
+import type { ConfigVersionAttrs } from './models.js';
+import { AssociationGone } from './associations.js';
 import { placeholders } from './raw-sql.js';
 
 /** What a deployment needs of a saved version. */
@@ -40,20 +40,26 @@ export async function newestRecordedVersion(db: Db, associationId: string): Prom
 }
 
 /**
- * Records a version (once: a retry of the same event finds it recorded) while the association exists;
- * throws AssociationGone when it was removed meanwhile.
+ * Records a version once (a retry of the same event finds it recorded), in one statement that inserts
+ * only while the association exists: on PostgreSQL its row is share-locked, so a removal or an
+ * uninstall racing it waits and then deletes it too. Throws AssociationGone when it was removed.
  */
-export function recordVersion(
+export async function recordVersion(
   db: Db,
-  models: Models,
   row: { associationId: string; version: string; eventId: number; changedFlags: readonly string[]; description: string | null },
 ): Promise<void> {
-  return db.transaction(async (transaction) => {
-    await holdAssociation(db, models, row.associationId, transaction);
-    await models.ConfigVersion.findOrCreate({
-      where: { associationId: row.associationId, version: row.version },
-      defaults: { ...row, changedFlags: JSON.stringify(row.changedFlags) },
-      transaction,
-    });
-  });
+  const postgres = db.dialect === 'postgres';
+  // PostgreSQL infers no types for parameters in a SELECT list: they are stated.
+  const p = (n: number, type: string) => (postgres ? `$${n}::${type}` : `$${n}`);
+  const inserted = await db.rawWrite(
+    `INSERT INTO config_versions (association_id, version, event_id, changed_flags, description, created_at)
+     SELECT ${p(1, 'text')}, ${p(2, 'text')}, ${p(3, 'integer')}, ${p(4, 'text')}, ${p(5, 'text')}, ${p(6, 'timestamptz')}
+      WHERE EXISTS (SELECT 1 FROM associations a WHERE a.id = ${p(1, 'text')}${postgres ? ' FOR SHARE' : ''})
+     ON CONFLICT (association_id, version) DO NOTHING
+     RETURNING version`,
+    [row.associationId, row.version, row.eventId, JSON.stringify(row.changedFlags), row.description, new Date()],
+  );
+  if (inserted.length > 0) return;
+  const [association] = await db.rawRead('SELECT id FROM associations WHERE id = $1', [row.associationId]);
+  if (!association) throw new AssociationGone(row.associationId);
 }

@@ -11,7 +11,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /** Header name, lower-cased as Node's `req.headers` holds it. */
 export const SIGNATURE_HEADER = 'x-appconfig-signature';
 
-/** How far `t` may be from the verifier's clock, either way (PRODUCT.md: 300 s). */
+/** How far `t` may be from the verifier's clock, either way: room for clock skew, while a captured request soon stops working. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 // A header far longer than a few signatures is not one of ours; refuse it before any work.

@@ -67,7 +67,7 @@ export async function applyDocument(
   // Record the version (and which flags it changed) before writing, so a deployment of it finds them.
   // A backfilled version's own changes are unknown (we only see its result), so its deployment comments on none.
   if (version !== null) {
-    await recordVersion(deps.db, deps.models, {
+    await recordVersion(deps.db, {
       associationId: association.id,
       version,
       eventId,

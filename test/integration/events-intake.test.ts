@@ -127,6 +127,12 @@ const CASES: BadCase[] = [
   },
   { name: 'an InvocationId that is not a string', status: 400, code: 'invalid_event', make: (h) => ({ raw: JSON.stringify({ ...preCreateEvent(h, flagsV1(), 1), InvocationId: 42 }) }) },
   {
+    name: 'a Description holding a NUL (no database column can keep it)',
+    status: 400,
+    code: 'invalid_event',
+    make: (h) => ({ raw: JSON.stringify({ ...preCreateEvent(h, flagsV1(), 1), Description: 'a\u0000b' }) }),
+  },
+  {
     name: 'Content that is not base64',
     status: 400,
     code: 'invalid_flag_document',

@@ -103,7 +103,11 @@ export async function waitIdle(db: Db, timeoutMs = 20_000): Promise<void> {
  */
 export function successfulWrites(requests: RecordedRequest[]): RecordedRequest[] {
   return requests.filter(
-    (r) => (r.method === 'POST' || r.method === 'PUT') && !/\/search\/jql$|\/permissions\/check$|^\/rest\/featureflags\//.test(r.path) && r.status >= 200 && r.status < 300,
+    (r) =>
+      (r.method === 'POST' || r.method === 'PUT') &&
+      !/\/search\/jql$|\/issue\/bulkfetch$|\/permissions\/check$|^\/rest\/featureflags\//.test(r.path) &&
+      r.status >= 200 &&
+      r.status < 300,
   );
 }
 

@@ -39,6 +39,11 @@ describe('the AppConfig extension event', () => {
     }
   });
 
+  it('accepts free text over several lines', () => {
+    const parsed = parseExtensionEvent(JSON.stringify({ ...JSON.parse(preCreate), Description: 'raise the limit\n\t- for checkout' }));
+    expect(parsed.ok && parsed.event.Description).toBe('raise the limit\n\t- for checkout');
+  });
+
   it('keeps fields it does not know, as AppConfig sent them', () => {
     const parsed = parseExtensionEvent(JSON.stringify({ ...JSON.parse(deployment), Extra: { nested: [1, 2] } }));
     expect(parsed.ok && parsed.event).toMatchObject({ Extra: { nested: [1, 2] } });
@@ -64,6 +69,8 @@ describe('the AppConfig extension event', () => {
     ['a deployment without ConfigurationVersion', { ...JSON.parse(deployment), ConfigurationVersion: undefined }, 'ConfigurationVersion is required for deployment events'],
     ['a ContentVersion holding a NUL', { ...JSON.parse(preCreate), ContentVersion: '20a\u0000b' }, 'ContentVersion'],
     ['an InvocationId holding a NUL', { ...JSON.parse(preCreate), InvocationId: 'a\u0000b' }, 'InvocationId'],
+    ['a Description holding a NUL', { ...JSON.parse(preCreate), Description: 'a\u0000b' }, 'Description must not contain NUL'],
+    ['an environment name holding a NUL', { ...JSON.parse(deployment), Environment: { Id: 'env5678', Name: 'prod\u0000' } }, 'Environment.Name'],
     ['the backfill type, which only the app writes', { ...JSON.parse(preCreate), Type: 'Backfill' }, 'Type'],
   ])('refuses %s, naming the field', (_name, event, message) => {
     const parsed = parseExtensionEvent(JSON.stringify(event));

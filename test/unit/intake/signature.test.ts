@@ -14,7 +14,7 @@ const SECRET = 'whsec-test-4f1c2a';
 const NOW = 1_750_000_000;
 const body = readFileSync(new URL('../../fixtures/event-deployment-complete.json', import.meta.url), 'utf8');
 
-// An independent reference: the formula written out from PRODUCT.md, not the module's helper.
+// An independent reference: the documented formula written out here, not the module's helper.
 const reference = (secret: string, t: number, raw: string | Uint8Array) =>
   createHmac('sha256', secret).update(Buffer.concat([Buffer.from(`${t}.`), Buffer.from(raw)])).digest('hex');
 

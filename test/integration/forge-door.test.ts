@@ -1,0 +1,134 @@
+/**
+ * The Forge door's guard: every bad invocation token is a 401 that stores nothing, on every Forge
+ * route and on the Configure API; the newest app system token wins whatever order calls arrive in; a
+ * Connect uninstall leaves a Forge installation untouched; without FORGE_APP_ID the door is closed.
+ */
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BAD_FITS, startForgeDouble, type ForgeDouble } from '../doubles/forge/index.js';
+import { startJiraDouble, type JiraDouble } from '../doubles/jira/index.js';
+import { databaseKinds } from '../support/databases.js';
+import { startForgeHarness, type ForgeHarness } from '../support/forge-harness.js';
+import { associationForm, startHarness, type Harness } from '../support/harness.js';
+
+describe.each(databaseKinds)('Forge door guard (%s)', (kind) => {
+  let h: ForgeHarness;
+  beforeAll(async () => {
+    h = await startForgeHarness({ db: kind });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const forgeRows = async () => (await h.allRows()).filter((r) => r.startsWith('forge_installations:') || r.startsWith('associations:') || r.startsWith('sites:'));
+
+  it.each(BAD_FITS)('a FIT that is %s gets 401 on every Forge route and the API, and nothing is stored', async (bad) => {
+    const stranger = h.forge.install(h.siteJira); // never recorded: a bad FIT must not record it
+    const before = await forgeRows();
+    const requestsBefore = h.siteJira.requests.length;
+    const answers = [
+      await h.forge.lifecycle(h.service.url, stranger, 'installed', { bad }),
+      await h.forge.heartbeat(h.service.url, stranger, { bad }),
+      await h.forge.preUninstall(h.service.url, h.inst, { bad }),
+      await h.forge.invokeRemote(h.service.url, h.inst, { path: '/api/associations', accountId: h.siteJira.adminAccountId }, { bad }),
+      await h.forge.invokeRemote(
+        h.service.url,
+        h.inst,
+        { path: '/api/associations', method: 'POST', body: associationForm(h, { configurationProfileId: h.forgeProfile.id }), accountId: h.siteJira.adminAccountId },
+        { bad },
+      ),
+    ];
+    for (const a of answers) {
+      expect(a.status, a.text).toBe(401);
+      expect(a.json).toEqual({ error: { code: 'unauthorized', message: 'Authentication failed.' } });
+    }
+    expect(await forgeRows()).toEqual(before);
+    expect(h.siteJira.requests.length).toBe(requestsBefore);
+    // The known installation is still there and its token unchanged.
+    expect((await h.forgeApi('GET', '/api/associations')).status).toBe(200);
+  });
+
+  it('a FIT without a Bearer scheme, an empty one and a Connect JWT for a Forge installation are refused alike', async () => {
+    for (const authorization of ['Bearer', 'Bearer ', 'Basic abc', `JWT ${await h.forge.fit(h.inst, { principal: h.siteJira.adminAccountId })}`]) {
+      const res = await h.forge.invokeRemote(h.service.url, h.inst, { path: '/api/associations', accountId: h.siteJira.adminAccountId }, { authorization });
+      expect(res.status, authorization).toBe(401);
+    }
+  });
+
+  it('identity comes from the FIT, not the body: a lifecycle body naming another installation changes nothing of it', async () => {
+    const other = h.forge.install(h.siteJira);
+    const spoof = await fetch(`${h.service.url}/forge/lifecycle`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', authorization: `Bearer ${await h.forge.fit(h.inst)}`, 'x-forge-oauth-system': h.inst.systemToken },
+      body: JSON.stringify({ eventType: 'avi:forge:installed:app', installationId: other.installationId, app: { installationId: other.installationId } }),
+    });
+    expect(spoof.status).toBe(200);
+    expect((await h.allRows()).some((r) => r.includes(other.installationId))).toBe(false);
+  });
+
+  it('an API call from an installation Forge never reported is a 401', async () => {
+    const unknown = h.forge.install(h.siteJira);
+    const res = await h.forge.invokeRemote(h.service.url, unknown, { path: '/api/associations', accountId: h.siteJira.adminAccountId });
+    expect(res.status).toBe(401);
+  });
+
+  it('keeps the newest app system token: a call issued earlier, arriving later, does not replace it', async () => {
+    const newer = h.forge.issueSystemToken(h.inst);
+    expect((await h.forge.heartbeat(h.service.url, h.inst, { systemToken: newer })).status).toBe(200);
+    const older = h.forge.issueSystemToken(h.inst);
+    h.siteJira.bearer.expire(older);
+    // An invocation Forge issued two minutes before, carrying another token, is answered but does not win.
+    const late = await h.forgeApi('GET', '/api/jira/projects', undefined, undefined, { systemToken: older, issuedAtOffset: -50 });
+    expect(late.status, late.text).toBe(200);
+    h.siteJira.clearRequests();
+    expect((await h.forgeApi('GET', '/api/jira/projects', undefined, undefined, { systemToken: null })).status).toBe(200);
+    expect(h.siteJira.requests.every((r) => r.status === 200)).toBe(true);
+    expect(h.siteJira.requests.length).toBeGreaterThan(0);
+    h.forge.issueSystemToken(h.inst); // what Forge sends from now on (the expired one was the double's latest)
+  });
+
+  it('a Connect uninstall leaves the Forge installation and its association untouched', async () => {
+    const forgeAssociation = await h.forgeAssociate();
+    const connectAssociation = await h.associate();
+    expect((await h.jira.uninstall()).status).toBe(204);
+    const rows = await h.allRows();
+    expect(rows.some((r) => r.includes(connectAssociation.id))).toBe(false);
+    expect(rows.some((r) => r.includes(forgeAssociation.id))).toBe(true);
+    const list = await h.forgeApi('GET', '/api/associations');
+    expect((list.json as { associations: { id: string }[] }).associations.map((a) => a.id)).toEqual([forgeAssociation.id]);
+  });
+
+  it('tokens and FITs never reach the log', () => {
+    const logs = h.logs();
+    for (const token of h.inst.systemTokens) expect(logs).not.toContain(token);
+    expect(logs).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
+  });
+});
+
+describe('Forge door closed (no FORGE_APP_ID)', () => {
+  let h: Harness;
+  let forge: ForgeDouble;
+  let siteJira: JiraDouble;
+  beforeAll(async () => {
+    h = await startHarness();
+    forge = await startForgeDouble();
+    siteJira = await startJiraDouble();
+  });
+  afterAll(async () => {
+    await h?.close();
+    await forge?.close();
+    await siteJira?.close();
+  });
+
+  it('/forge/* are 404 and a Bearer token on the API is a 401, even a well-signed one', async () => {
+    const inst = forge.install(siteJira);
+    for (const path of ['/forge/lifecycle', '/forge/heartbeat', '/forge/pre-uninstall']) {
+      const res = await request(h.service.app).post(path).set('Authorization', `Bearer ${await forge.fit(inst)}`).send({});
+      expect(res.status, path).toBe(404);
+    }
+    const api = await forge.invokeRemote(h.service.url, inst, { path: '/api/associations', accountId: siteJira.adminAccountId });
+    expect(api.status).toBe(401);
+    // The Connect door is as it was.
+    expect((await h.api('get', '/api/associations')).status).toBe(200);
+  });
+});
