@@ -2,7 +2,6 @@
  * The one AppConfig event vocabulary: what the forwarder's body parses to at the door, what is stored,
  * and what the worker reads back.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   MAX_EVENT_DEPTH,
@@ -14,10 +13,10 @@ import {
   parseStoredEvent,
   storedPayload,
 } from '../../../src/events/appconfig-event.js';
+import { fixtureText } from '../../support/fixtures.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8');
-const preCreate = fixture('event-pre-create.json');
-const deployment = fixture('event-deployment-complete.json');
+const preCreate = fixtureText('event-pre-create.json');
+const deployment = fixtureText('event-deployment-complete.json');
 
 describe('the AppConfig extension event', () => {
   it('parses AppConfig saved-version and deployment events as they are sent', () => {
