@@ -12,7 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../src/intake/signature.js';
 import { databaseKinds } from '../support/databases.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { deploymentEvent, eventCounts, flagsV1, preCreateEvent, waitFor } from '../support/pipeline-kit.js';
+import { deploymentEvent, preCreateEvent } from '../support/events.js';
+import { flagsV1 } from '../support/fixtures.js';
+import { eventCounts } from '../support/pipeline-kit.js';
+import { waitFor } from '../support/wait.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -30,7 +33,7 @@ const signed = (h: Harness, id: string, raw: string, at?: number) => signatureHe
  * Sends the request line and headers and `partial` bytes of a body, and never the rest: an answer
  * proves the server decided from the headers alone, without waiting for (or reading) the body.
  */
-function answerBeforeBody(url: string, path: string, headers: Record<string, string>, partial = ''): Promise<{ status: number; body: unknown }> {
+function answerBeforeBody(url: string, path: string, headers: Record<string, string>, partial = ''): Promise<{ status: number; body: unknown; connection?: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(new URL(path, url), { method: 'POST', headers }, (res) => {
       let text = '';
@@ -38,7 +41,7 @@ function answerBeforeBody(url: string, path: string, headers: Record<string, str
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => {
         req.destroy();
-        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown });
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown, connection: res.headers.connection });
       });
     });
     req.on('error', reject);
@@ -127,6 +130,12 @@ const CASES: BadCase[] = [
   },
   { name: 'an InvocationId that is not a string', status: 400, code: 'invalid_event', make: (h) => ({ raw: JSON.stringify({ ...preCreateEvent(h, flagsV1(), 1), InvocationId: 42 }) }) },
   {
+    name: 'a Description holding a NUL (no database column can keep it)',
+    status: 400,
+    code: 'invalid_event',
+    make: (h) => ({ raw: JSON.stringify({ ...preCreateEvent(h, flagsV1(), 1), Description: 'a\u0000b' }) }),
+  },
+  {
     name: 'Content that is not base64',
     status: 400,
     code: 'invalid_flag_document',
@@ -207,6 +216,7 @@ describe.each(databaseKinds)('event intake (%s)', (kind) => {
     }, '{"InvocationId":');
     expect(res.status).toBe(413);
     expect(res.body).toMatchObject({ error: { code: 'payload_too_large' } });
+    expect(res.connection).toBe('close'); // the rest of the body is not received either
     expect(await stored()).toBe(0);
   });
 
@@ -219,6 +229,7 @@ describe.each(databaseKinds)('event intake (%s)', (kind) => {
       }, '{"InvocationId":');
       expect(res.status).toBe(404);
       expect(res.body).toMatchObject({ error: { code: 'association_not_found' } });
+      expect(res.connection).toBe('close');
     }
   });
 

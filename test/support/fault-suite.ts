@@ -7,7 +7,7 @@ import { afterEach, beforeAll, expect } from 'vitest';
 import { startHarness, type Harness } from './harness.js';
 import type { DbKind } from './databases.js';
 import type { FaultSpec, RecordedRequest } from '../doubles/jira/index.js';
-import { jiraSnapshot, replayReferenceHistory, waitIdle, type IssueSnapshot } from './pipeline-kit.js';
+import { type IssueSnapshot, jiraSnapshot, replayReferenceHistory, waitIdle } from './pipeline-kit.js';
 
 export interface FaultSuite {
   /** A new harness with one association and an empty request log; closed after the test. */
