@@ -17,7 +17,7 @@ import { callApi, waitUntilProcessed } from './lib/configure-api.js';
 import { ADMIN_KEYS, DEMO_REGION, deliverDeployment, demoSeed, engineerClient, saveVersion } from './lib/demo-aws.js';
 import { startAwsProcess, startJiraProcess } from './lib/double-processes.js';
 import { readJiraPage } from './lib/jira-page.js';
-import { formatIssues } from './lib/print-issues.js';
+import { formatIssues, formatPanel } from './lib/print-issues.js';
 import { fixtureText, flagsV2 } from '../test/support/fixtures.js';
 
 const FLAG_PROPERTY = 'appconfigFlag';
@@ -78,27 +78,37 @@ async function run(): Promise<void> {
     say(`      "${description}"`);
     return version;
   };
-  await save(3, 'flags-v1.json', 'first flags');
+  const v1 = await save(3, 'flags-v1.json', 'first flags');
   const v2 = await save(4, 'flags-v2.json', 'raise checkout limit, launch beta banner, add search ranking');
 
-  for (const type of ['OnDeploymentStart', 'OnDeploymentComplete'] as const) {
-    await deliverDeployment(engineer, association.extensionAssociationId, {
-      type,
-      ...target,
-      environment: { Id: 'prod123', Name: 'production' },
-      deploymentNumber: 1,
-      version: v2,
-      description: 'weekly release',
-    });
-  }
-  await waitUntilProcessed(app.url, jwt, association.id, 20_000);
-  step(5, `Deployment 1 of version ${v2} to production: start, complete`, '-> processed');
+  const deploy = async (environment: { Id: string; Name: string }, deploymentNumber: number, version: number, types: readonly ('OnDeploymentStart' | 'OnDeploymentComplete')[]) => {
+    for (const type of types) {
+      await deliverDeployment(engineer, association.extensionAssociationId, { type, ...target, environment, deploymentNumber, version, description: 'weekly release' });
+    }
+    await waitUntilProcessed(app.url, jwt, association.id, 20_000);
+  };
+  const staging = { Id: 'stg123', Name: 'staging' };
+  const production = { Id: 'prod123', Name: 'production' };
+  await deploy(staging, 1, v2, ['OnDeploymentStart', 'OnDeploymentComplete']);
+  step(5, `Deployment 1 of version ${v2} to staging: start, complete`, '-> processed');
+  await deploy(production, 1, v1, ['OnDeploymentStart', 'OnDeploymentComplete']);
+  step(6, `Deployment 1 of version ${v1} to production: start, complete`, '-> processed');
+  await deploy(production, 2, v2, ['OnDeploymentStart']);
+  step(7, `Deployment 2 of version ${v2} to production: started (under way)`, '-> processed');
 
   const page = await readJiraPage(jira.url);
   say();
   say(`What landed in Jira (read over HTTP from the Jira double's page ${jira.url}/):`);
   say();
   say(formatIssues(page.issues, FLAG_PROPERTY));
+  say();
+  say("Jira's Releases panel, as the app submitted it (per flag: its issues, and on/off in each environment):");
+  say();
+  say(formatPanel(page.featureFlags));
+  for (const env of ['production', 'staging']) {
+    const on = page.issues.filter((i) => ((i.properties.appconfigFlagState as { enabledIn?: string[] } | undefined)?.enabledIn ?? []).includes(env)).map((i) => i.key);
+    say(`  JQL  appconfigEnabledIn = ${env.padEnd(10)} -> ${on.join(', ') || '(none)'}   (issue property appconfigFlagState)`);
+  }
   say();
 
   // The demo checks itself: one issue per flag of the latest version, nothing else.
@@ -107,6 +117,8 @@ async function run(): Promise<void> {
   if (JSON.stringify([...keys].sort()) !== JSON.stringify(expected)) {
     throw new Error(`expected one issue per flag (${expected.join(', ')}), found flag keys ${JSON.stringify(keys)}`);
   }
+  const environments = new Set(page.featureFlags.flatMap((f) => f.environments.map((e) => e.name)));
+  if (!environments.has('staging') || !environments.has('production')) throw new Error(`expected the Releases panel to show staging and production, found ${[...environments].join(', ')}`);
   say(`${page.issues.length} issues, ${page.issues.reduce((n, i) => n + i.comments.length, 0)} comments; done in ${seconds()}.`);
   if (keep) {
     say(`Everything keeps running: open ${jira.url}/ in a browser. Ctrl-C stops all three processes.`);
