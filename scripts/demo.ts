@@ -13,10 +13,9 @@
  *                            token expires mid-stream and the heartbeat's fresh one resumes the work;
  *                            pre-uninstall deletes the installation's data
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { projectRoot } from '../src/paths.js';
 import { startAppProcess } from './lib/app-process.js';
 import { Children, onInterrupt } from './lib/children.js';
 import { connectApi, waitUntilProcessed, type AdminApi } from './lib/configure-api.js';
@@ -24,6 +23,7 @@ import { ADMIN_KEYS, DEMO_REGION, deliverDeployment, demoSeed, engineerClient, s
 import { startAwsProcess, startForgeProcess, startJiraProcess, type ForgeProcess } from './lib/double-processes.js';
 import { readJiraPage } from './lib/jira-page.js';
 import { formatIssues } from './lib/print-issues.js';
+import { fixtureText, flagsV2 } from '../test/support/fixtures.js';
 
 const FLAG_PROPERTY = 'appconfigFlag';
 const keep = process.argv.includes('--keep');
@@ -32,7 +32,6 @@ const started = Date.now();
 const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 const say = (line = '') => process.stdout.write(line + '\n');
 const step = (n: number, what: string, result: string) => say(`${String(n).padStart(2)}. ${what.padEnd(64)} ${result}  [${seconds()}]`);
-const fixture = (name: string) => readFileSync(path.join(projectRoot, 'test', 'fixtures', name), 'utf8');
 
 // The AWS SDK's own switch for its "Node 22 from 2027" notice: true, and not what a newcomer came to read.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -98,9 +97,9 @@ async function run(): Promise<void> {
 
   const engineer = engineerClient(aws.url);
   const target = { app: { id: shop.id, name: 'shop' }, profile: { id: shop.profiles['release-flags']!, name: 'release-flags' } };
-  const save = async (n: number, file: string, description: string): Promise<number> => {
+  const save = async (n: number, file: 'flags-v1.json' | 'flags-v2.json', description: string): Promise<number> => {
     const forwarded = aws.child.waitForJson((l) => typeof l.msg === 'string' && l.msg.startsWith('appconfig event'), 15_000, 'forwarder log line');
-    const version = await saveVersion(engineer, target.app.id, target.profile.id, fixture(file), description);
+    const version = await saveVersion(engineer, target.app.id, target.profile.id, fixtureText(file), description);
     const line = await forwarded;
     if (line.outcome !== 'delivered') throw new Error(`the forwarder did not deliver version ${version}: ${JSON.stringify(line)}`);
     await waitUntilProcessed(door.api, association.id, 20_000);
@@ -144,7 +143,7 @@ async function run(): Promise<void> {
 
   // The demo checks itself: one issue per flag of the latest version, nothing else.
   const keys = page.issues.map((i) => (i.properties[FLAG_PROPERTY] as { flagKey?: string } | undefined)?.flagKey);
-  const expected = Object.keys((JSON.parse(fixture('flags-v2.json')) as { flags: Record<string, unknown> }).flags).sort();
+  const expected = Object.keys(flagsV2().flags as Record<string, unknown>).sort();
   if (JSON.stringify([...keys].sort()) !== JSON.stringify(expected)) {
     throw new Error(`expected one issue per flag (${expected.join(', ')}), found flag keys ${JSON.stringify(keys)}`);
   }

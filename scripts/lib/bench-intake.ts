@@ -7,7 +7,8 @@
  * Routes are measured in alternating rounds and each keeps its best round, so a burst of load from
  * elsewhere on the machine does not land on one route only.
  */
-import { deploymentEvent, signedHeaders } from './events.js';
+import { deploymentEvent, type DeploymentType } from '../../test/support/events.js';
+import { parametersOf, signedRequest } from './events.js';
 import { ms, type Figure } from './figures.js';
 import { runLoad, type LoadResult } from './load.js';
 import type { Stage } from './bench-setup.js';
@@ -20,6 +21,7 @@ const REQUESTS = 4000;
 const ROUNDS = 3;
 const MAX_MS = 20_000;
 const UNSEEN_VERSION = 999_999;
+const BENCH_ENVIRONMENT = { Id: 'bench01', Name: 'bench' };
 
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
@@ -31,10 +33,9 @@ const notOk = (r: LoadResult): string => (failures(r) ? `; ${failures(r)} not 20
 
 export async function intakeFigures(stage: Stage, bareUrl: string, label: string): Promise<Figure[]> {
   let deployment = 0;
-  const events = (type: string) => () => {
-    const body = deploymentEvent(stage.target, UNSEEN_VERSION, ++deployment, type);
-    return { body, headers: signedHeaders(stage.target.signingSecret, body) };
-  };
+  const parameters = parametersOf(stage.target);
+  const events = (type: DeploymentType) => () =>
+    signedRequest(stage.target, deploymentEvent(stage.target, UNSEEN_VERSION, { type, deploymentNumber: ++deployment, environment: BENCH_ENVIRONMENT, description: null, parameters }));
   const routes = [
     { name: 'bare', url: `${bareUrl}/events`, next: events('OnDeploymentStart') },
     // AppConfig's OnDeploymentBaking: verified, parsed and acknowledged, never stored.

@@ -9,7 +9,7 @@ import { startAppProcess, type AppProcess } from './app-process.js';
 import type { BenchDatabase } from './bench-database.js';
 import type { Children } from './children.js';
 import { callApi } from './configure-api.js';
-import type { EventTarget } from './events.js';
+import type { BenchTarget } from './events.js';
 import { DEFAULT_EXTENSION_NAME } from '../../src/forwarder/template.js';
 
 const ACCOUNT = '123456789012';
@@ -23,7 +23,7 @@ export interface Stage {
   /** A context JWT of the site admin (valid 15 minutes). */
   jwt: string;
   associationId: string;
-  target: EventTarget;
+  target: BenchTarget;
   close(): Promise<void>;
 }
 

@@ -5,7 +5,8 @@
  */
 import type { RecordedRequest } from '../../test/doubles/jira/index.js';
 import { connectApi, waitUntilProcessed } from './configure-api.js';
-import { postEvent, preCreateEvent } from './events.js';
+import { preCreateEvent } from '../../test/support/events.js';
+import { parametersOf, postEvent } from './events.js';
 import { peakRssMb, secs, type Figure } from './figures.js';
 import { flagDocument, flagKey, type Changes } from './flag-docs.js';
 import type { Stage } from './bench-setup.js';
@@ -35,10 +36,10 @@ function breakdown(requests: RecordedRequest[]): string {
 
 /** Posts one saved version and waits until the app has worked it off; returns the wall time in ms. */
 async function syncVersion(stage: Stage, version: number, changes: Changes[], timeoutMs: number): Promise<number> {
-  const body = preCreateEvent(stage.target, flagDocument(FLAGS, changes), version, `bench version ${version}`);
+  const event = preCreateEvent(stage.target, flagDocument(FLAGS, changes), version, { description: `bench version ${version}`, parameters: parametersOf(stage.target) });
   stage.jira.clearRequests();
   const t0 = performance.now();
-  const res = await postEvent(stage.target, body);
+  const res = await postEvent(stage.target, event);
   if (res.status !== 202) throw new Error(`version ${version}: the events route answered ${res.status} ${JSON.stringify(res.json)}`);
   await waitUntilProcessed(connectApi(stage.app.url, stage.jwt), stage.associationId, timeoutMs);
   return performance.now() - t0;

@@ -1,3 +1,5 @@
+import { waitFor } from '../../test/support/wait.js';
+
 /** The Configure page's API as a site admin calls it: a Connect context JWT on each request. */
 export interface ApiAnswer {
   status: number;
@@ -50,12 +52,10 @@ export async function healthOf(api: AdminApi, associationId: string): Promise<As
  * Throws with the recorded failure if an event failed, or after `timeoutMs`.
  */
 export async function waitUntilProcessed(api: AdminApi, associationId: string, timeoutMs: number, everyMs = 25): Promise<AssociationHealth> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const check = async () => {
     const health = await healthOf(api, associationId);
     if (health.failedEvents > 0) throw new Error(`an event failed: ${health.lastError?.message ?? 'no reason recorded'}`);
-    if (health.backlog === 0) return health;
-    if (Date.now() > deadline) throw new Error(`events still pending after ${timeoutMs} ms (backlog ${health.backlog})`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+    return health.backlog === 0 ? health : undefined;
+  };
+  return waitFor('the app to work off every pending event', check, timeoutMs, everyMs);
 }

@@ -11,6 +11,8 @@ import { createHandler } from '../../src/forwarder/handler.js';
 import { DEFAULT_EXTENSION_NAME } from '../../src/forwarder/template.js';
 import type { AwsSeed } from '../../test/doubles/aws/seed.js';
 import { BACKFILL_ACTIONS, REQUIRED_ACTIONS } from '../../src/aws/index.js';
+import type { DeploymentEventType } from '../../src/events/appconfig-event.js';
+import { deploymentEvent, type EventTarget } from '../../test/support/events.js';
 
 export const DEMO_ACCOUNT = '123456789012';
 export const DEMO_REGION = 'eu-west-1';
@@ -64,10 +66,8 @@ export async function saveVersion(client: AppConfigClient, appId: string, profil
   return out.VersionNumber;
 }
 
-export interface DeploymentSpec {
-  type: 'OnDeploymentStart' | 'OnDeploymentComplete' | 'OnDeploymentRolledBack';
-  app: { id: string; name: string };
-  profile: { id: string; name: string };
+export interface DeploymentSpec extends EventTarget {
+  type: DeploymentEventType;
   environment: { Id: string; Name: string };
   deploymentNumber: number;
   version: number;
@@ -83,17 +83,15 @@ export async function deliverDeployment(client: AppConfigClient, extensionAssoci
   const association = await client.send(new GetExtensionAssociationCommand({ ExtensionAssociationId: extensionAssociationId }));
   const lines: { outcome?: string; status?: number; error?: string }[] = [];
   const forward = createHandler({ log: (line) => lines.push(JSON.parse(line) as (typeof lines)[number]) });
-  await forward({
-    InvocationId: Math.random().toString(36).slice(2, 9),
-    Type: d.type,
-    Parameters: association.Parameters ?? {},
-    Application: { Id: d.app.id, Name: d.app.name },
-    Environment: d.environment,
-    ConfigurationProfile: { Id: d.profile.id, Name: d.profile.name },
-    Description: d.description,
-    DeploymentNumber: String(d.deploymentNumber),
-    ConfigurationVersion: String(d.version),
-  });
+  await forward(
+    deploymentEvent(d, d.version, {
+      type: d.type,
+      environment: d.environment,
+      deploymentNumber: d.deploymentNumber,
+      description: d.description,
+      parameters: association.Parameters ?? {},
+    }),
+  );
   const line = lines[0];
   if (line?.outcome !== 'delivered') throw new Error(`the forwarder did not deliver ${d.type}: ${JSON.stringify(line)}`);
 }

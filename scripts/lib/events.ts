@@ -1,55 +1,24 @@
-/** AppConfig extension events as the forwarder posts them: the JSON body, signed with the association's secret. */
-import { randomBytes } from 'node:crypto';
-import { signatureHeader } from '../../src/intake/signature.js';
+/** Events for the bench's association, as the forwarder posts them: the JSON body, signed with its secret. */
+import { signedEventHeaders, type EventTarget } from '../../test/support/events.js';
 
-export interface EventTarget {
+/** The bench's association as AppConfig knows it: its events URL and signing secret, its application and profile. */
+export interface BenchTarget extends EventTarget {
   eventsUrl: string;
   signingSecret: string;
-  app: { id: string; name: string };
-  profile: { id: string; name: string };
 }
-
-const invocationId = (): string => randomBytes(6).toString('hex');
 
 /** The parameters AppConfig passes the forwarder (the app drops SigningSecret before storing). */
-const parameters = (t: EventTarget) => ({ EventsUrl: t.eventsUrl, SigningSecret: t.signingSecret });
+export const parametersOf = (t: BenchTarget) => ({ EventsUrl: t.eventsUrl, SigningSecret: t.signingSecret });
 
-export function preCreateEvent(t: EventTarget, document: string, version: number, description: string): string {
-  return JSON.stringify({
-    InvocationId: invocationId(),
-    Type: 'PreCreateHostedConfigurationVersion',
-    Parameters: parameters(t),
-    Application: { Id: t.app.id, Name: t.app.name },
-    ConfigurationProfile: { Id: t.profile.id, Name: t.profile.name },
-    Description: description,
-    Content: Buffer.from(document, 'utf8').toString('base64'),
-    ContentType: 'application/json',
-    ContentVersion: String(version),
-  });
+/** The raw body of `event` and the headers the forwarder sends it with. */
+export function signedRequest(t: BenchTarget, event: unknown): { body: string; headers: Record<string, string> } {
+  const body = JSON.stringify(event);
+  return { body, headers: signedEventHeaders(t.signingSecret, body) };
 }
 
-export function deploymentEvent(t: EventTarget, version: number, deploymentNumber: number, type = 'OnDeploymentStart'): string {
-  return JSON.stringify({
-    InvocationId: invocationId(),
-    Type: type,
-    Parameters: parameters(t),
-    Application: { Id: t.app.id, Name: t.app.name },
-    Environment: { Id: 'bench01', Name: 'bench' },
-    ConfigurationProfile: { Id: t.profile.id, Name: t.profile.name },
-    Description: null,
-    DeploymentNumber: String(deploymentNumber),
-    ConfigurationVersion: String(version),
-  });
-}
-
-/** Headers exactly as src/forwarder/deliver.ts sends them. */
-export const signedHeaders = (secret: string, body: string): Record<string, string> => ({
-  'content-type': 'application/json',
-  'x-appconfig-signature': signatureHeader(secret, body),
-});
-
-export async function postEvent(t: EventTarget, body: string): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(t.eventsUrl, { method: 'POST', headers: signedHeaders(t.signingSecret, body), body });
+export async function postEvent(t: BenchTarget, event: unknown): Promise<{ status: number; json: unknown }> {
+  const { body, headers } = signedRequest(t, event);
+  const res = await fetch(t.eventsUrl, { method: 'POST', headers, body });
   const text = await res.text();
   return { status: res.status, json: text ? (JSON.parse(text) as unknown) : null };
 }

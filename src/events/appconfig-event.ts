@@ -26,8 +26,10 @@ export const MAX_EVENT_DEPTH = 32;
 // eslint-disable-next-line no-control-regex
 const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]*$/;
 const columnText = (max: number) => z.string().max(max).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters');
+// Free text (names, descriptions) may hold newlines and tabs, but not NUL, for the same reason.
+const freeText = (max: number) => z.string().max(max).refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
 
-const idName = z.object({ Id: columnText(128).min(1), Name: z.string().max(256).nullish() }).passthrough();
+const idName = z.object({ Id: columnText(128).min(1), Name: freeText(256).nullish() }).passthrough();
 const versionOf = (params?: z.RawCreateParams) => z.union([columnText(64), z.number().int().nonnegative()], params);
 const version = versionOf();
 const required = { required_error: 'is required for this event type' };
@@ -38,11 +40,11 @@ const common = {
   Application: idName,
   ConfigurationProfile: idName.nullish(),
   Environment: idName.nullish(),
-  Description: z.string().max(4096).nullish(),
+  Description: freeText(4096).nullish(),
   DeploymentNumber: version.nullish(),
   ConfigurationVersion: version.nullish(),
   Content: z.string().nullish(),
-  ContentType: z.string().max(256).nullish(),
+  ContentType: freeText(256).nullish(),
   ContentVersion: version.nullish(),
 };
 

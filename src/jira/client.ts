@@ -17,6 +17,8 @@ import type {
 
 /** Jira Cloud caps one bulk create at 50 issues. */
 export const BULK_CREATE_MAX = 50;
+/** Jira Cloud's bulk fetch reads at most 100 issues a call. */
+export const BULK_FETCH_MAX = 100;
 const ISSUE_FIELDS = 'summary,description,issuetype,project,created,updated';
 
 type Json = Record<string, unknown>;
@@ -97,6 +99,21 @@ export class JiraClient {
       updated: String(f.updated ?? ''),
       properties: issue.properties ?? {},
     };
+  }
+
+  /**
+   * Up to BULK_FETCH_MAX issues by key or id, read from Jira's store rather than its search index (so an
+   * issue made a moment ago is found); keys that name no visible issue are left out.
+   */
+  async bulkFetch(idsOrKeys: string[], opts: { properties?: string[] } = {}): Promise<SearchHit[]> {
+    if (idsOrKeys.length > BULK_FETCH_MAX) throw new RangeError(`bulkFetch takes at most ${BULK_FETCH_MAX} issues`);
+    if (idsOrKeys.length === 0) return [];
+    const res = await this.http.call('POST', '/rest/api/3/issue/bulkfetch', {
+      body: { issueIdsOrKeys: idsOrKeys, fields: ['id'], properties: opts.properties ?? [] },
+      safeToRepeat: true,
+    });
+    const issues = ((res.json ?? {}) as { issues?: (Json & { fields?: Json; properties?: Json })[] }).issues ?? [];
+    return issues.map((issue) => ({ ...issueRef(issue), fields: issue.fields ?? {}, properties: issue.properties ?? {} }));
   }
 
   /** The property's value, or null when the issue or the property does not exist. */

@@ -1,4 +1,4 @@
-export { JiraClient, BULK_CREATE_MAX } from './client.js';
+export { JiraClient, BULK_CREATE_MAX, BULK_FETCH_MAX } from './client.js';
 export { JiraError, type JiraErrorKind } from './errors.js';
 export type { JiraClientOptions, RetryInfo } from './transport.js';
 export { appRequestJwt, pathRelativeToBase, JWT_VALIDITY_SECONDS } from './jwt.js';

@@ -1,20 +1,19 @@
 /**
- * Jira writes for one association, each made at most once even across crashes:
- *
- * - Before a write, its id is saved in flag_states.pending_write; after Jira answers, the new state is
- *   saved and the intent cleared. The same id goes into the issue's `appconfigFlagSync` property in the
- *   same Jira call, so an intent found on restart is settled by reading that property (edit) or by
- *   searching the association's issues by `appconfigFlag` (create) before anything is written again.
- * - Retryable failures (rate limits, 5xx, timeouts) propagate: the event is rescheduled, nothing lost.
- * - Permanent refusals (project gone, permission removed) are returned, for the association's health.
+ * Jira writes for one association: issue creates (bulk, 50 a call) and edits, each made at most once
+ * even across crashes and lost answers through the one protocol of write-once.ts. Each write carries
+ * its id in the issue's `appconfigFlagSync` property (set by the same Jira call), so an interrupted edit
+ * is settled by reading that property, and an interrupted create by finding its issues (lost-creates.ts).
+ * Retryable failures propagate (the event is rescheduled); refusals for good are returned, for health.
  */
 import type { AssociationRow } from '../db/models.js';
 import { BULK_CREATE_MAX, JiraError, type JiraClient } from '../jira/index.js';
 import { isRetryableStatus } from '../jira/errors.js';
-import { CreateDeferred, LostCreate } from './write-errors.js';
 import type { Flag } from '../flags/index.js';
 import { FlagStates, lastFlag } from './flag-states.js';
-import { associationJql, createPayload, editPayload, FLAG_PROPERTY, SYNC_PROPERTY, type FlagProperty, type SyncProperty } from './flag-issue.js';
+import { createPayload, editPayload, SYNC_PROPERTY, type SyncProperty } from './flag-issue.js';
+import { LostCreates, type IssueRef } from './lost-creates.js';
+import { writeOnce, type CallResult } from './write-once.js';
+import { CreateDeferred, LostCreate } from './write-errors.js';
 
 export interface PermanentFailure {
   flagKey: string;
@@ -29,78 +28,62 @@ export interface EditRequest {
   comment?: unknown;
 }
 
-const createIntent = (eventId: number) => `create:${eventId}`;
 export const writeIdFor = (eventId: number, flagKey: string) => `${eventId}:${flagKey}`;
 
-function permanent(err: unknown): string | null {
-  if (err instanceof JiraError && !err.retryable) return `Jira refused the write (${err.status}): ${err.jiraMessage}`;
-  return null;
+/**
+ * A create's intent: `create:<eventId>@<floor>`, the floor being the highest issue number of the
+ * project known before the create (see lost-creates.ts). Intents saved before floors were noted have none.
+ */
+const createIntent = (eventId: number, floor: number) => `create:${eventId}@${floor}`;
+const isCreateIntent = (pending: string | null | undefined): pending is string => pending?.startsWith('create:') ?? false;
+function floorOf(intent: string): number | undefined {
+  const at = intent.indexOf('@');
+  const n = at < 0 ? NaN : Number(intent.slice(at + 1));
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
+/** The issue an edit wrote to is gone (deleted in Jira): a new one takes its place. */
+class IssueGone extends Error {}
+
+const failuresOf = (refused: Map<string, string>): PermanentFailure[] => [...refused].map(([flagKey, message]) => ({ flagKey, message }));
+
 export class IssueWriter {
+  private readonly lostCreates: LostCreates;
+
   constructor(
     private readonly jira: JiraClient,
     private readonly association: AssociationRow,
     private readonly states: FlagStates,
     /** Called before each Jira write: renews the lease, throws when it was lost. */
     private readonly beforeWrite: () => Promise<void>,
-  ) {}
+  ) {
+    this.lostCreates = new LostCreates(jira, association);
+  }
 
-  /** Create one issue per flag (bulk, 50 a call), adopting issues a lost answer had already created. */
+  /** Create one issue per flag, adopting issues an earlier create whose answer was lost had made. */
   async createIssues(flags: Flag[], eventId: number): Promise<PermanentFailure[]> {
     if (flags.length === 0) return [];
     const states = await this.states.all();
-    const interrupted = flags.filter((f) => states.get(f.key)?.pendingWrite?.startsWith('create:'));
-    let todo = flags;
-    if (interrupted.length > 0) {
-      let found: Map<string, { id: string; key: string }>;
-      try {
-        found = await this.findExisting();
-      } catch (err) {
-        // Jira refuses the search for good (the project is gone, or hidden from the app): no create can be
-        // made safely, and none would succeed. Intents stay, so a later run searches again first.
-        const reason = permanent(err);
-        if (!reason) throw err;
-        return flags.map((f) => ({ flagKey: f.key, message: reason }));
-      }
-      const adopted = interrupted.filter((f) => found.has(f.key));
-      await this.states.savedMany(adopted.map((flag) => ({ flag, issue: found.get(flag.key)!, writeId: writeIdFor(eventId, flag.key) })));
-      const adoptedKeys = new Set(adopted.map((f) => f.key));
-      todo = flags.filter((f) => !adoptedKeys.has(f.key));
-    }
-
+    const byKey = new Map(flags.map((f) => [f.key, f]));
+    const interruptedIntents = flags.map((f) => states.get(f.key)?.pendingWrite).filter(isCreateIntent);
+    const floors = interruptedIntents.map(floorOf);
+    // The lowest floor of the interrupted creates covers them all (none when one was saved without).
+    const findFloor = floors.includes(undefined) ? undefined : Math.min(...(floors as number[]));
+    let intent: string | undefined;
     const failures: PermanentFailure[] = [];
-    for (let i = 0; i < todo.length; i += BULK_CREATE_MAX) {
-      const chunk = todo.slice(i, i + BULK_CREATE_MAX);
-      await this.states.upsertMany(chunk.map((f) => f.key), { pendingWrite: createIntent(eventId) });
-      await this.beforeWrite();
-      let result;
-      try {
-        result = await this.jira.bulkCreate(chunk.map((f) => createPayload(this.association, f, writeIdFor(eventId, f.key))));
-      } catch (err) {
-        if (err instanceof JiraError && err.ambiguous) throw new LostCreate(err);
-        const reason = permanent(err);
-        if (!reason) throw err;
-        await this.states.upsertMany(chunk.map((f) => f.key), { pendingWrite: null });
-        failures.push(...chunk.map((f) => ({ flagKey: f.key, message: reason })));
-        continue;
-      }
-      const created = chunk.flatMap((flag, j) =>
-        result.created[j] ? [{ flag, issue: result.created[j]!, writeId: writeIdFor(eventId, flag.key) }] : [],
-      );
-      await this.states.savedMany(created);
-      let retryLater: CreateDeferred | undefined;
-      for (const failure of result.failures) {
-        const flag = chunk[failure.index];
-        if (!flag) continue;
-        if (isRetryableStatus(failure.status)) {
-          retryLater ??= new CreateDeferred(failure.status, failure.message);
-          continue;
-        }
-        await this.states.upsertMany([flag.key], { pendingWrite: null });
-        failures.push({ flagKey: flag.key, message: `Jira refused to create the issue (${failure.status}): ${failure.message}` });
-      }
-      if (retryLater) throw retryLater;
+    for (let i = 0; i < flags.length; i += BULK_CREATE_MAX) {
+      const chunk = flags.slice(i, i + BULK_CREATE_MAX).map((f) => f.key);
+      intent ??= createIntent(eventId, await this.lostCreates.floor([...states.values()].map((s) => s.issueKey)));
+      const refused = await writeOnce<IssueRef>(this.states, this.beforeWrite, {
+        flagKeys: chunk,
+        intent,
+        interrupted: chunk.filter((k) => isCreateIntent(states.get(k)?.pendingWrite)),
+        find: (keys) => this.lostCreates.find(keys, findFloor),
+        call: (keys) => this.bulkCreate(keys.map((k) => byKey.get(k)!), eventId),
+        record: (written) =>
+          this.states.savedMany([...written].map(([flagKey, issue]) => ({ flag: byKey.get(flagKey)!, issue, writeId: writeIdFor(eventId, flagKey) }))),
+      });
+      failures.push(...failuresOf(refused));
     }
     return failures;
   }
@@ -109,52 +92,76 @@ export class IssueWriter {
   async edit(req: EditRequest, eventId: number): Promise<PermanentFailure | null> {
     const writeId = writeIdFor(eventId, req.flagKey);
     const state = await this.states.get(req.flagKey);
-    if (!state?.issueKey) {
-      const flag = req.flag ?? lastFlag(state);
-      if (!flag) return null;
-      const [failure] = await this.createIssues([flag], eventId);
-      return failure ?? null;
-    }
+    const flag = req.flag ?? lastFlag(state);
+    if (!state?.issueKey) return flag ? this.recreate(flag, eventId) : null;
     if (state.lastWrite === writeId) return null; // this event's write to this flag already happened
-    if (state.pendingWrite === writeId && (await this.alreadyWritten(state.issueKey, writeId))) {
-      await this.states.saved(req.flagKey, writeId, req.flag ?? null);
-      return null;
-    }
-    await this.states.upsertMany([req.flagKey], { pendingWrite: writeId });
-    await this.beforeWrite();
+    const issueKey = state.issueKey;
     try {
-      await this.jira.editIssue(state.issueKey, editPayload(this.association, writeId, req));
+      const refused = await writeOnce<true>(this.states, this.beforeWrite, {
+        flagKeys: [req.flagKey],
+        intent: writeId,
+        interrupted: state.pendingWrite === writeId ? [req.flagKey] : [],
+        find: async () => ((await this.alreadyWritten(issueKey, writeId)) ? new Map([[req.flagKey, true as const]]) : new Map<string, true>()),
+        call: (keys) => this.editIssue(issueKey, keys[0]!, editPayload(this.association, writeId, req)),
+        record: (written) => (written.size > 0 ? this.states.saved(req.flagKey, writeId, req.flag ?? null) : Promise.resolve()),
+      });
+      return failuresOf(refused)[0] ?? null;
     } catch (err) {
-      if (err instanceof JiraError && err.status === 404) {
-        // Deleted in Jira: a new issue takes its place, found again by its property if this answer is lost.
-        await this.states.upsertMany([req.flagKey], { issueId: null, issueKey: null, pendingWrite: createIntent(eventId) });
-        const flag = req.flag ?? lastFlag(state);
-        if (!flag) return null;
-        const [failure] = await this.createIssues([flag], eventId);
-        return failure ?? null;
-      }
-      const reason = permanent(err);
-      if (!reason) throw err;
-      await this.states.upsertMany([req.flagKey], { pendingWrite: null });
-      return { flagKey: req.flagKey, message: reason };
+      if (!(err instanceof IssueGone)) throw err;
+      // Deleted in Jira: a new issue takes its place, found again by its property if this answer is lost.
+      await this.states.upsertMany([req.flagKey], { issueId: null, issueKey: null, pendingWrite: null });
+      return flag ? this.recreate(flag, eventId) : null;
     }
-    await this.states.saved(req.flagKey, writeId, req.flag ?? null);
-    return null;
+  }
+
+  private async recreate(flag: Flag, eventId: number): Promise<PermanentFailure | null> {
+    const [failure] = await this.createIssues([flag], eventId);
+    return failure ?? null;
+  }
+
+  /** The one Jira call of a create: a bulk create, whose per-flag refusals are sorted into for good or for now. */
+  private async bulkCreate(flags: Flag[], eventId: number): Promise<CallResult<IssueRef>> {
+    let result;
+    try {
+      result = await this.jira.bulkCreate(flags.map((f) => createPayload(this.association, f, writeIdFor(eventId, f.key))));
+    } catch (err) {
+      if (err instanceof JiraError && err.ambiguous) throw new LostCreate(err);
+      throw err;
+    }
+    const written = new Map<string, IssueRef>();
+    flags.forEach((flag, j) => {
+      const issue = result.created[j];
+      if (issue) written.set(flag.key, issue);
+    });
+    const refused = new Map<string, string>();
+    const later: string[] = [];
+    let deferred: CreateDeferred | undefined;
+    for (const failure of result.failures) {
+      const flag = flags[failure.index];
+      if (!flag) continue;
+      if (isRetryableStatus(failure.status)) {
+        later.push(flag.key);
+        deferred ??= new CreateDeferred(failure.status, failure.message);
+      } else {
+        refused.set(flag.key, `Jira refused to create the issue (${failure.status}): ${failure.message}`);
+      }
+    }
+    return { written, refused, ...(deferred ? { retryLater: { flagKeys: later, error: deferred } } : {}) };
+  }
+
+  /** The one Jira call of an edit. */
+  private async editIssue(issueKey: string, flagKey: string, payload: ReturnType<typeof editPayload>): Promise<CallResult<true>> {
+    try {
+      await this.jira.editIssue(issueKey, payload);
+    } catch (err) {
+      if (err instanceof JiraError && err.status === 404) throw new IssueGone();
+      throw err;
+    }
+    return { written: new Map([[flagKey, true]]), refused: new Map() };
   }
 
   private async alreadyWritten(issueKey: string, writeId: string): Promise<boolean> {
     const property = (await this.jira.getIssueProperty(issueKey, SYNC_PROPERTY)) as SyncProperty | null;
     return property?.lastWrite === writeId;
-  }
-
-  /** flagKey -> issue for every issue of this association's profile (recovery only). */
-  private async findExisting(): Promise<Map<string, { id: string; key: string }>> {
-    const hits = await this.jira.searchJql(associationJql(this.association), [], { properties: [FLAG_PROPERTY] });
-    const found = new Map<string, { id: string; key: string }>();
-    for (const hit of hits) {
-      const key = (hit.properties[FLAG_PROPERTY] as FlagProperty | undefined)?.flagKey;
-      if (key && !found.has(key)) found.set(key, { id: hit.id, key: hit.key });
-    }
-    return found;
   }
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
+import { fixtureText } from '../support/fixtures.js';
 import { KEYS, REGION, startHarness, type Harness } from '../support/harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -36,7 +37,7 @@ describe('Configure page in Chromium', () => {
   beforeAll(async () => {
     if (missing) return;
     h = await startHarness({ db: 'sqlite' });
-    h.aws.addHostedVersion(h.app.id, h.profile.id, fs.readFileSync(path.join(projectRoot, 'test', 'fixtures', 'flags-v1.json')), { description: 'first flags' });
+    h.aws.addHostedVersion(h.app.id, h.profile.id, fixtureText('flags-v1.json'), { description: 'first flags' });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
     const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
     context.setDefaultTimeout(10_000); // a stuck step fails with its own message, well within the test's timeout

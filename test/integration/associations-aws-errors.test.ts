@@ -7,6 +7,7 @@ import type request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
 import { ACCOUNT_ID, KEYS, REGION, associationForm, startHarness, type Harness } from '../support/harness.js';
+import { waitFor } from '../support/wait.js';
 
 /** What the full keys may do, minus one action per test key. */
 const FLOW_ACTIONS = [
@@ -185,10 +186,7 @@ describe.each(databaseKinds)('associations API, AWS and Jira refusals on %s', (k
     h.service.config.awsCallTimeoutMs = defaultCallTimeoutMs;
 
     // AWS finished the create after our deadline; the admin saves again.
-    const deadline = Date.now() + 5_000;
-    while (h.aws.extensionAssociations().filter((a) => a.resourceArn === p.arn).length === 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor('AWS to finish the late create', () => h.aws.extensionAssociations().some((a) => a.resourceArn === p.arn), 5_000);
     const again = await post({ configurationProfileId: p.id });
     expect(again.status).toBe(201);
     const inAws = h.aws.extensionAssociations().filter((a) => a.resourceArn === p.arn);

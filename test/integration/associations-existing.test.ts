@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
+import { deploymentEvent } from '../support/events.js';
 import { KEYS, REGION, startHarness, type Harness } from '../support/harness.js';
 
 describe.each(databaseKinds)('existing AWS extension associations on %s', (kind) => {
@@ -54,16 +55,7 @@ describe.each(databaseKinds)('existing AWS extension associations on %s', (kind)
     expect(h.aws.calls.filter((c) => c.action === 'CreateExtensionAssociation')).toHaveLength(0);
 
     // Events signed with the new secret are accepted; the stale secret no longer works.
-    const event = {
-      InvocationId: 'deploy-existing-1',
-      Type: 'OnDeploymentComplete',
-      Parameters: now[0]!.parameters,
-      Application: { Id: h.app.id, Name: h.app.name },
-      Environment: { Id: 'env1234', Name: 'production' },
-      ConfigurationProfile: { Id: p.id, Name: p.name },
-      DeploymentNumber: 1,
-      ConfigurationVersion: '1',
-    };
+    const event = deploymentEvent({ app: h.app, profile: p }, 1, { invocationId: 'deploy-existing-1', parameters: now[0]!.parameters, deploymentNumber: 1 });
     expect((await h.sendEvent(res.body.id, event)).status).toBe(202);
     expect((await h.sendEvent(res.body.id, { ...event, InvocationId: 'x' }, { secret: 'stale-secret-0000000000000000' })).status).toBe(401);
   });

@@ -4,16 +4,15 @@
  * Creation, idempotent re-submission, names for IDs, dry runs, backfill done and skipped, removal,
  * and the health the Configure page shows.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/paths.js';
 import { databaseKinds } from '../support/databases.js';
+import { preCreateEvent } from '../support/events.js';
+import { fixtureText } from '../support/fixtures.js';
 import { ACCOUNT_ID, KEYS, REGION, associationForm, startHarness, type Harness } from '../support/harness.js';
+import { waitFor } from '../support/wait.js';
 
-const fixture = (name: string) => fs.readFileSync(path.join(projectRoot, 'test', 'fixtures', name), 'utf8');
-const FLAGS_V1 = fixture('flags-v1.json');
-const FLAGS_V2 = fixture('flags-v2.json');
+const FLAGS_V1 = fixtureText('flags-v1.json');
+const FLAGS_V2 = fixtureText('flags-v2.json');
 
 /** The response fields PRODUCT.md fixes for POST /api/associations, no more, no fewer. */
 const RESPONSE_FIELDS = [
@@ -29,16 +28,6 @@ const RESPONSE_FIELDS = [
   'eventsUrl',
   'backfill',
 ].sort();
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.each(databaseKinds)('associations API on %s', (kind) => {
   let h: Harness;
@@ -61,17 +50,8 @@ describe.each(databaseKinds)('associations API on %s', (kind) => {
   };
   /** A saved-version event exactly as the forwarder posts it (AppConfig passes the association's parameters along). */
   const documentEvent = (associationId: string, profile: { id: string; name: string }, content: string, version: string) => {
-    const event = JSON.parse(fixture('event-pre-create.json')) as Record<string, unknown>;
     const aws = h.aws.extensionAssociations().find((a) => a.parameters.EventsUrl?.endsWith(`/${associationId}/events`))!;
-    return {
-      ...event,
-      InvocationId: `inv-${associationId.slice(0, 8)}-${version}`,
-      Parameters: aws.parameters,
-      Application: { Id: h.app.id, Name: h.app.name },
-      ConfigurationProfile: { Id: profile.id, Name: profile.name },
-      Content: Buffer.from(content).toString('base64'),
-      ContentVersion: version,
-    };
+    return preCreateEvent({ app: h.app, profile }, content, version, { invocationId: `inv-${associationId.slice(0, 8)}-${version}`, parameters: aws.parameters });
   };
 
   beforeAll(async () => {
@@ -269,6 +249,7 @@ describe.each(databaseKinds)('associations API on %s', (kind) => {
     expect(await models.StoredEvent.count({ where: { associationId: id } })).toBeGreaterThan(0);
     expect(await models.FlagState.count({ where: { associationId: id } })).toBe(2);
     const event = documentEvent(id, p, FLAGS_V2, '2');
+    const removedSecret = h.signingSecretOf(id);
 
     const del = await h.api('delete', `/api/associations/${id}`);
     expect(del.status).toBe(204);
@@ -294,6 +275,6 @@ describe.each(databaseKinds)('associations API on %s', (kind) => {
     const inAws = awsAssociationsOn(p.arn);
     expect(inAws).toHaveLength(1);
     expect(inAws[0]!.parameters.EventsUrl).toBe(again.body.eventsUrl);
-    expect(inAws[0]!.parameters.SigningSecret).not.toBe(event.Parameters.SigningSecret);
+    expect(inAws[0]!.parameters.SigningSecret).not.toBe(removedSecret);
   });
 });

@@ -12,7 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../src/intake/signature.js';
 import { databaseKinds } from '../support/databases.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { deploymentEvent, eventCounts, flagsV1, preCreateEvent, waitFor } from '../support/pipeline-kit.js';
+import { deploymentEvent, preCreateEvent } from '../support/events.js';
+import { flagsV1 } from '../support/fixtures.js';
+import { eventCounts } from '../support/pipeline-kit.js';
+import { waitFor } from '../support/wait.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -126,6 +129,12 @@ const CASES: BadCase[] = [
     },
   },
   { name: 'an InvocationId that is not a string', status: 400, code: 'invalid_event', make: (h) => ({ raw: JSON.stringify({ ...preCreateEvent(h, flagsV1(), 1), InvocationId: 42 }) }) },
+  {
+    name: 'a Description holding a NUL (no database column can keep it)',
+    status: 400,
+    code: 'invalid_event',
+    make: (h) => ({ raw: JSON.stringify({ ...preCreateEvent(h, flagsV1(), 1), Description: 'a\u0000b' }) }),
+  },
   {
     name: 'Content that is not base64',
     status: 400,

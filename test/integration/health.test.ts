@@ -13,14 +13,7 @@ import { createLogger } from '../../src/log.js';
 import { startService, type Service } from '../../src/service.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.js';
 import { startHarness, TEST_OPERATOR_KEY, type Harness } from '../support/harness.js';
-
-async function waitFor(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { waitFor } from '../support/wait.js';
 
 describe.each(databaseKinds)('GET /healthz on %s', (kind) => {
   let h: Harness;

@@ -3,56 +3,22 @@
  * uninstall deletes every row of the site in every table (and nothing of another site), and a disabled
  * site's work is kept, not dropped, until it is enabled again.
  */
-import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { QueryTypes } from 'sequelize';
 import request from 'supertest';
 import { Op } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/paths.js';
 import { startJiraDouble, type BadInstall, type JiraDouble } from '../doubles/jira/index.js';
 import { databaseKinds } from '../support/databases.js';
+import { deploymentEvent, preCreateEvent } from '../support/events.js';
+import { flagsV1, flagsV2 } from '../support/fixtures.js';
 import { KEYS, REGION, startHarness, type Harness } from '../support/harness.js';
+import { sleep, waitFor } from '../support/wait.js';
 
-const fixture = (name: string): string => fs.readFileSync(path.join(projectRoot, 'test', 'fixtures', name), 'utf8');
-
-/** Polls until `check` is true; fails with `what` after the deadline. */
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-type Target = { id: string; name: string };
-
-/** A saved-version event exactly as AppConfig sends it (Parameters carry the real signing secret). */
-function preCreateEvent(h: Harness, associationId: string, app: Target, profile: Target, doc: string, version: string) {
-  const e = JSON.parse(fixture('event-pre-create.json')) as Record<string, unknown>;
-  return {
-    ...e,
-    InvocationId: randomUUID(),
-    Parameters: { EventsUrl: `${h.service.config.baseUrl}/api/associations/${associationId}/events`, SigningSecret: h.signingSecretOf(associationId) },
-    Application: { Id: app.id, Name: app.name },
-    ConfigurationProfile: { Id: profile.id, Name: profile.name },
-    Content: Buffer.from(fixture(doc)).toString('base64'),
-    ContentVersion: version,
-  };
-}
-
-function deploymentEvent(h: Harness, associationId: string, app: Target, profile: Target, version: string) {
-  const e = JSON.parse(fixture('event-deployment-complete.json')) as Record<string, unknown>;
-  return {
-    ...e,
-    InvocationId: randomUUID(),
-    Parameters: { EventsUrl: `${h.service.config.baseUrl}/api/associations/${associationId}/events`, SigningSecret: h.signingSecretOf(associationId) },
-    Application: { Id: app.id, Name: app.name },
-    ConfigurationProfile: { Id: profile.id, Name: profile.name },
-    ConfigurationVersion: version,
-  };
-}
+/** The association's parameters as AppConfig passes them along (with the real signing secret). */
+const parametersOf = (h: Harness, associationId: string) => ({
+  EventsUrl: `${h.service.config.baseUrl}/api/associations/${associationId}/events`,
+  SigningSecret: h.signingSecretOf(associationId),
+});
 
 /** Every row of every application table (the migrations' bookkeeping aside), read straight from the database. */
 async function allRows(h: Harness): Promise<Record<string, Record<string, unknown>[]>> {
@@ -189,11 +155,11 @@ describe.each(databaseKinds)('Connect lifecycle on %s', (kind) => {
     expect((await h.service.models.Site.findByPk(h.jira.clientKey))?.enabled).toBe(false);
     h.jira.clearRequests();
 
-    const res = await h.sendEvent(associationA, preCreateEvent(h, associationA, h.app, h.profile, 'flags-v1.json', '1'));
+    const res = await h.sendEvent(associationA, preCreateEvent(h, flagsV1(), 1, { parameters: parametersOf(h, associationA) }));
     expect(res.status).toBe(202);
     // Anything the worker would take, it takes now; then give its background poll a few rounds too.
     await h.service.worker.drain();
-    await new Promise((r) => setTimeout(r, 4 * 200));
+    await sleep(4 * 200);
     expect((await eventsOf(associationA)).map((e) => e.status)).toEqual(['pending']);
     expect(h.jira.requests).toEqual([]);
     expect(h.jira.issues()).toEqual([]);
@@ -206,13 +172,13 @@ describe.each(databaseKinds)('Connect lifecycle on %s', (kind) => {
 
   it('uninstall: a bad or unsigned uninstall gets 401 and deletes nothing', async () => {
     // Give both sites rows in every table: associations, events (two kinds), flag state, config versions.
-    expect((await h.sendEvent(associationA, deploymentEvent(h, associationA, h.app, h.profile, '1'))).status).toBe(202);
+    expect((await h.sendEvent(associationA, deploymentEvent(h, 1, { parameters: parametersOf(h, associationA) }))).status).toBe(202);
     const b = await asSite(siteB, 'post', '/api/associations', {
       projectKey: 'FLAG', region: REGION, applicationId: appB.id, configurationProfileId: profileB.id, ...KEYS.full,
     });
     expect(b.status).toBe(201);
     associationB = (b.body as { id: string }).id;
-    expect((await h.sendEvent(associationB, preCreateEvent(h, associationB, appB, profileB, 'flags-v1.json', '1'))).status).toBe(202);
+    expect((await h.sendEvent(associationB, preCreateEvent({ app: appB, profile: profileB }, flagsV1(), 1, { parameters: parametersOf(h, associationB) }))).status).toBe(202);
     for (const id of [associationA, associationB]) {
       await waitFor(`events of ${id} processed`, async () => (await eventsOf(id)).every((e) => e.status === 'done'));
     }
@@ -259,7 +225,7 @@ describe.each(databaseKinds)('Connect lifecycle on %s', (kind) => {
   });
 
   it('after uninstall, events for the old association get 410 and the old site JWT gets 401', async () => {
-    const res = await h.sendEvent(associationA, preCreateEvent(h, associationA, h.app, h.profile, 'flags-v2.json', '2'));
+    const res = await h.sendEvent(associationA, preCreateEvent(h, flagsV2(), 2, { parameters: parametersOf(h, associationA) }));
     expect(res.status).toBe(410);
     expect(res.body).toMatchObject({ error: { code: 'association_removed' } });
     expect(await h.service.models.StoredEvent.count({ where: { associationId: associationA } })).toBe(0);

@@ -8,19 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.js';
 import { startHarness } from '../support/harness.js';
 import { associateVia, healthVia, installOn, postEvent, startAppProcess, startDoubles, type AppProcess, type Doubles } from '../support/app-process.js';
-import {
-  deploymentEvent,
-  flagsV1,
-  flagsV2,
-  issuesByFlag,
-  jiraSnapshot,
-  preCreateEvent,
-  replayReferenceHistory,
-  waitFor,
-  waitIdle,
-  type EventTarget,
-  type IssueSnapshot,
-} from '../support/pipeline-kit.js';
+import { deploymentEvent, type EventTarget, preCreateEvent } from '../support/events.js';
+import { flagsV1, flagsV2 } from '../support/fixtures.js';
+import { issuesByFlag, type IssueSnapshot, jiraSnapshot, replayReferenceHistory, waitIdle } from '../support/pipeline-kit.js';
+import { waitFor } from '../support/wait.js';
 
 const ASSOCIATIONS = 4;
 const hasPostgres = databaseKinds.includes('postgres');

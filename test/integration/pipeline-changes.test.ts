@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { flagsV2, issuesByFlag, preCreateEvent, successfulWrites, waitIdle } from '../support/pipeline-kit.js';
+import { preCreateEvent } from '../support/events.js';
+import { flagsV2 } from '../support/fixtures.js';
+import { issuesByFlag, successfulWrites, waitIdle } from '../support/pipeline-kit.js';
 import { adfProblem } from '../doubles/jira/adf.js';
 
 describe.each(databaseKinds)('every kind of change in one write (%s)', (kind) => {

@@ -3,10 +3,11 @@
  * InvocationId, one set of Jira writes per saved version, never a second issue for a flag.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signatureHeader } from '../../src/intake/signature.js';
 import { databaseKinds } from '../support/databases.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { deploymentEvent, editsByIssue, eventCounts, flagsV1, flagsV2, issuesByFlag, preCreateEvent, successfulWrites, waitIdle } from '../support/pipeline-kit.js';
+import { deploymentEvent, preCreateEvent, signedEventHeaders } from '../support/events.js';
+import { flagsV1, flagsV2 } from '../support/fixtures.js';
+import { editsByIssue, eventCounts, issuesByFlag, successfulWrites, waitIdle } from '../support/pipeline-kit.js';
 
 describe.each(databaseKinds)('duplicate and concurrent deliveries (%s)', (kind) => {
   let h: Harness;
@@ -28,7 +29,7 @@ describe.each(databaseKinds)('duplicate and concurrent deliveries (%s)', (kind) 
       Array.from({ length: times }, () =>
         fetch(`${h.service.url}/api/associations/${id}/events`, {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json', 'X-AppConfig-Signature': signatureHeader(secret, raw) },
+          headers: signedEventHeaders(secret, raw),
           body: raw,
         }).then(async (r) => {
           await r.arrayBuffer();

@@ -6,7 +6,10 @@ import { QueryTypes } from 'sequelize';
 import { describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
 import { faultSuite, pausesAfter } from '../support/fault-suite.js';
-import { deploymentEvent, eventCounts, flagsV1, flagsV2, preCreateEvent, waitFor, waitIdle } from '../support/pipeline-kit.js';
+import { deploymentEvent, preCreateEvent } from '../support/events.js';
+import { flagsV1, flagsV2 } from '../support/fixtures.js';
+import { eventCounts, waitIdle } from '../support/pipeline-kit.js';
+import { waitFor } from '../support/wait.js';
 
 describe.each(databaseKinds)('Retry-After (%s)', (kind) => {
   const { fresh, replay, snapshotOf, clean, expectHealthy } = faultSuite(kind);

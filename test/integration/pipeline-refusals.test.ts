@@ -6,7 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { eventCounts, flagsV1, flagsV2, issuesByFlag, preCreateEvent, successfulWrites, waitIdle } from '../support/pipeline-kit.js';
+import { preCreateEvent } from '../support/events.js';
+import { flagsV1, flagsV2 } from '../support/fixtures.js';
+import { eventCounts, issuesByFlag, successfulWrites, waitIdle } from '../support/pipeline-kit.js';
 
 interface Health {
   status: string;

@@ -8,17 +8,9 @@ import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
 import { ACCOUNT_ID, REGION, startHarness, type Harness } from '../support/harness.js';
-import {
-  deploymentEvent,
-  editsByIssue,
-  flagPropertyOf,
-  flagsV1,
-  flagsV2,
-  issuesByFlag,
-  preCreateEvent,
-  successfulWrites,
-  waitIdle,
-} from '../support/pipeline-kit.js';
+import { deploymentEvent, preCreateEvent } from '../support/events.js';
+import { flagsV1, flagsV2 } from '../support/fixtures.js';
+import { editsByIssue, flagPropertyOf, issuesByFlag, successfulWrites, waitIdle } from '../support/pipeline-kit.js';
 import { adfProblem } from '../doubles/jira/adf.js';
 import { JiraClient } from '../../src/jira/index.js';
 

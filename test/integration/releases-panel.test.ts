@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JiraClient } from '../../src/jira/index.js';
 import { databaseKinds } from '../support/databases.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { deploymentEvent, flagsV1, flagsV2, issuesByFlag, preCreateEvent, waitIdle, type DeploymentType, type EventTarget } from '../support/pipeline-kit.js';
+import { deploymentEvent, type DeploymentType, type EventTarget, preCreateEvent } from '../support/events.js';
+import { flagsV1, flagsV2 } from '../support/fixtures.js';
+import { issuesByFlag, waitIdle } from '../support/pipeline-kit.js';
 
 const STAGING = { Id: 'env-stg', Name: 'staging' };
 const PRODUCTION = { Id: 'env-prd', Name: 'production' };

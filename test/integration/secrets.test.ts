@@ -10,11 +10,12 @@ import path from 'node:path';
 import pg from 'pg';
 import type request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/paths.js';
 import { databaseKinds } from '../support/databases.js';
+import { deploymentEvent, preCreateEvent } from '../support/events.js';
+import { fixtureText, flagsV2 } from '../support/fixtures.js';
 import { ACCOUNT_ID, REGION, startHarness, type Harness } from '../support/harness.js';
+import { waitFor } from '../support/wait.js';
 
-const fixture = (name: string) => fs.readFileSync(path.join(projectRoot, 'test', 'fixtures', name), 'utf8');
 const unique = (prefix: string) => `${prefix}${crypto.randomBytes(16).toString('hex')}`;
 
 /** Temporary keys (with a session token) that may do everything the product needs. */
@@ -98,7 +99,7 @@ describe.each(databaseKinds)('no secret is kept on %s', (kind) => {
     h.aws.addKey({ ...GOOD, ...user('good'), allow: '*' });
     h.aws.addKey({ ...LIMITED, ...user('limited'), allow: ['appconfig:ListApplications', 'appconfig:ListConfigurationProfiles'] });
     h.aws.addKey({ ...EXPIRED, ...user('expired'), allow: '*', expired: true });
-    h.aws.addHostedVersion(h.app.id, h.profile.id, fixture('flags-v1.json'), { description: 'first flags' });
+    h.aws.addHostedVersion(h.app.id, h.profile.id, fixtureText('flags-v1.json'), { description: 'first flags' });
   });
   afterAll(async () => {
     await h?.close();
@@ -146,33 +147,14 @@ describe.each(databaseKinds)('no secret is kept on %s', (kind) => {
   it('events keep their payload minus Parameters.SigningSecret; the signing secret is in no row and no log', async () => {
     const signingSecret = h.signingSecretOf(associationId);
     const parameters = h.aws.extensionAssociations().find((a) => a.parameters.SigningSecret === signingSecret)!.parameters;
-    const document = {
-      ...(JSON.parse(fixture('event-pre-create.json')) as Record<string, unknown>),
-      InvocationId: 'secret-check-v2',
-      Parameters: parameters,
-      Application: { Id: h.app.id, Name: h.app.name },
-      ConfigurationProfile: { Id: h.profile.id, Name: h.profile.name },
-      Content: Buffer.from(fixture('flags-v2.json')).toString('base64'),
-      ContentVersion: '2',
-    };
-    const deployment = {
-      ...(JSON.parse(fixture('event-deployment-complete.json')) as Record<string, unknown>),
-      InvocationId: 'secret-check-deploy',
-      Parameters: parameters,
-      Application: { Id: h.app.id, Name: h.app.name },
-      ConfigurationProfile: { Id: h.profile.id, Name: h.profile.name },
-      ConfigurationVersion: '2',
-    };
+    const document = preCreateEvent(h, flagsV2(), 2, { invocationId: 'secret-check-v2', parameters });
+    const deployment = deploymentEvent(h, 2, { invocationId: 'secret-check-deploy', parameters });
     for (const event of [document, deployment]) {
       const res = await h.sendEvent(associationId, event);
       responses.push(res);
       expect(res.status).toBe(202);
     }
-    const deadline = Date.now() + 15_000;
-    while ((await h.service.models.StoredEvent.count({ where: { associationId, status: 'pending' } })) > 0) {
-      if (Date.now() > deadline) throw new Error('events were not processed in time');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor('the events to be processed', async () => (await h.service.models.StoredEvent.count({ where: { associationId, status: 'pending' } })) === 0);
 
     const stored = await h.service.models.StoredEvent.findAll({ where: { associationId }, order: [['id', 'ASC']] });
     expect(stored.map((e) => e.invocationId)).toEqual(['backfill-1', 'secret-check-v2', 'secret-check-deploy']);

@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { eventCounts, flagsV1, flagsV2, issuesByFlag, preCreateEvent, waitIdle } from '../support/pipeline-kit.js';
+import { preCreateEvent } from '../support/events.js';
+import { flagsV1, flagsV2 } from '../support/fixtures.js';
+import { eventCounts, issuesByFlag, waitIdle } from '../support/pipeline-kit.js';
 
 describe.each(databaseKinds)('poison events (%s)', (kind) => {
   let h: Harness;

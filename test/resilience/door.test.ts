@@ -8,7 +8,9 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
 import { associationForm, startHarness, type Harness } from '../support/harness.js';
-import { eventCounts, flagsV1, preCreateEvent } from '../support/pipeline-kit.js';
+import { preCreateEvent } from '../support/events.js';
+import { flagsV1 } from '../support/fixtures.js';
+import { eventCounts } from '../support/pipeline-kit.js';
 
 describe.each(databaseKinds)('the door (%s)', (kind) => {
   let h: Harness;

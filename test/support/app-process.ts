@@ -4,11 +4,11 @@
  * in the test process; the child reaches them through the same environment variables an operator sets.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { signatureHeader } from '../../src/intake/signature.js';
 import { projectRoot } from '../../src/paths.js';
 import type { AwsDouble } from '../doubles/aws/index.js';
 import { KEYS, REGION, startSeededAws } from './aws-seed.js';
 import { startJiraDouble, type JiraDouble } from '../doubles/jira/index.js';
+import { signedEventHeaders } from './events.js';
 import { TEST_OPERATOR_KEY } from './harness.js';
 
 export interface AppProcessOptions {
@@ -150,7 +150,7 @@ export async function postEvent(doubles: Doubles, app: AppProcess, associationId
   const raw = JSON.stringify(event);
   const res = await fetch(`${app.url}/api/associations/${associationId}/events`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-AppConfig-Signature': signatureHeader(record.parameters.SigningSecret, raw) },
+    headers: signedEventHeaders(record.parameters.SigningSecret, raw),
     body: raw,
   });
   return { status: res.status, body: await res.json().catch(() => null) };

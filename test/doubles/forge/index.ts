@@ -72,6 +72,8 @@ export interface RemoteCallOptions extends FitOptions {
 
 export interface RemoteAnswer {
   status: number;
+  /** The backend's response headers (lower-case names), which invokeRemote hands the page too. */
+  headers: Record<string, string>;
   json: unknown;
   text: string;
   ms: number;
@@ -219,7 +221,7 @@ export async function startForgeDouble(opts: { appId?: string; port?: number } =
     } catch {
       json = undefined;
     }
-    return { status: res.status, json, text, ms: Date.now() - started };
+    return { status: res.status, headers: Object.fromEntries(res.headers), json, text, ms: Date.now() - started };
   }
 
   const route = (appUrl: string, path: string) => appUrl.replace(/\/+$/, '') + path;

@@ -26,8 +26,10 @@ export interface FaultSpec {
    * meanwhile: a slow Jira still does the work, which is what makes timeouts ambiguous.
    */
   delayMs?: number;
-  /** Destroy the socket without an answer. */
+  /** Destroy the socket without an answer (nothing is done). */
   drop?: boolean;
+  /** Carry the request out, then destroy the socket without an answer: the work is done, its answer lost. */
+  loseAnswer?: boolean;
   /** The JSON body of a faulted answer; default a Jira-style error collection. */
   body?: unknown;
 }
@@ -38,6 +40,7 @@ export interface FaultDecision {
   body?: unknown;
   delayMs: number;
   drop: boolean;
+  loseAnswer: boolean;
 }
 
 interface ActiveFault {
@@ -112,5 +115,5 @@ function toDecision(spec: FaultSpec, now: number): FaultDecision {
   const body =
     spec.body ??
     (status !== undefined ? { errorMessages: [DEFAULT_MESSAGES[status] ?? `Fault injected with status ${status}.`], errors: {} } : undefined);
-  return { status, headers, body, delayMs: spec.delayMs ?? 0, drop: spec.drop === true };
+  return { status, headers, body, delayMs: spec.delayMs ?? 0, drop: spec.drop === true, loseAnswer: spec.loseAnswer === true };
 }

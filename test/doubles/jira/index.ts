@@ -72,6 +72,8 @@ export interface JiraDouble {
   readonly requests: RecordedRequest[];
   clearRequests(): void;
   faults: { add(spec: FaultSpec): void; clear(): void };
+  /** Keep new issues out of search results for this long, as Jira Cloud's index lags behind writes. */
+  setSearchLag(ms: number): void;
   install(appBaseUrl: string, opts?: LifecycleOptions): Promise<LifecycleResult>;
   uninstall(opts?: LifecycleOptions): Promise<LifecycleResult>;
   enable(opts?: LifecycleOptions): Promise<LifecycleResult>;
@@ -117,7 +119,7 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
     clientKey: opts.clientKey ?? randomUUID(),
     sharedSecret: opts.sharedSecret ?? newSecret(),
   };
-  const site: Site = { store, url: '', appAccountId: accountId(), propertyIndex: undefined, propertyAliases: new Map() };
+  const site: Site = { store, url: '', appAccountId: accountId(), propertyIndex: undefined, propertyAliases: new Map(), searchLagMs: 0 };
   const cloudId = randomUUID();
   const bearer = new BearerTokens();
   const faults = new Faults();
@@ -189,6 +191,9 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
     requests,
     clearRequests: () => void requests.splice(0),
     faults: { add: (spec) => faults.add(spec), clear: () => faults.clear() },
+    setSearchLag(ms) {
+      site.searchLagMs = ms;
+    },
     async install(appBaseUrl, lo = {}) {
       const descriptor = await fetchDescriptor(appBaseUrl);
       lastApp = { baseUrl: appBaseUrl.replace(/\/+$/, ''), descriptor };

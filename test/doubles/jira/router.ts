@@ -13,6 +13,11 @@ export interface Site {
   propertyIndex: PropertyIndex | undefined;
   /** JQL aliases from the app's descriptor (empty when it is unknown). */
   propertyAliases: PropertyAliases;
+  /**
+   * How long a new issue stays out of search results, as Jira Cloud's asynchronous index leaves it
+   * (0: searchable at once). Reads by key or id are never affected.
+   */
+  searchLagMs: number;
 }
 
 export interface Ctx {

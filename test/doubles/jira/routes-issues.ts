@@ -4,6 +4,7 @@ import { jiraTime, type Issue } from './store.js';
 
 /** REST v3 issue endpoints: create, bulk create, get, edit (fields + comment + properties), delete, comments, properties. */
 const BULK_MAX = 50;
+const BULK_FETCH_MAX = 100;
 const ISSUE = String.raw`/rest/api/3/issue/([^/]+)`;
 
 function created(ctx: Ctx, issue: Issue): Record<string, unknown> {
@@ -49,6 +50,29 @@ export const issueRoutes: Route[] = [
         } else issues.push(created(ctx, result));
       });
       return ok({ issues, errors }, issues.length > 0 ? 201 : 400);
+    },
+  },
+  {
+    // Bulk fetch: up to 100 issues by id or key, read from the store (never from the search index).
+    method: 'POST',
+    pattern: /^\/rest\/api\/3\/issue\/bulkfetch$/,
+    handle: (ctx) => {
+      const input = (ctx.body ?? {}) as { issueIdsOrKeys?: unknown; fields?: unknown; properties?: unknown };
+      const wanted = input.issueIdsOrKeys;
+      if (!Array.isArray(wanted) || wanted.length === 0 || !wanted.every((k) => typeof k === 'string')) {
+        return jiraError(400, 'issueIdsOrKeys must list at least one issue id or key.');
+      }
+      if (wanted.length > BULK_FETCH_MAX) return jiraError(400, `You can fetch at most ${BULK_FETCH_MAX} issues at once.`);
+      const fields = fieldList(input.fields, []);
+      const properties = propertyList(input.properties);
+      const issues: Record<string, unknown>[] = [];
+      const issueErrors: string[] = [];
+      for (const key of wanted as string[]) {
+        const issue = visible(ctx, key);
+        if (issue) issues.push(issueJson(ctx.site, issue, fields, properties));
+        else issueErrors.push(key);
+      }
+      return ok({ expand: '', issues, issueErrors: issueErrors.length ? [{ errorMessages: [`Issues not found or not visible: ${issueErrors.join(', ')}`] }] : [] });
     },
   },
   {

@@ -24,6 +24,10 @@ function search(ctx: Ctx, input: { jql?: unknown; fields?: unknown; properties?:
   let found;
   try {
     found = runJql(ctx.site.store, parseJql(jql, ctx.site.propertyAliases), ctx.site.propertyIndex);
+    if (ctx.site.searchLagMs > 0) {
+      const indexedBefore = Date.now() - ctx.site.searchLagMs;
+      found = found.filter((issue) => Date.parse(issue.created.replace('+0000', 'Z')) <= indexedBefore);
+    }
   } catch (err) {
     if (err instanceof JqlError) return jiraError(400, err.message);
     throw err;

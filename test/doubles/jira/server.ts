@@ -24,7 +24,8 @@ export interface RecordedRequest {
   /** How the call came: a Connect JWT at the site, or a Forge Bearer token through /ex/jira/<cloudId>. */
   via: 'site' | 'api-gateway';
   time: number;
-  fault?: 'status' | 'drop' | 'delay';
+  /** 'lost': carried out, answer never sent (`status` is what it would have been). */
+  fault?: 'status' | 'drop' | 'delay' | 'lost';
 }
 
 export interface PipelineDeps {
@@ -127,7 +128,7 @@ export function createPipeline(deps: PipelineDeps) {
           rec.fault = 'status';
           return { status: fault.status, headers: fault.headers, body: fault.body };
         }
-        rec.fault = 'delay';
+        rec.fault = fault.loseAnswer ? 'lost' : 'delay';
       }
       const problem =
         via === 'api-gateway'
@@ -151,6 +152,12 @@ export function createPipeline(deps: PipelineDeps) {
       a = jiraError(500, `The Jira double failed: ${(err as Error).message}`);
     }
     if (a === 'dropped') {
+      deps.record(rec);
+      req.socket.destroy();
+      return;
+    }
+    if (rec.fault === 'lost') {
+      rec.status = a.status;
       deps.record(rec);
       req.socket.destroy();
       return;

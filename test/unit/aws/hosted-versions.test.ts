@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsDouble } from '../../doubles/aws/index.js';
 import { readLatestHostedVersion } from '../../../src/aws/index.js';
+import { fixtureText } from '../../support/fixtures.js';
 import { ADMIN, accessFor, expectApiError, keyWith, startDouble } from './helpers.js';
 
-const v1 = readFileSync(new URL('../../fixtures/flags-v1.json', import.meta.url));
-const v2 = readFileSync(new URL('../../fixtures/flags-v2.json', import.meta.url));
+const v1 = Buffer.from(fixtureText('flags-v1.json'));
+const v2 = Buffer.from(fixtureText('flags-v2.json'));
 
 let double: AwsDouble;
 let appId: string;

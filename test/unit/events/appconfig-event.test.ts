@@ -2,7 +2,6 @@
  * The one AppConfig event vocabulary: what the forwarder's body parses to at the door, what is stored,
  * and what the worker reads back.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   MAX_EVENT_DEPTH,
@@ -14,10 +13,10 @@ import {
   parseStoredEvent,
   storedPayload,
 } from '../../../src/events/appconfig-event.js';
+import { fixtureText } from '../../support/fixtures.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8');
-const preCreate = fixture('event-pre-create.json');
-const deployment = fixture('event-deployment-complete.json');
+const preCreate = fixtureText('event-pre-create.json');
+const deployment = fixtureText('event-deployment-complete.json');
 
 describe('the AppConfig extension event', () => {
   it('parses AppConfig saved-version and deployment events as they are sent', () => {
@@ -37,6 +36,11 @@ describe('the AppConfig extension event', () => {
       const { SigningSecret: _secret, ...parameters } = JSON.parse(body).Parameters as Record<string, unknown>;
       expect(back).toEqual({ ok: true, event: { ...JSON.parse(body), Parameters: parameters } });
     }
+  });
+
+  it('accepts free text over several lines', () => {
+    const parsed = parseExtensionEvent(JSON.stringify({ ...JSON.parse(preCreate), Description: 'raise the limit\n\t- for checkout' }));
+    expect(parsed.ok && parsed.event.Description).toBe('raise the limit\n\t- for checkout');
   });
 
   it('keeps fields it does not know, as AppConfig sent them', () => {
@@ -64,6 +68,8 @@ describe('the AppConfig extension event', () => {
     ['a deployment without ConfigurationVersion', { ...JSON.parse(deployment), ConfigurationVersion: undefined }, 'ConfigurationVersion is required for deployment events'],
     ['a ContentVersion holding a NUL', { ...JSON.parse(preCreate), ContentVersion: '20a\u0000b' }, 'ContentVersion'],
     ['an InvocationId holding a NUL', { ...JSON.parse(preCreate), InvocationId: 'a\u0000b' }, 'InvocationId'],
+    ['a Description holding a NUL', { ...JSON.parse(preCreate), Description: 'a\u0000b' }, 'Description must not contain NUL'],
+    ['an environment name holding a NUL', { ...JSON.parse(deployment), Environment: { Id: 'env5678', Name: 'prod\u0000' } }, 'Environment.Name'],
     ['the backfill type, which only the app writes', { ...JSON.parse(preCreate), Type: 'Backfill' }, 'Type'],
   ])('refuses %s, naming the field', (_name, event, message) => {
     const parsed = parseExtensionEvent(JSON.stringify(event));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { diffDocuments, diffFlag, type FlagChange } from '../../../src/flags/diff.js';
 import type { Flag } from '../../../src/flags/model.js';
-import { applyChanges, fixtureDocument, flagOf } from './helpers.js';
+import { fixtureDocument } from '../../support/fixtures.js';
+import { applyChanges, flagOf } from './helpers.js';
 
 describe('diffDocuments: flags-v1 -> flags-v2', () => {
   const v1 = fixtureDocument('flags-v1.json');

@@ -1,19 +1,6 @@
-/** Test helpers: fixtures, model -> AppConfig JSON, and applying a change list to a flag. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+/** Test helpers: a flag of a document, model -> AppConfig JSON, and applying a change list to a flag. */
 import type { FlagChange } from '../../../src/flags/diff.js';
 import type { Flag, FlagAttribute, FlagDocument } from '../../../src/flags/model.js';
-import { parseFlagDocument } from '../../../src/flags/parse.js';
-
-export function fixtureText(name: string): string {
-  return readFileSync(join(__dirname, '..', '..', 'fixtures', name), 'utf8');
-}
-
-export function fixtureDocument(name: string): FlagDocument {
-  const result = parseFlagDocument(fixtureText(name));
-  if (!result.ok) throw new Error(`fixture ${name} does not parse: ${JSON.stringify(result.errors)}`);
-  return result.document;
-}
 
 export function flagOf(doc: FlagDocument, key: string): Flag {
   const flag = doc.flags.find((f) => f.key === key);

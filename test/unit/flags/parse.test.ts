@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatParseErrors, parseFlagDocument, parseFlagDocumentBase64 } from '../../../src/flags/parse.js';
-import { fixtureDocument, fixtureText, flagOf } from './helpers.js';
+import { fixtureDocument, fixtureText } from '../../support/fixtures.js';
+import { flagOf } from './helpers.js';
 
 describe('parseFlagDocument: the fixtures', () => {
   it('parses flags-v1 into the normalized model, flags and attributes sorted by key', () => {

@@ -7,7 +7,8 @@ import { deploymentComment, recreatedNote } from '../../../src/flags/render/depl
 import { issueDescription, type FlagContext } from '../../../src/flags/render/description.js';
 import { adfSize, JIRA_BODY_LIMIT } from '../../../src/flags/render/fit.js';
 import { validateAdf } from './adf-schema.js';
-import { fixtureDocument, flagOf } from './helpers.js';
+import { fixtureDocument } from '../../support/fixtures.js';
+import { flagOf } from './helpers.js';
 
 const ctx: FlagContext = {
   accountId: '123456789012',

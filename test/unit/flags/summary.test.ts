@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Flag } from '../../../src/flags/model.js';
 import { issueSummary, SUMMARY_MAX_LENGTH } from '../../../src/flags/render/summary.js';
-import { fixtureDocument, flagOf } from './helpers.js';
+import { fixtureDocument } from '../../support/fixtures.js';
+import { flagOf } from './helpers.js';
 
 const flag = (name: string, key = 'my_flag'): Flag => ({ key, name, enabled: true, attributes: [] });
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

@@ -67,8 +67,24 @@ describe('forge/manifest.yml', () => {
     expect(manifest.remotes).toHaveLength(1);
   });
 
-  it('asks for the least scopes: Jira issue data read and write, and the two remote tokens', () => {
-    expect([...(manifest.permissions.scopes as string[])].sort()).toEqual(['read:app-system-token', 'read:app-user-token', 'read:jira-work', 'write:jira-work']);
+  it('asks for the least scopes: Jira issue data read and write, the two remote tokens, and writing and deleting Releases-panel flags', () => {
+    expect([...(manifest.permissions.scopes as string[])].sort()).toEqual([
+      'delete:feature-flag-info:jira',
+      'read:app-system-token',
+      'read:app-user-token',
+      'read:jira-work',
+      'write:feature-flag-info:jira',
+      'write:jira-work',
+    ]);
+  });
+
+  it('declares the Releases-panel provider and indexes appconfigFlagState with the descriptor\'s aliases', () => {
+    const descriptor = JSON.parse(readFileSync(path.join(projectRoot, 'atlassian-connect.json'), 'utf8')) as Json;
+    const provider = (modules['devops:featureFlagInfoProvider'] as Json[])[0]!;
+    expect(provider).toMatchObject({ key: descriptor.modules.jiraFeatureFlagInfoProvider.key, name: descriptor.modules.jiraFeatureFlagInfoProvider.name, homeUrl: descriptor.modules.jiraFeatureFlagInfoProvider.homeUrl });
+    const connectIndex = (descriptor.modules.jiraEntityProperties as Json[]).flatMap((m) => m.keyConfigurations as Json[]).find((k) => k.propertyKey === 'appconfigFlagState')!;
+    const forgeIndex = (modules['jira:entityProperty'] as Json[]).find((m) => m.propertyKey === 'appconfigFlagState')!;
+    expect(forgeIndex.values).toEqual((connectIndex.extractions as Json[]).map((e) => ({ path: e.objectName, type: e.type, searchAlias: e.alias })));
   });
 });
 

@@ -1,16 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { backoffMs, parseRetryAfter } from '../../../src/forwarder/deliver.js';
 import { createHandler, type ForwarderLogLine, type ForwarderOptions } from '../../../src/forwarder/handler.js';
 import { DELIVERY_BUDGET_MS, FUNCTION_TIMEOUT_SECONDS } from '../../../src/forwarder/limits.js';
 import { SIGNATURE_HEADER, verifySignature } from '../../../src/intake/signature.js';
+import { fixtureJson } from '../../support/fixtures.js';
 import { startIntake, unreachableUrl, type IntakeDouble, type Reply } from './server.js';
 
 const SECRET = 'fwd-secret-7d3e9a1b5c';
-const fixture = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
-const preCreate = fixture('event-pre-create.json');
-const deploymentComplete = fixture('event-deployment-complete.json');
+const preCreate = fixtureJson('event-pre-create.json');
+const deploymentComplete = fixtureJson('event-deployment-complete.json');
 
 /** The fixture, pointed at `url` with the test secret, as AppConfig would deliver it. */
 const eventFor = (base: Record<string, unknown>, url: string, secret = SECRET) => ({

@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JiraClient, JiraError, type RetryInfo } from '../../../src/jira/index.js';
 import { startJiraDouble, type JiraDouble } from '../../doubles/jira/index.js';
+import { waitFor } from '../../support/wait.js';
 
 const doc = (text: string) => ({ type: 'doc' as const, version: 1 as const, content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] });
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 const newIssue = (summary: string) => ({ project: { key: 'FLAG' }, issueType: { id: '10001' }, summary });
 
 describe('JiraClient retries, timeouts and refusals against the Jira double', () => {
@@ -84,7 +78,7 @@ describe('JiraClient retries, timeouts and refusals against the Jira double', ()
     expect(Date.now() - started).toBeLessThan(1400);
     expect(retries[0]?.error).toMatchObject({ kind: 'timeout', status: 0, retryable: true, ambiguous: true });
     // The slow request still completes inside Jira after the client gave up: wait for it so it cannot leak into later tests.
-    await waitFor(() => jira.requests.some((r) => r.fault === 'delay'));
+    await waitFor('the slow request to complete in the double', () => jira.requests.some((r) => r.fault === 'delay'), 5000, 20);
   });
 
   it('does not repeat a create whose outcome is unknown: throws retryable + ambiguous for the caller to reconcile', async () => {
