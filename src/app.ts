@@ -73,7 +73,7 @@ export async function createApp(services: AppServices): Promise<App> {
 
   app.use(express.json({ limit: '256kb' }));
   const addon = await createAddon(app, { config, tenancy, log });
-  app.use(lifecycleRouter(addon, { tenancy, log }));
+  app.use(lifecycleRouter(addon, { tenancy, log, config }));
   const forge = mountForgeDoor({ config, installations: services.forgeInstallations, purge: (key) => tenancy.purge(key), log });
   if (forge.routes) app.use(forge.routes);
   // A purge that a stop interrupted finishes now (the installation is already invisible).
