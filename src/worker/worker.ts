@@ -9,7 +9,7 @@ import type { Models } from '../db/models.js';
 import type { JiraClient } from '../jira/index.js';
 import type { Logger } from '../log.js';
 import { runAssociation } from './association-run.js';
-import { Queue } from './queue.js';
+import { Queue } from '../db/event-queue.js';
 import { pruneProcessedEvents } from './retention.js';
 
 export interface WorkerOptions {
@@ -39,7 +39,7 @@ export class Worker {
 
   constructor(private readonly opts: WorkerOptions) {
     this.id = opts.workerId ?? `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-    this.queue = new Queue(opts.db, opts.models, this.id, opts.leaseMs);
+    this.queue = new Queue(opts.db, this.id, opts.leaseMs);
   }
 
   start(): void {
