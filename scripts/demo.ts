@@ -22,7 +22,7 @@ import { connectApi, waitUntilProcessed, type AdminApi } from './lib/configure-a
 import { ADMIN_KEYS, DEMO_REGION, deliverDeployment, demoSeed, engineerClient, saveVersion } from './lib/demo-aws.js';
 import { startAwsProcess, startForgeProcess, startJiraProcess, type ForgeProcess } from './lib/double-processes.js';
 import { readJiraPage } from './lib/jira-page.js';
-import { formatIssues } from './lib/print-issues.js';
+import { formatIssues, formatPanel } from './lib/print-issues.js';
 import { fixtureText, flagsV2 } from '../test/support/fixtures.js';
 
 const FLAG_PROPERTY = 'appconfigFlag';
@@ -107,31 +107,35 @@ async function run(): Promise<void> {
     say(`      "${description}"`);
     return version;
   };
-  await save(3, 'flags-v1.json', 'first flags');
+  const v1 = await save(3, 'flags-v1.json', 'first flags');
   const v2 = await save(4, 'flags-v2.json', 'raise checkout limit, launch beta banner, add search ranking');
 
+  const deliver = async (environment: { Id: string; Name: string }, deploymentNumber: number, version: number, types: readonly ('OnDeploymentStart' | 'OnDeploymentComplete')[]) => {
+    for (const type of types) {
+      await deliverDeployment(engineer, association.extensionAssociationId, { type, ...target, environment, deploymentNumber, version, description: 'weekly release' });
+    }
+  };
+  const deploy = async (...args: Parameters<typeof deliver>) => {
+    await deliver(...args);
+    await waitUntilProcessed(door.api, association.id, 20_000);
+  };
+  const staging = { Id: 'stg123', Name: 'staging' };
+  const production = { Id: 'prod123', Name: 'production' };
+  await deploy(staging, 1, v2, ['OnDeploymentStart', 'OnDeploymentComplete']);
+  step(5, `Deployment 1 of version ${v2} to staging: start, complete`, '-> processed');
+  await deploy(production, 1, v1, ['OnDeploymentStart', 'OnDeploymentComplete']);
+  step(6, `Deployment 1 of version ${v1} to production: start, complete`, '-> processed');
   if (forge) {
     await forge.expireTokens();
-    step(5, 'Hours pass: the app system token Forge gave the app expires', '');
-  }
-  for (const type of ['OnDeploymentStart', 'OnDeploymentComplete'] as const) {
-    await deliverDeployment(engineer, association.extensionAssociationId, {
-      type,
-      ...target,
-      environment: { Id: 'prod123', Name: 'production' },
-      deploymentNumber: 1,
-      version: v2,
-      description: 'weekly release',
-    });
-  }
-  if (forge) {
-    step(6, `Deployment 1 of version ${v2} to production: start, complete`, '-> stored; Jira work waits');
+    step(7, 'Hours pass: the app system token Forge gave the app expires', '');
+    await deliver(production, 2, v2, ['OnDeploymentStart']);
+    step(8, `Deployment 2 of version ${v2} to production: started (under way)`, '-> stored; Jira work waits');
     const beat = await forge.heartbeat();
     await waitUntilProcessed(door.api, association.id, 90_000);
-    step(7, 'Forge\'s hourly heartbeat brings a fresh token; the work goes on', `-> ${beat}, processed`);
+    step(9, "Forge's hourly heartbeat brings a fresh token; the work goes on", `-> ${beat}, processed`);
   } else {
-    await waitUntilProcessed(door.api, association.id, 20_000);
-    step(5, `Deployment 1 of version ${v2} to production: start, complete`, '-> processed');
+    await deploy(production, 2, v2, ['OnDeploymentStart']);
+    step(7, `Deployment 2 of version ${v2} to production: started (under way)`, '-> processed');
   }
 
   const page = await readJiraPage(door.siteUrl);
@@ -140,6 +144,14 @@ async function run(): Promise<void> {
   say();
   say(formatIssues(page.issues, FLAG_PROPERTY));
   say();
+  say("Jira's Releases panel, as the app submitted it (per flag: its issues, and on/off in each environment):");
+  say();
+  say(formatPanel(page.featureFlags));
+  for (const env of ['production', 'staging']) {
+    const on = page.issues.filter((i) => ((i.properties.appconfigFlagState as { enabledIn?: string[] } | undefined)?.enabledIn ?? []).includes(env)).map((i) => i.key);
+    say(`  JQL  appconfigEnabledIn = ${env.padEnd(10)} -> ${on.join(', ') || '(none)'}   (issue property appconfigFlagState)`);
+  }
+  say();
 
   // The demo checks itself: one issue per flag of the latest version, nothing else.
   const keys = page.issues.map((i) => (i.properties[FLAG_PROPERTY] as { flagKey?: string } | undefined)?.flagKey);
@@ -147,6 +159,8 @@ async function run(): Promise<void> {
   if (JSON.stringify([...keys].sort()) !== JSON.stringify(expected)) {
     throw new Error(`expected one issue per flag (${expected.join(', ')}), found flag keys ${JSON.stringify(keys)}`);
   }
+  const environments = new Set(page.featureFlags.flatMap((f) => f.environments.map((e) => e.name)));
+  if (!environments.has('staging') || !environments.has('production')) throw new Error(`expected the Releases panel to show staging and production, found ${[...environments].join(', ')}`);
   say(`${page.issues.length} issues, ${page.issues.reduce((n, i) => n + i.comments.length, 0)} comments; done in ${seconds()}.`);
   if (keep) {
     say(`Everything keeps running: open ${door.siteUrl}/ in a browser. Ctrl-C stops all three processes.`);
