@@ -7,7 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { deploymentEvent, eventCounts, flagsV1, flagsV2, issuesByFlag, preCreateEvent, waitFor, waitIdle } from '../support/pipeline-kit.js';
+import { deploymentEvent, preCreateEvent } from '../support/events.js';
+import { flagsV1, flagsV2 } from '../support/fixtures.js';
+import { eventCounts, issuesByFlag, waitIdle } from '../support/pipeline-kit.js';
+import { waitFor } from '../support/wait.js';
 
 const PRODUCTION = { Id: 'env-prd', Name: 'production' };
 const FLAGS = '/rest/featureflags/0.1/bulk';
