@@ -23,6 +23,10 @@ export interface AppConfig {
   /** Default AppConfig extension identifier (the name our CloudFormation template gives it). */
   extensionIdentifier: string;
   logLevel: string;
+  /** Atlassian's key server for signed installs (a test points it at the Jira double's). */
+  connectKeysUrl: string;
+  /** Bound of one fetch of an install public key. */
+  connectKeysTimeoutMs: number;
   /** The Forge door: closed (no /forge routes, Bearer tokens refused) without an app id. */
   forge: {
     /** FORGE_APP_ID: the Forge app's UUID (or its whole ari:cloud:ecosystem::app/... id). */
@@ -80,6 +84,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: env.DATABASE_URL || undefined,
     appSecretKey: env.APP_SECRET_KEY || undefined,
     extensionIdentifier: env.APPCONFIG_EXTENSION || DEFAULT_EXTENSION_NAME,
+    connectKeysUrl: (env.CONNECT_KEYS_CDN_URL || 'https://connect-install-keys.atlassian.com').replace(/\/+$/, ''),
+    connectKeysTimeoutMs: int(env.CONNECT_KEYS_TIMEOUT_MS, 5_000, 'CONNECT_KEYS_TIMEOUT_MS'),
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     forge: {
       appId: env.FORGE_APP_ID ? parseForgeAppId(env.FORGE_APP_ID) : undefined,
@@ -99,4 +105,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 }
 
 /** The configuration once the server listens: the base URL is known. */
-export type RunningConfig = AppConfig & { baseUrl: string };
+export type ResolvedConfig = AppConfig & { baseUrl: string };

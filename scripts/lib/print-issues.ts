@@ -1,5 +1,6 @@
 /** What landed in Jira as plain text: each issue's key fields, then its comments in order. */
 import { byKeyNumber, type JiraIssueData } from './jira-page.js';
+import type { PageData } from '../../test/doubles/jira/html.js';
 
 const indent = (text: string, prefix: string): string =>
   text
@@ -23,4 +24,16 @@ export function formatIssues(issues: JiraIssueData[], propertyKey: string): stri
       return [...head, ...comments].join('\n');
     })
     .join('\n\n');
+}
+
+/** The Releases panel as plain text: per flag its issues, then on/off per environment (and a deployment under way). */
+export function formatPanel(flags: PageData['featureFlags']): string {
+  if (flags.length === 0) return '  (no flag in the panel)';
+  return [...flags]
+    .sort((a, b) => a.key.localeCompare(b.key))
+    .map((f) => {
+      const envs = f.environments.map((e) => `    ${e.name.padEnd(12)} ${e.enabled ? 'ON ' : 'off'}${e.rollout ? `   ${e.rollout}` : ''}`);
+      return [`  ${f.key} (${f.displayName})   issues: ${f.issues.join(', ')}`, ...envs].join('\n');
+    })
+    .join('\n');
 }

@@ -1,7 +1,7 @@
 /**
  * Lifecycle callbacks, verified as Jira signs them:
- * - `installed` and `uninstalled`: RS256 signed-install JWTs, checked by ACE against Atlassian's key
- *   server (CONNECT_KEYS_CDN_URL); `installed` also checks the host against ACE's whitelist.
+ * - `installed` and `uninstalled`: RS256 signed-install JWTs, checked against Atlassian's key server
+ *   (signed-install.ts); `installed` also checks the host against ACE's whitelist.
  * - `enabled` and `disabled`: the signed-install migration does not cover them; Jira signs them like its
  *   webhooks, HS256 with the site's shared secret and a qsh over the callback, so ACE's authenticate().
  */
@@ -11,6 +11,8 @@ import type { Logger } from '../log.js';
 import { AuthenticationFailed, badRequest } from '../http/errors.js';
 import { asyncHandler } from '../http/async.js';
 import type { Tenancy } from '../tenancy/index.js';
+import type { ResolvedConfig } from '../config.js';
+import { signedInstall } from './signed-install.js';
 
 interface LifecycleBody {
   clientKey?: unknown;
@@ -33,13 +35,39 @@ function authenticatedClientKey(req: Request): string {
   return clientKey;
 }
 
-export function lifecycleRouter(addon: AddOn, deps: { tenancy: Tenancy; log: Logger }): Router {
+export interface LifecycleDeps {
+  tenancy: Tenancy;
+  log: Logger;
+  config: Pick<ResolvedConfig, 'baseUrl' | 'connectKeysUrl' | 'connectKeysTimeoutMs'>;
+}
+
+/** ACE's view of the install whitelist and of the base URLs the app answers to. */
+interface AceConfig {
+  whitelistRegexp(): RegExp[];
+  allowedBaseUrls(): string[];
+}
+
+export function lifecycleRouter(addon: AddOn, deps: LifecycleDeps): Router {
   const router = Router();
-  const { tenancy, log } = deps;
+  const { tenancy, log, config } = deps;
+  const ace = (addon as unknown as { config: AceConfig }).config;
+  const audiences = () =>
+    [config.baseUrl, ...ace.allowedBaseUrls()].flatMap((u) => {
+      const bare = u.replace(/\/+$/, '');
+      return [bare, `${bare}/`];
+    });
+  const install = (checkHost: boolean) =>
+    signedInstall({
+      keysUrl: config.connectKeysUrl,
+      keysTimeoutMs: config.connectKeysTimeoutMs,
+      audiences,
+      baseUrl: config.baseUrl,
+      ...(checkHost ? { hostAllowed: (host: string) => ace.whitelistRegexp().some((re) => re.test(host)) } : {}),
+    });
 
   router.post(
     '/installed',
-    addon.verifyInstallation(),
+    install(true),
     asyncHandler(async (req, res) => {
       const body = req.body as LifecycleBody;
       const clientKey = clientKeyOf(body);
@@ -54,7 +82,7 @@ export function lifecycleRouter(addon: AddOn, deps: { tenancy: Tenancy; log: Log
 
   router.post(
     '/uninstalled',
-    addon.authenticateInstall(),
+    install(false),
     asyncHandler(async (req, res) => {
       const clientKey = clientKeyOf(req.body as LifecycleBody);
       await tenancy.purge(clientKey);

@@ -10,8 +10,8 @@ import {
   DEPLOYMENT_EVENT_TYPES,
   IGNORED_EVENT_TYPES,
   isDeploymentEventType,
+  isStoredEventType,
   SAVED_VERSION_EVENT_TYPE,
-  STORED_EVENT_TYPES,
 } from './event-types.js';
 
 export * from './event-types.js';
@@ -141,7 +141,7 @@ export const isDeploymentEvent = (event: StoredEventPayload): event is Deploymen
 
 /** Of the events AppConfig sends, the ones the app stores. */
 export const isStoredEvent = (event: ExtensionEvent): event is Exclude<ExtensionEvent, z.infer<typeof ignoredSchema>> =>
-  (STORED_EVENT_TYPES as readonly string[]).includes(event.Type);
+  isStoredEventType(event.Type);
 
 /** The payload as stored: the event without the signing secret AppConfig passes along in Parameters. */
 export function storedPayload(event: StoredEventPayload): string {

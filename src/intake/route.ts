@@ -80,17 +80,27 @@ export function intakeRouter(deps: IntakeDeps): Router {
   const associations = new AssociationCache(db);
   const batcher = new EventBatcher(db);
 
+  /** The association the request is for, from its id and headers alone; throws the refusal. */
+  async function checkBeforeBody(req: Request, id: string, header: string | undefined) {
+    if (!ASSOCIATION_ID.test(id)) throw noSuchAssociation();
+    checkHeaders(req);
+    const association = await associations.get(id);
+    // An unknown id is read further only when the header could be a current signature: that alone
+    // can tell a removed association (410, so the forwarder stops) from one that never existed.
+    if (!association && !isCurrentSignatureHeader(header)) throw noSuchAssociation();
+    return association;
+  }
+
   router.post(
     '/api/associations/:id/events',
     asyncHandler(async (req, res) => {
       const id = req.params.id ?? '';
-      if (!ASSOCIATION_ID.test(id)) throw noSuchAssociation();
-      checkHeaders(req);
       const header = req.get(SIGNATURE_HEADER);
-      const association = await associations.get(id);
-      // An unknown id is read further only when the header could be a current signature: that alone
-      // can tell a removed association (410, so the forwarder stops) from one that never existed.
-      if (!association && !isCurrentSignatureHeader(header)) throw noSuchAssociation();
+      const association = await checkBeforeBody(req, id, header).catch((err: unknown) => {
+        // Refused before the body was read: close the connection rather than receive a body nobody reads.
+        res.set('Connection', 'close');
+        throw err;
+      });
 
       const raw = await readBody(req, res);
       const signature = verifySignature(signing.forAssociation(id), raw, header);

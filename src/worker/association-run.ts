@@ -14,7 +14,7 @@ import { FlagStates } from './flag-states.js';
 import { IssueWriter } from './issue-writer.js';
 import { Lease } from './lease.js';
 import { processEvent, type EventResult } from './process-event.js';
-import { LeaseLost, type Queue, type QueuedEvent } from './queue.js';
+import { LeaseLost, type Queue, type QueuedEvent } from '../db/event-queue.js';
 import { SavedVersions } from './saved-versions.js';
 import { ReleasesPanel, type PanelOutcome } from '../environments/releases-panel.js';
 

@@ -6,7 +6,7 @@
  * cost the worker more than the events did.
  */
 import type { Logger } from '../log.js';
-import type { Queue, QueuedEvent } from './queue.js';
+import type { Queue, QueuedEvent } from '../db/event-queue.js';
 
 interface Outcome {
   event: QueuedEvent;

@@ -4,7 +4,7 @@
  * renews it when the last renewal is a third of a lease old, and throws LeaseLost once another worker
  * may own the association.
  */
-import { LeaseLost, type Queue } from './queue.js';
+import { LeaseLost, type Queue } from '../db/event-queue.js';
 
 export class Lease {
   private readonly renewEveryMs: number;

@@ -1,7 +1,7 @@
 /** One stored event of one association, turned into Jira writes. */
 import type { Db } from '../db/database.js';
 import type { AssociationRow, Models } from '../db/models.js';
-import type { QueuedEvent } from './queue.js';
+import type { QueuedEvent } from '../db/event-queue.js';
 import { isDeploymentEvent, parseStoredEvent } from '../events/appconfig-event.js';
 import { applyDocument } from './apply-document.js';
 import { applyDeployment } from './apply-deployment.js';

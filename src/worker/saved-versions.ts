@@ -5,7 +5,7 @@
  */
 import type { Db } from '../db/database.js';
 import { readSavedVersions, type SavedVersion } from '../db/config-versions.js';
-import type { QueuedEvent } from './queue.js';
+import type { QueuedEvent } from '../db/event-queue.js';
 import { isDeploymentEvent, isDeploymentEventType, parseStoredEvent } from '../events/appconfig-event.js';
 
 export class SavedVersions {

@@ -9,8 +9,8 @@ import type { Models } from '../db/models.js';
 import type { JiraClient } from '../jira/index.js';
 import type { Logger } from '../log.js';
 import { runAssociation } from './association-run.js';
-import { Queue } from './queue.js';
-import { pruneProcessedEvents } from './retention.js';
+import { Queue } from '../db/event-queue.js';
+import { pruneConfigVersions, pruneProcessedEvents } from '../db/retention.js';
 
 export interface WorkerOptions {
   db: Db;
@@ -39,7 +39,7 @@ export class Worker {
 
   constructor(private readonly opts: WorkerOptions) {
     this.id = opts.workerId ?? `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-    this.queue = new Queue(opts.db, opts.models, this.id, opts.leaseMs);
+    this.queue = new Queue(opts.db, this.id, opts.leaseMs);
   }
 
   start(): void {
@@ -115,8 +115,9 @@ export class Worker {
     try {
       if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
         this.lastPrune = Date.now();
-        const pruned = await pruneProcessedEvents(this.opts.db, this.opts.models, this.opts.eventRetentionDays);
-        if (pruned) this.opts.log.info({ pruned }, 'processed events past their retention deleted');
+        const pruned = await pruneProcessedEvents(this.opts.db, this.opts.eventRetentionDays);
+        const versions = await pruneConfigVersions(this.opts.db);
+        if (pruned || versions) this.opts.log.info({ pruned, versions }, 'processed events and saved versions past their retention deleted');
       }
       const free = this.opts.concurrency - this.running.size;
       if (free <= 0) return;

@@ -23,6 +23,7 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FORGE_PAGE_DIR } from '../../src/configure/page-files.js';
 import { projectRoot } from '../../src/paths.js';
+import { fixtureText } from '../support/fixtures.js';
 import { startForgeHarness, type ForgeHarness } from '../support/forge-harness.js';
 import { ACCOUNT_ID, KEYS, REGION, type Harness } from '../support/harness.js';
 
@@ -175,7 +176,7 @@ describe('Forge Configure page (Custom UI) in Chromium', () => {
     if (missing) return;
     // The app with both doors: the Connect site (h.jira) and a Forge installation on its own site (h.siteJira).
     h = await startForgeHarness({ db: 'sqlite' });
-    h.aws.addHostedVersion(h.app.id, h.profile.id, fs.readFileSync(path.join(projectRoot, 'test', 'fixtures', 'flags-v1.json')), { description: 'first flags' });
+    h.aws.addHostedVersion(h.app.id, h.profile.id, fixtureText('flags-v1.json'), { description: 'first flags' });
     host = await serveCustomUi(FORGE_PAGE_DIR);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
   });

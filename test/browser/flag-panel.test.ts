@@ -10,7 +10,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
 import { ACCOUNT_ID, REGION, startHarness, type Harness } from '../support/harness.js';
-import { deploymentEvent, flagsV1, flagsV2, issuesByFlag, preCreateEvent, waitIdle } from '../support/pipeline-kit.js';
+import { deploymentEvent, preCreateEvent } from '../support/events.js';
+import { flagsV1, flagsV2 } from '../support/fixtures.js';
+import { issuesByFlag, waitIdle } from '../support/pipeline-kit.js';
 import { startJiraDouble, type JiraDouble } from '../doubles/jira/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -8,6 +8,12 @@ import type { AddressInfo } from 'node:net';
  * it stops (and the variable is cleared) when the last one lets go.
  */
 const keys = new Map<string, string>();
+/** Every path asked for, in order (tests check what an app fetched, or that it fetched nothing). */
+const asked: string[] = [];
+
+export function keyServerRequests(): readonly string[] {
+  return asked;
+}
 let server: Server | undefined;
 let url: string | undefined;
 let starting: Promise<string> | undefined;
@@ -34,6 +40,7 @@ export async function acquireConnectKeyServer(): Promise<string> {
 
 async function start(): Promise<string> {
   const s = createServer((req, res) => {
+    asked.push(req.url ?? '');
     const kid = decodeURIComponent((req.url ?? '/').split('?')[0]?.replace(/^\/+/, '') ?? '');
     const pem = req.method === 'GET' ? keys.get(kid) : undefined;
     if (!pem) {

@@ -12,7 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../src/intake/signature.js';
 import { databaseKinds } from '../support/databases.js';
 import { startHarness, TEST_OPERATOR_KEY, type Harness } from '../support/harness.js';
-import { deploymentEvent, eventCounts, flagsV1, flagsV2, preCreateEvent, waitFor } from '../support/pipeline-kit.js';
+import { deploymentEvent, preCreateEvent } from '../support/events.js';
+import { flagsV1, flagsV2 } from '../support/fixtures.js';
+import { eventCounts } from '../support/pipeline-kit.js';
+import { waitFor } from '../support/wait.js';
 import { deepArrayText, fuzzSeed, toJsonText, mutateBytes, mutateJson, nastyValue, seededRandom, type Rng } from '../support/fuzz.js';
 
 const DELIVERIES = 5000;

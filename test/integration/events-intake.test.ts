@@ -33,7 +33,7 @@ const signed = (h: Harness, id: string, raw: string, at?: number) => signatureHe
  * Sends the request line and headers and `partial` bytes of a body, and never the rest: an answer
  * proves the server decided from the headers alone, without waiting for (or reading) the body.
  */
-function answerBeforeBody(url: string, path: string, headers: Record<string, string>, partial = ''): Promise<{ status: number; body: unknown }> {
+function answerBeforeBody(url: string, path: string, headers: Record<string, string>, partial = ''): Promise<{ status: number; body: unknown; connection?: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(new URL(path, url), { method: 'POST', headers }, (res) => {
       let text = '';
@@ -41,7 +41,7 @@ function answerBeforeBody(url: string, path: string, headers: Record<string, str
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => {
         req.destroy();
-        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown });
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown, connection: res.headers.connection });
       });
     });
     req.on('error', reject);
@@ -216,6 +216,7 @@ describe.each(databaseKinds)('event intake (%s)', (kind) => {
     }, '{"InvocationId":');
     expect(res.status).toBe(413);
     expect(res.body).toMatchObject({ error: { code: 'payload_too_large' } });
+    expect(res.connection).toBe('close'); // the rest of the body is not received either
     expect(await stored()).toBe(0);
   });
 
@@ -228,6 +229,7 @@ describe.each(databaseKinds)('event intake (%s)', (kind) => {
       }, '{"InvocationId":');
       expect(res.status).toBe(404);
       expect(res.body).toMatchObject({ error: { code: 'association_not_found' } });
+      expect(res.connection).toBe('close');
     }
   });
 

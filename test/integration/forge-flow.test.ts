@@ -10,7 +10,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
 import { startForgeHarness, type ForgeHarness } from '../support/forge-harness.js';
-import { deploymentEvent, flagsV1, flagsV2, jiraSnapshot, preCreateEvent, waitFor, waitIdle } from '../support/pipeline-kit.js';
+import { deploymentEvent, preCreateEvent } from '../support/events.js';
+import { flagsV1, flagsV2 } from '../support/fixtures.js';
+import { jiraSnapshot, waitIdle } from '../support/pipeline-kit.js';
+import { waitFor } from '../support/wait.js';
 
 describe.each(databaseKinds)('Forge door, whole flow beside a Connect site (%s)', (kind) => {
   let h: ForgeHarness;

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { eventCounts, issuesByFlag, largeDocument, preCreateEvent, waitIdle } from '../support/pipeline-kit.js';
+import { preCreateEvent } from '../support/events.js';
+import { eventCounts, issuesByFlag, largeDocument, waitIdle } from '../support/pipeline-kit.js';
 
 const FLAGS = 120;
 const INDEX_LAG_MS = 90_000;

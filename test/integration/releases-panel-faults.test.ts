@@ -7,7 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { deploymentEvent, eventCounts, flagsV1, flagsV2, issuesByFlag, preCreateEvent, waitFor, waitIdle } from '../support/pipeline-kit.js';
+import { deploymentEvent, preCreateEvent } from '../support/events.js';
+import { flagsV1, flagsV2 } from '../support/fixtures.js';
+import { eventCounts, issuesByFlag, waitIdle } from '../support/pipeline-kit.js';
+import { waitFor } from '../support/wait.js';
 
 const PRODUCTION = { Id: 'env-prd', Name: 'production' };
 const FLAGS = '/rest/featureflags/0.1/bulk';
@@ -101,4 +104,19 @@ describe.each(databaseKinds)('Releases panel under Jira faults (%s)', (kind) => 
     expect(stored.flag.associations).toEqual([{ associationType: 'issueIdOrKeys', values: [issuesByFlag(h.jira).get('checkout_v2')!.key, story.key] }]);
     expect(h.logs()).toContain('NOPE-42');
   });
+
+  it('removal while Jira cannot delete the flags: a clear 502, nothing removed; once Jira answers, its flags and the association go', async () => {
+    const path = '/rest/featureflags/0.1/bulkByProperties';
+    h.jira.faults.add({ match: { method: 'DELETE', path }, status: 503, retryAfter: 1, times: 5 });
+    const refused = await h.api('delete', `/api/associations/${id}`);
+    expect(refused.status).toBe(502);
+    expect(refused.body).toEqual({ error: { code: 'jira_unavailable', message: expect.stringMatching(/Releases panel.*try again/) } });
+    expect(h.jira.featureFlags.flags.size).toBeGreaterThan(0);
+    expect((await h.api('get', '/api/associations')).body.associations.map((a: { id: string }) => a.id)).toContain(id);
+
+    const removed = await h.api('delete', `/api/associations/${id}`);
+    expect(removed.status).toBe(204);
+    expect(h.jira.featureFlags.flags.size).toBe(0);
+    expect(h.jira.requests.filter((r) => r.method === 'DELETE' && r.path === path).at(-1)?.query).toEqual({ appconfigAssociation: id });
+  }, 60_000);
 });

@@ -6,7 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.js';
 import { associateVia, installOn, postEvent, startAppProcess, startDoubles, type AppProcess, type Doubles } from '../support/app-process.js';
-import { deploymentEvent, flagsV1, flagsV2, preCreateEvent, waitFor } from '../support/pipeline-kit.js';
+import { deploymentEvent, preCreateEvent } from '../support/events.js';
+import { flagsV1, flagsV2 } from '../support/fixtures.js';
+import { waitFor } from '../support/wait.js';
 
 const PRODUCTION = { Id: 'env-prd', Name: 'production' };
 const STAGING = { Id: 'env-stg', Name: 'staging' };

@@ -14,7 +14,9 @@
 import { signatureHeader, SIGNATURE_HEADER } from '../../src/intake/signature.js';
 import { backoffMs, parseRetryAfter } from '../../src/forwarder/deliver.js';
 import type { JiraDouble } from '../doubles/jira/index.js';
-import { issuesByFlag, type EventTarget } from './pipeline-kit.js';
+import { preCreateEvent, type EventTarget } from './events.js';
+import { issuesByFlag } from './pipeline-kit.js';
+import { sleep } from './wait.js';
 
 export const FLAGS = 5;
 
@@ -36,16 +38,7 @@ export function streamDocument(v: number): Record<string, unknown> {
 }
 
 export function streamEvent(target: EventTarget, v: number): Record<string, unknown> {
-  return {
-    InvocationId: `${target.profile.id}-v${v}`,
-    Type: 'PreCreateHostedConfigurationVersion',
-    Application: { Id: target.app.id, Name: target.app.name },
-    ConfigurationProfile: { Id: target.profile.id, Name: target.profile.name },
-    Description: versionTag(v),
-    Content: Buffer.from(JSON.stringify(streamDocument(v)), 'utf8').toString('base64'),
-    ContentType: 'application/json',
-    ContentVersion: String(v + 1),
-  };
+  return preCreateEvent(target, JSON.stringify(streamDocument(v)), v + 1, { invocationId: `${target.profile.id}-v${v}`, description: versionTag(v) });
 }
 
 export type Attempt = { at: number; status: number; retryAfter: string | null; code?: string } | { at: number; error: string };
@@ -58,7 +51,6 @@ export interface Delivery {
 }
 
 const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface DeliverOptions {
   /** Longest single attempt; longer counts as a hang. */

@@ -78,6 +78,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     dataDir: db.dataDir,
     databaseUrl: db.databaseUrl,
     appSecretKey: TEST_OPERATOR_KEY,
+    connectKeysUrl: jira.keysUrl,
     forge: opts.forge ? { ...opts.forge, jwksCooldownMs: 0 } : base.forge,
     worker: { ...base.worker, enabled: opts.worker ?? true, pollMs: 200, leaseMs: 10_000, searchLagMs: 0, ...opts.env },
   };

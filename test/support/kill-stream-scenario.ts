@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type DbKind, type TestDatabase } from './databases.js';
 import { KEYS, TEST_OPERATOR_KEY } from './harness.js';
 import { associateVia, healthVia, installOn, startAppProcess, startDoubles, type AppProcess, type Doubles } from './app-process.js';
-import { waitFor, successfulWrites } from './pipeline-kit.js';
+import { successfulWrites } from './pipeline-kit.js';
+import { waitFor } from './wait.js';
 import { differencesFromExpected, runStream, streamEvent, deliverRecorded, type Delivery } from './event-stream.js';
 
 const ASSOCIATIONS = 4;

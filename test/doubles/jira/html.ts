@@ -1,5 +1,6 @@
 import { adfHtml, adfText } from './adf.js';
 import type { Issue, JiraStore } from './store.js';
+import { featureFlagsOf } from './routes-feature-flags.js';
 
 /**
  * The double's own read-only page (not Jira's, so no JWT): every issue with its summary, properties,
@@ -19,6 +20,39 @@ export interface PageData {
     descriptionText: string;
     comments: { id: string; created: string; text: string }[];
   }[];
+  /** The Releases panel: the feature flags the app submitted, as Jira stores them. */
+  featureFlags: {
+    id: string;
+    key: string;
+    displayName: string;
+    issues: string[];
+    enabled: boolean;
+    environments: { name: string; type?: string; enabled: boolean; rollout?: string }[];
+  }[];
+}
+
+type StoredFlag = { key: string; displayName: string; associations: { values: string[] }[]; summary: { status: { enabled: boolean } }; details: { environment: { name: string; type?: string }; status: { enabled: boolean; rollout?: { text?: string } } }[] };
+
+function panelData(store: JiraStore): PageData['featureFlags'] {
+  return [...featureFlagsOf(store).flags.entries()].map(([id, { flag }]) => {
+    const f = flag as unknown as StoredFlag;
+    return {
+      id,
+      key: f.key,
+      displayName: f.displayName,
+      issues: f.associations.flatMap((a) => a.values),
+      enabled: f.summary.status.enabled,
+      environments: f.details.map((d) => ({ name: d.environment.name, ...(d.environment.type ? { type: d.environment.type } : {}), enabled: d.status.enabled, ...(d.status.rollout?.text ? { rollout: d.status.rollout.text } : {}) })),
+    };
+  });
+}
+
+function panelHtml(flags: PageData['featureFlags']): string {
+  if (flags.length === 0) return '';
+  const rows = flags
+    .map((f) => `<tr><td><code>${esc(f.key)}</code> ${esc(f.displayName)}</td><td>${esc(f.issues.join(', '))}</td><td>${f.environments.map((e) => `${esc(e.name)}: <b>${e.enabled ? 'on' : 'off'}</b>${e.rollout ? ` <em>(${esc(e.rollout)})</em>` : ''}`).join('<br>')}</td></tr>`)
+    .join('');
+  return `<section class="panel"><h2>Releases panel (${flags.length} feature flags)</h2><table><tr><th>Flag</th><th>Issues</th><th>Environments</th></tr>${rows}</table></section>`;
 }
 const esc = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -51,6 +85,7 @@ function pageData(store: JiraStore, siteUrl: string, issues: Issue[]): PageData 
       descriptionText: i.description ? adfText(i.description) : '',
       comments: i.comments.map((c) => ({ id: c.id, created: c.created, text: adfText(c.body) })),
     })),
+    featureFlags: panelData(store),
   };
 }
 
@@ -74,6 +109,7 @@ dt{font-weight:600} dd{margin:0 0 .3rem 1rem}
 table{border-collapse:collapse} td,th{border:1px solid #dfe1e6;padding:.2rem .4rem}
 </style></head>
 <body><h1>Jira double</h1><p>Site: <code>${esc(siteUrl)}</code> &middot; Projects: ${projects || 'none'} &middot; Issues: ${issues.length}</p>
+${panelHtml(panelData(store))}
 ${body}
 <script type="application/json" id="${PAGE_DATA_ID}">${scriptJson(pageData(store, siteUrl, issues))}</script>
 </body></html>`;

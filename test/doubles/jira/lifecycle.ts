@@ -34,6 +34,8 @@ export interface LifecycleOptions {
   body?: Record<string, unknown>;
   /** For install: give the app a new sharedSecret (Jira may rotate it on reinstall). */
   rotateSecret?: boolean;
+  /** Sign as usual (RS256, the site's key) but name this kid in the header: a probe of the app's key fetch. */
+  kid?: string;
   /** Send here instead of the app base URL given at install (lifecycle paths still come from the descriptor). */
   appBaseUrl?: string;
 }
@@ -147,13 +149,13 @@ function sharedSecretToken(site: SiteIdentity, aud: string, lifecyclePath: strin
   return encodeSymmetric(claims, secret, SymmetricAlgorithm.HS256);
 }
 
-export function lifecycleToken(site: SiteIdentity, aud: string, lifecyclePath: string, event: LifecycleEvent, bad?: BadInstall): string | undefined {
+export function lifecycleToken(site: SiteIdentity, aud: string, lifecyclePath: string, event: LifecycleEvent, bad?: BadInstall, kid?: string): string | undefined {
   if (bad === 'unsigned') return undefined;
   if (SHARED_SECRET_EVENTS.includes(event)) return sharedSecretToken(site, aud, lifecyclePath, bad);
-  return installToken(site, aud, lifecyclePath, bad);
+  return installToken(site, aud, lifecyclePath, bad, kid);
 }
 
-function installToken(site: SiteIdentity, aud: string, lifecyclePath: string, bad?: BadInstall): string {
+function installToken(site: SiteIdentity, aud: string, lifecyclePath: string, bad?: BadInstall, kidOverride?: string): string {
   const iat = Math.floor(Date.now() / 1000);
   const claims = {
     iss: bad === 'iss-mismatch' ? randomUUID() : site.clientKey,
@@ -166,7 +168,7 @@ function installToken(site: SiteIdentity, aud: string, lifecyclePath: string, ba
     return encodeSymmetric(claims, bad === 'hs256' ? site.sharedSecret : randomUUID(), SymmetricAlgorithm.HS256);
   }
   const signer = bad === 'unknown-kid' || bad === 'wrong-key' ? foreignKeys() : site.keys;
-  const kid = bad === 'unknown-kid' ? foreignKeys().kid : site.keys.kid;
+  const kid = kidOverride ?? (bad === 'unknown-kid' ? foreignKeys().kid : site.keys.kid);
   return encodeAsymmetric(claims, signer.privatePem, AsymmetricAlgorithm.RS256, { kid });
 }
 
@@ -175,7 +177,7 @@ export async function sendLifecycle(site: SiteIdentity, appBaseUrl: string, desc
   const base = appBaseUrl.replace(/\/+$/, '');
   const path = descriptor.lifecycle?.[event] ?? `/${event}`;
   const aud = descriptor.baseUrl ?? base;
-  const token = lifecycleToken(site, aud, path, event, opts.bad);
+  const token = lifecycleToken(site, aud, path, event, opts.bad, opts.kid);
   const res = await fetch(base + path, {
     method: 'POST',
     headers: {

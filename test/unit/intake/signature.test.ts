@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,10 +8,11 @@ import {
   signatureHeader,
   verifySignature,
 } from '../../../src/intake/signature.js';
+import { fixtureText } from '../../support/fixtures.js';
 
 const SECRET = 'whsec-test-4f1c2a';
 const NOW = 1_750_000_000;
-const body = readFileSync(new URL('../../fixtures/event-deployment-complete.json', import.meta.url), 'utf8');
+const body = fixtureText('event-deployment-complete.json');
 
 // An independent reference: the documented formula written out here, not the module's helper.
 const reference = (secret: string, t: number, raw: string | Uint8Array) =>

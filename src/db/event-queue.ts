@@ -1,0 +1,154 @@
+/**
+ * The durable queue: events per association, processed strictly in arrival order, associations in
+ * parallel. An association is owned by one worker at a time through a lease taken with compare-and-swap
+ * on its row (the same on SQLite and PostgreSQL, so any number of processes can share the work); a
+ * lease that is not renewed (the process died) expires and another worker takes over.
+ *
+ * Plain SQL through raw-sql.ts, every value bound: these statements run for every round of every
+ * association. Lease and done writes may be lost in a power cut (db.rawWriteUnsynced): losing one only
+ * repeats work that writes nothing twice; a failure mark or a reschedule is synced.
+ */
+import type { Db } from './database.js';
+import type { StoredEventAttrs } from './models.js';
+import { placeholders, toDate } from './raw-sql.js';
+
+/** A pending event as the worker reads it. */
+export type QueuedEvent = Pick<StoredEventAttrs, 'id' | 'associationId' | 'invocationId' | 'type' | 'payload' | 'attempts' | 'availableAt'>;
+
+interface QueuedEventRow {
+  id: number | string;
+  association_id: string;
+  invocation_id: string;
+  type: string;
+  payload: string;
+  attempts: number | string;
+  available_at: unknown;
+}
+
+export class LeaseLost extends Error {
+  constructor(associationId: string) {
+    super(`lost the lease on association ${associationId}`);
+    this.name = 'LeaseLost';
+  }
+}
+
+export class Queue {
+  constructor(
+    private readonly db: Db,
+    readonly workerId: string,
+    private readonly leaseMs: number,
+  ) {}
+
+  /** Associations with due work whose site is enabled and whose lease is free. */
+  async candidates(limit: number): Promise<string[]> {
+    const now = new Date();
+    const rows = await this.db.rawRead<{ id: string }>(
+      `SELECT a.id AS id FROM associations a
+         JOIN sites s ON s.client_key = a.client_key AND s.enabled = $1
+        WHERE (a.lease_until IS NULL OR a.lease_until < $2)
+          AND EXISTS (SELECT 1 FROM events e WHERE e.association_id = a.id AND e.status = 'pending' AND e.available_at <= $2)
+        ORDER BY a.last_event_at ASC
+        LIMIT $3`,
+      [true, now, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Take the lease if it is free or expired. True when this worker now owns the association. */
+  async claim(associationId: string): Promise<boolean> {
+    const now = new Date();
+    const taken = await this.db.rawWriteUnsynced(
+      `UPDATE associations SET lease_owner = $1, lease_until = $2
+        WHERE id = $3 AND (lease_until IS NULL OR lease_until < $4 OR lease_owner = $1)
+        RETURNING id`,
+      [this.workerId, new Date(now.getTime() + this.leaseMs), associationId, now],
+    );
+    return taken.length === 1;
+  }
+
+  /** Extend the lease; throws LeaseLost when another worker has taken it meanwhile. */
+  async renew(associationId: string): Promise<void> {
+    const renewed = await this.db.rawWriteUnsynced(
+      'UPDATE associations SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 RETURNING id',
+      [new Date(Date.now() + this.leaseMs), associationId, this.workerId],
+    );
+    if (renewed.length !== 1) throw new LeaseLost(associationId);
+  }
+
+  async release(associationId: string): Promise<void> {
+    await this.db.rawWriteUnsynced('UPDATE associations SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2', [
+      associationId,
+      this.workerId,
+    ]);
+  }
+
+  /**
+   * The oldest pending events, in order, up to the first one that is not due yet: a later event never
+   * overtakes an earlier one that is waiting for its retry.
+   */
+  async nextDue(associationId: string, limit: number): Promise<QueuedEvent[]> {
+    const rows = await this.db.rawRead<QueuedEventRow>(
+      `SELECT id, association_id, invocation_id, type, payload, attempts, available_at FROM events
+        WHERE association_id = $1 AND status = 'pending' ORDER BY id LIMIT $2`,
+      [associationId, limit],
+    );
+    const pending = rows.map((r): QueuedEvent => ({
+      id: Number(r.id),
+      associationId: r.association_id,
+      invocationId: r.invocation_id,
+      type: r.type,
+      payload: r.payload,
+      attempts: Number(r.attempts),
+      availableAt: toDate(r.available_at),
+    }));
+    const now = new Date();
+    const due = pending.findIndex((e) => e.availableAt > now);
+    return due === -1 ? pending : pending.slice(0, due);
+  }
+
+  /** Mark processed events done (or failed, with the reason). `attempts` counts failed tries. */
+  async completeMany(outcomes: { event: QueuedEvent; failure?: string }[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    const processedAt = new Date();
+    const done = outcomes.filter((o) => !o.failure).map((o) => o.event.id);
+    if (done.length) {
+      await this.db.rawWriteUnsynced(
+        `UPDATE events SET status = 'done', processed_at = $1, last_error = NULL WHERE id IN (${placeholders(2, done.length)})`,
+        [processedAt, ...done],
+      );
+    }
+    for (const { event, failure } of outcomes) {
+      if (!failure) continue;
+      await this.db.rawWrite("UPDATE events SET status = 'failed', processed_at = $1, last_error = $2, attempts = $3 WHERE id = $4", [
+        processedAt,
+        failure,
+        event.attempts + 1,
+        event.id,
+      ]);
+    }
+  }
+
+  /** A tenant can be acted for again (e.g. a Forge installation got a fresh token): its waiting events are due now. */
+  async makeTenantDue(tenantKey: string): Promise<void> {
+    const now = new Date();
+    await this.db.rawWrite(
+      `UPDATE events SET available_at = $1
+        WHERE status = 'pending' AND available_at > $1
+          AND association_id IN (SELECT id FROM associations WHERE client_key = $2)`,
+      [now, tenantKey],
+    );
+  }
+
+  /**
+   * Try again later; the event keeps its place at the head of its association's queue. `countAttempt`
+   * is false when nothing was wrong with the event itself (its tenant could not be acted for).
+   */
+  async reschedule(event: QueuedEvent, delayMs: number, reason: string, opts: { countAttempt: boolean }): Promise<void> {
+    await this.db.rawWrite('UPDATE events SET attempts = $1, available_at = $2, last_error = $3 WHERE id = $4', [
+      event.attempts + (opts.countAttempt ? 1 : 0),
+      new Date(Date.now() + delayMs),
+      reason.slice(0, 2000),
+      event.id,
+    ]);
+  }
+}
