@@ -5,7 +5,7 @@
 import path from 'node:path';
 import express, { type Express } from 'express';
 import type { AddOn } from 'atlassian-connect-express';
-import type { RunningConfig } from './config.js';
+import type { ResolvedConfig } from './config.js';
 import type { Db } from './db/database.js';
 import type { Models } from './db/models.js';
 import type { Logger } from './log.js';
@@ -16,6 +16,7 @@ import { lifecycleRouter } from './connect/lifecycle-routes.js';
 import { tenantFromAce } from './connect/ace-context.js';
 import { connectApiAuth } from './connect/api-auth.js';
 import { pageApiToken } from './connect/page-token.js';
+import { dropSessionTokens } from './connect/no-session-token.js';
 import { requestTenant } from './tenancy/request-context.js';
 import type { Tenancy } from './tenancy/index.js';
 import type { ForgeInstallations } from './forge/installations.js';
@@ -34,7 +35,7 @@ import { lookupRouter } from './configure/lookup-route.js';
 import { flagPanelRouter } from './panel/route.js';
 
 export interface AppServices {
-  config: RunningConfig;
+  config: ResolvedConfig;
   db: Db;
   models: Models;
   log: Logger;
@@ -72,6 +73,7 @@ export async function createApp(services: AppServices): Promise<App> {
   app.use(intakeRouter({ db, models, signing: services.signing, log, onStored: services.notifyWorker }));
 
   app.use(express.json({ limit: '256kb' }));
+  app.use(dropSessionTokens);
   const addon = await createAddon(app, { config, tenancy, log });
   app.use(lifecycleRouter(addon, { tenancy, log, config }));
   const forge = mountForgeDoor({ config, installations: services.forgeInstallations, purge: (key) => tenancy.purge(key), log });

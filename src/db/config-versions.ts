@@ -5,12 +5,21 @@
  * every value bound: these run every worker round.
  */
 import type { Db } from './database.js';
-import type { ConfigVersionAttrs } from './models.js';
 import { AssociationGone } from './associations.js';
 import { placeholders } from './raw-sql.js';
 
-/** What a deployment needs of a saved version. */
-export type SavedVersion = Pick<ConfigVersionAttrs, 'version' | 'changedFlags' | 'description'>;
+/** What a deployment needs of a saved version: the flags it changed, and its description. */
+export interface SavedVersion {
+  version: string;
+  changedFlags: string[];
+  description: string | null;
+}
+
+/** The changed_flags column: a JSON array of flag keys. */
+function flagKeys(text: string): string[] {
+  const parsed: unknown = JSON.parse(text);
+  return Array.isArray(parsed) ? parsed.filter((key): key is string => typeof key === 'string') : [];
+}
 
 /** Of these versions, the ones the association has recorded. */
 export async function readSavedVersions(db: Db, associationId: string, versions: readonly string[]): Promise<SavedVersion[]> {
@@ -20,7 +29,7 @@ export async function readSavedVersions(db: Db, associationId: string, versions:
       WHERE association_id = $1 AND version IN (${placeholders(2, versions.length)})`,
     [associationId, ...versions],
   );
-  return rows.map((row) => ({ version: row.version, changedFlags: row.changed_flags, description: row.description }));
+  return rows.map((row) => ({ version: row.version, changedFlags: flagKeys(row.changed_flags), description: row.description }));
 }
 
 /** The id of the event that recorded this version, or null when it is not recorded. */

@@ -10,8 +10,8 @@ import {
   DEPLOYMENT_EVENT_TYPES,
   IGNORED_EVENT_TYPES,
   isDeploymentEventType,
+  isStoredEventType,
   SAVED_VERSION_EVENT_TYPE,
-  STORED_EVENT_TYPES,
 } from './event-types.js';
 
 export * from './event-types.js';
@@ -80,12 +80,12 @@ export type StoredEventPayload = DocumentEvent | DeploymentEvent;
 
 export type ParseResult<T> = { ok: true; event: T } | { ok: false; code: 'invalid_json' | 'invalid_event'; message: string };
 
-/** The first problem, in words an operator can act on. */
+/** The first few problems, in words an operator can act on. */
 function describeSchemaError(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'The body is not an AppConfig extension event.';
-  const where = issue.path.length ? issue.path.join('.') : 'body';
-  return `Not an AppConfig extension event: ${where} ${issue.message}`;
+  const issues = error.issues.slice(0, 3).map((issue) => `${issue.path.length ? issue.path.join('.') : 'body'} ${issue.message}`);
+  if (issues.length === 0) return 'The body is not an AppConfig extension event.';
+  const more = error.issues.length > 3 ? ` (and ${error.issues.length - 3} more)` : '';
+  return `Not an AppConfig extension event: ${issues.join('; ')}${more}`;
 }
 
 /**
@@ -141,7 +141,7 @@ export const isDeploymentEvent = (event: StoredEventPayload): event is Deploymen
 
 /** Of the events AppConfig sends, the ones the app stores. */
 export const isStoredEvent = (event: ExtensionEvent): event is Exclude<ExtensionEvent, z.infer<typeof ignoredSchema>> =>
-  (STORED_EVENT_TYPES as readonly string[]).includes(event.Type);
+  isStoredEventType(event.Type);
 
 /** The payload as stored: the event without the signing secret AppConfig passes along in Parameters. */
 export function storedPayload(event: StoredEventPayload): string {

@@ -16,7 +16,7 @@ export async function applyDeployment(
   const version = String(event.ConfigurationVersion);
   const saved = await versions.get(version);
   if (!saved) return { failures: [], flags: [] }; // a version saved before the association existed: nothing to match
-  const flags = JSON.parse(saved.changedFlags) as string[];
+  const flags = saved.changedFlags;
   const comment = deploymentComment({
     type: event.Type,
     environmentId: event.Environment?.Id,

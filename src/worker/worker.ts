@@ -10,7 +10,7 @@ import type { JiraClient } from '../jira/index.js';
 import type { Logger } from '../log.js';
 import { runAssociation } from './association-run.js';
 import { Queue } from '../db/event-queue.js';
-import { pruneProcessedEvents } from './retention.js';
+import { pruneConfigVersions, pruneProcessedEvents } from '../db/retention.js';
 
 export interface WorkerOptions {
   db: Db;
@@ -115,8 +115,9 @@ export class Worker {
     try {
       if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
         this.lastPrune = Date.now();
-        const pruned = await pruneProcessedEvents(this.opts.db, this.opts.models, this.opts.eventRetentionDays);
-        if (pruned) this.opts.log.info({ pruned }, 'processed events past their retention deleted');
+        const pruned = await pruneProcessedEvents(this.opts.db, this.opts.eventRetentionDays);
+        const versions = await pruneConfigVersions(this.opts.db);
+        if (pruned || versions) this.opts.log.info({ pruned, versions }, 'processed events and saved versions past their retention deleted');
       }
       const free = this.opts.concurrency - this.running.size;
       if (free <= 0) return;

@@ -51,8 +51,10 @@ describe('Configure API tokens', () => {
   it('refuses a page-load JWT (qsh of GET /configure) on DELETE, and deletes nothing', async () => {
     const page = new URL(h.jira.pageUrl(h.service.url, '/configure', h.jira.adminAccountId));
     const pageJwt = page.searchParams.get('jwt')!;
-    // The page's own JWT is good for the page...
-    expect((await request(h.service.app).get(page.pathname + page.search)).status).toBe(200);
+    // The page's own JWT is good for the page (which hands out no renewable session token)...
+    const pageLoad = await request(h.service.app).get(page.pathname + page.search);
+    expect(pageLoad.status).toBe(200);
+    expect(pageLoad.headers['x-acpt']).toBeUndefined();
     // ...but not for an API call.
     const res = await call('delete', `/api/associations/${associationId}`, pageJwt);
     expect(res.status).toBe(401);

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { defineModels, type Models } from '../../src/db/models.js';
-import { pruneProcessedEvents } from '../../src/worker/retention.js';
+import { pruneConfigVersions, pruneProcessedEvents } from '../../src/db/retention.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.js';
+import { deploymentEvent } from '../support/pipeline-kit.js';
 
 const DAY = 86_400_000;
 
@@ -41,8 +42,45 @@ describe.each(databaseKinds)('event retention on %s', (kind) => {
       row('old-failed', 'failed', 20),
       row('pending', 'pending', null),
     ]);
-    expect(await pruneProcessedEvents(db, models, 14, now)).toBe(1);
+    expect(await pruneProcessedEvents(db, 14, now)).toBe(1);
     const left = (await models.StoredEvent.findAll({ order: [['invocationId', 'ASC']] })).map((e) => e.invocationId);
     expect(left).toEqual(['old-failed', 'pending', 'recent-done']);
+  });
+
+  it('keeps the saved versions deployments and the ordering check can need, deletes the rest', async () => {
+    await models.StoredEvent.destroy({ where: {} });
+    await models.ConfigVersion.destroy({ where: {} });
+    const now = Date.now();
+    const event = async (invocationId: string, status: 'pending' | 'done', payload = '{}') =>
+      (
+        await models.StoredEvent.create({
+          associationId: 'a',
+          invocationId,
+          type: status === 'pending' ? 'OnDeploymentComplete' : 'PreCreateHostedConfigurationVersion',
+          payload,
+          status,
+          availableAt: new Date(now),
+          receivedAt: new Date(now),
+          processedAt: status === 'done' ? new Date(now) : null,
+        })
+      ).id;
+    const version = (associationId: string, v: string, eventId: number) =>
+      models.ConfigVersion.create({ associationId, version: v, eventId, changedFlags: '[]', description: null });
+    // Versions 1-4 of association a were saved by events since pruned (ids that no longer exist);
+    // version 5's event is still kept; version 2 is named by a deployment event still pending.
+    const kept = await event('saved-v5', 'done');
+    const target = { app: { id: 'app1234', name: 'shop' }, profile: { id: 'prof123', name: 'flags' } };
+    await event('deploy-v2', 'pending', JSON.stringify(deploymentEvent(target, 2)));
+    for (const [v, id] of [['1', 1001], ['2', 1002], ['3', 1003], ['9', 1004]] as const) await version('a', v, id);
+    await version('a', '5', kept);
+    // Association b: its only version, saved long ago, stays (its newest).
+    await version('b', '7', 900);
+
+    const deleted = await pruneConfigVersions(db);
+    const left = (await models.ConfigVersion.findAll()).map((r) => `${r.associationId}:${r.version}`).sort();
+    // 1 and 3 go; 2 (pending deployment), 5 (its event is kept, and the last recorded), 9 (the newest number) and b:7 stay.
+    expect(left).toEqual(['a:2', 'a:5', 'a:9', 'b:7']);
+    expect(deleted).toBe(2);
+    expect(await pruneConfigVersions(db)).toBe(0);
   });
 });
