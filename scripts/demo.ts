@@ -7,21 +7,27 @@
  *
  *   npm run demo             runs, prints, stops everything, exits 0
  *   npm run demo -- --keep   keeps everything running to browse the Jira double's page (Ctrl-C stops)
+ *   npm run demo -- --forge  the same flow through the Forge door: the Forge double (its own key set,
+ *                            FITs, app system tokens) installs the app and calls the Configure API with
+ *                            invokeRemote; Jira is reached with Bearer tokens at /ex/jira/<cloudId>; a
+ *                            token expires mid-stream and the heartbeat's fresh one resumes the work;
+ *                            pre-uninstall deletes the installation's data
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startAppProcess } from './lib/app-process.js';
 import { Children, onInterrupt } from './lib/children.js';
-import { callApi, waitUntilProcessed } from './lib/configure-api.js';
+import { connectApi, waitUntilProcessed, type AdminApi } from './lib/configure-api.js';
 import { ADMIN_KEYS, DEMO_REGION, deliverDeployment, demoSeed, engineerClient, saveVersion } from './lib/demo-aws.js';
-import { startAwsProcess, startJiraProcess } from './lib/double-processes.js';
+import { startAwsProcess, startForgeProcess, startJiraProcess, type ForgeProcess } from './lib/double-processes.js';
 import { readJiraPage } from './lib/jira-page.js';
 import { formatIssues, formatPanel } from './lib/print-issues.js';
 import { fixtureText, flagsV2 } from '../test/support/fixtures.js';
 
 const FLAG_PROPERTY = 'appconfigFlag';
 const keep = process.argv.includes('--keep');
+const viaForge = process.argv.includes('--forge');
 const started = Date.now();
 const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 const say = (line = '') => process.stdout.write(line + '\n');
@@ -36,24 +42,47 @@ let cleaned: Promise<void> | undefined;
 const cleanup = () => (cleaned ??= children.stopAll().finally(() => rmSync(tmp, { recursive: true, force: true })));
 const interrupted = onInterrupt(cleanup);
 
+/** The site admin's door into the app: the Configure API as the Connect page or the Forge page calls it. */
+interface AdminDoor {
+  /** The Jira site the app writes to (its read-only page at siteUrl/). */
+  siteUrl: string;
+  api: AdminApi;
+}
+
 async function run(): Promise<void> {
-  say('AppConfig feature flags -> Jira issues, end to end on 127.0.0.1 (no AWS account, no Jira site)');
+  say(`AppConfig feature flags -> Jira issues, end to end on 127.0.0.1 (no AWS account, no Jira site)${viaForge ? ', through the Forge door' : ''}`);
   say();
-  const jira = await startJiraProcess(children);
+  const jira = viaForge ? undefined : await startJiraProcess(children);
+  const forge = viaForge ? await startForgeProcess(children) : undefined;
   const aws = await startAwsProcess(children, demoSeed(), tmp);
-  const app = await startAppProcess(children, { dataDir: path.join(tmp, 'data'), keysUrl: jira.keysUrl, awsUrl: aws.url });
-  say(`   Jira double  ${jira.url}   (pid ${jira.child.pid}; read-only page: ${jira.url}/)`);
+  const app = await startAppProcess(children, {
+    dataDir: path.join(tmp, 'data'),
+    keysUrl: jira?.keysUrl ?? forge!.keysUrl,
+    awsUrl: aws.url,
+    env: forge ? { FORGE_APP_ID: forge.appId, FORGE_JWKS_URL: forge.jwksUrl } : {},
+  });
+  if (jira) say(`   Jira double  ${jira.url}   (pid ${jira.child.pid}; read-only page: ${jira.url}/)`);
+  if (forge) say(`   Forge double ${forge.jwksUrl}   (pid ${forge.child.pid}; with its Jira site ${forge.jiraUrl}/)`);
   say(`   AWS double   ${aws.url}   (pid ${aws.child.pid}; STS + AppConfig, runs the real forwarder code)`);
   say(`   app          ${app.url}   (pid ${app.pid}; node dist/src/server.js, SQLite in ${path.join(tmp, 'data')})`);
   say();
 
-  const installed = await jira.install(app.url);
-  if (installed !== 204) throw new Error(`the install callback answered ${installed}\n${app.child.tail()}`);
-  step(1, 'Jira installs the app (RS256-signed install callback)', `-> ${installed}`);
+  let door: AdminDoor;
+  if (jira) {
+    const installed = await jira.install(app.url);
+    if (installed !== 204) throw new Error(`the install callback answered ${installed}\n${app.child.tail()}`);
+    step(1, 'Jira installs the app (RS256-signed install callback)', `-> ${installed}`);
+    const jwt = await jira.contextJwt(jira.adminAccountId);
+    door = { siteUrl: jira.url, api: connectApi(app.url, jwt) };
+  } else {
+    const installed = await forge!.install(app.url);
+    if (installed !== 200) throw new Error(`the Forge installed trigger answered ${installed}\n${app.child.tail()}`);
+    step(1, 'Forge installs the app (FIT + app system token)', `-> ${installed}`);
+    door = { siteUrl: forge!.jiraUrl, api: (method, p, body) => forge!.invoke(method, p, body) };
+  }
 
-  const jwt = await jira.contextJwt(jira.adminAccountId);
   const shop = aws.created.shop!;
-  const res = await callApi(app.url, jwt, 'POST', '/api/associations', {
+  const res = await door.api('POST', '/api/associations', {
     projectKey: 'FLAG',
     region: DEMO_REGION,
     applicationId: 'shop',
@@ -62,7 +91,7 @@ async function run(): Promise<void> {
   });
   if (res.status !== 201) throw new Error(`POST /api/associations answered ${res.status}: ${JSON.stringify(res.json)}`);
   const association = res.json as { id: string; extensionAssociationId: string; eventsUrl: string; backfill: string };
-  step(2, 'Site admin associates project FLAG with shop / release-flags', `-> ${res.status}`);
+  step(2, `Site admin associates project FLAG with shop / release-flags${forge ? ' (invokeRemote)' : ''}`, `-> ${res.status}`);
   say(`      EventsUrl ${association.eventsUrl}`);
   say(`      backfill: ${association.backfill}`);
 
@@ -73,7 +102,7 @@ async function run(): Promise<void> {
     const version = await saveVersion(engineer, target.app.id, target.profile.id, fixtureText(file), description);
     const line = await forwarded;
     if (line.outcome !== 'delivered') throw new Error(`the forwarder did not deliver version ${version}: ${JSON.stringify(line)}`);
-    await waitUntilProcessed(app.url, jwt, association.id, 20_000);
+    await waitUntilProcessed(door.api, association.id, 20_000);
     step(n, `Engineer saves version ${version} in AppConfig; the forwarder posts it`, `-> ${line.status}, processed`);
     say(`      "${description}"`);
     return version;
@@ -81,11 +110,14 @@ async function run(): Promise<void> {
   const v1 = await save(3, 'flags-v1.json', 'first flags');
   const v2 = await save(4, 'flags-v2.json', 'raise checkout limit, launch beta banner, add search ranking');
 
-  const deploy = async (environment: { Id: string; Name: string }, deploymentNumber: number, version: number, types: readonly ('OnDeploymentStart' | 'OnDeploymentComplete')[]) => {
+  const deliver = async (environment: { Id: string; Name: string }, deploymentNumber: number, version: number, types: readonly ('OnDeploymentStart' | 'OnDeploymentComplete')[]) => {
     for (const type of types) {
       await deliverDeployment(engineer, association.extensionAssociationId, { type, ...target, environment, deploymentNumber, version, description: 'weekly release' });
     }
-    await waitUntilProcessed(app.url, jwt, association.id, 20_000);
+  };
+  const deploy = async (...args: Parameters<typeof deliver>) => {
+    await deliver(...args);
+    await waitUntilProcessed(door.api, association.id, 20_000);
   };
   const staging = { Id: 'stg123', Name: 'staging' };
   const production = { Id: 'prod123', Name: 'production' };
@@ -93,12 +125,22 @@ async function run(): Promise<void> {
   step(5, `Deployment 1 of version ${v2} to staging: start, complete`, '-> processed');
   await deploy(production, 1, v1, ['OnDeploymentStart', 'OnDeploymentComplete']);
   step(6, `Deployment 1 of version ${v1} to production: start, complete`, '-> processed');
-  await deploy(production, 2, v2, ['OnDeploymentStart']);
-  step(7, `Deployment 2 of version ${v2} to production: started (under way)`, '-> processed');
+  if (forge) {
+    await forge.expireTokens();
+    step(7, 'Hours pass: the app system token Forge gave the app expires', '');
+    await deliver(production, 2, v2, ['OnDeploymentStart']);
+    step(8, `Deployment 2 of version ${v2} to production: started (under way)`, '-> stored; Jira work waits');
+    const beat = await forge.heartbeat();
+    await waitUntilProcessed(door.api, association.id, 90_000);
+    step(9, "Forge's hourly heartbeat brings a fresh token; the work goes on", `-> ${beat}, processed`);
+  } else {
+    await deploy(production, 2, v2, ['OnDeploymentStart']);
+    step(7, `Deployment 2 of version ${v2} to production: started (under way)`, '-> processed');
+  }
 
-  const page = await readJiraPage(jira.url);
+  const page = await readJiraPage(door.siteUrl);
   say();
-  say(`What landed in Jira (read over HTTP from the Jira double's page ${jira.url}/):`);
+  say(`What landed in Jira (read over HTTP from the Jira double's page ${door.siteUrl}/):`);
   say();
   say(formatIssues(page.issues, FLAG_PROPERTY));
   say();
@@ -121,10 +163,19 @@ async function run(): Promise<void> {
   if (!environments.has('staging') || !environments.has('production')) throw new Error(`expected the Releases panel to show staging and production, found ${[...environments].join(', ')}`);
   say(`${page.issues.length} issues, ${page.issues.reduce((n, i) => n + i.comments.length, 0)} comments; done in ${seconds()}.`);
   if (keep) {
-    say(`Everything keeps running: open ${jira.url}/ in a browser. Ctrl-C stops all three processes.`);
+    say(`Everything keeps running: open ${door.siteUrl}/ in a browser. Ctrl-C stops all three processes.`);
     await new Promise(() => undefined);
   }
-  say(`(The Jira double's page ${jira.url}/ closes with the demo; \`npm run demo -- --keep\` keeps it open.)`);
+  if (forge) await uninstallFromForge(forge, door);
+  say(`(The Jira double's page ${door.siteUrl}/ closes with the demo; \`npm run demo -- --keep\` keeps it open.)`);
+}
+
+/** Forge's preUninstall: every row of the installation goes; the Configure API no longer knows it. */
+async function uninstallFromForge(forge: ForgeProcess, door: AdminDoor): Promise<void> {
+  const status = await forge.preUninstall();
+  const after = await door.api('GET', '/api/associations');
+  if (status !== 200 || after.status !== 401) throw new Error(`pre-uninstall answered ${status}; the API then answered ${after.status}`);
+  say(`Forge pre-uninstall -> ${status}: the installation's data is deleted (the Configure API now answers ${after.status}).`);
 }
 
 run()

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import express, { type Express } from 'express';
 import type { AddOn } from 'atlassian-connect-express';
-import type { RunningConfig } from './config.js';
+import type { ResolvedConfig } from './config.js';
 import type { Db } from './db/database.js';
 import type { Models } from './db/models.js';
 import type { Logger } from './log.js';
@@ -35,7 +35,7 @@ import { lookupRouter } from './configure/lookup-route.js';
 import { flagPanelRouter } from './panel/route.js';
 
 export interface AppServices {
-  config: RunningConfig;
+  config: ResolvedConfig;
   db: Db;
   models: Models;
   log: Logger;

@@ -105,4 +105,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 }
 
 /** The configuration once the server listens: the base URL is known. */
-export type RunningConfig = AppConfig & { baseUrl: string };
+export type ResolvedConfig = AppConfig & { baseUrl: string };

@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AppConfig, RunningConfig } from './config.js';
+import type { AppConfig, ResolvedConfig } from './config.js';
 import { openDatabase, type Db } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { defineModels, type Models } from './db/models.js';
@@ -20,7 +20,7 @@ import { Worker } from './worker/worker.js';
 import { createHttpServer } from './http/server-limits.js';
 
 export interface Service extends App {
-  config: RunningConfig;
+  config: ResolvedConfig;
   tenancy: Tenancy;
   server: http.Server;
   db: Db;
@@ -46,7 +46,7 @@ export async function startService(config: AppConfig, log: Logger, opts: { host?
       server.listen(config.port, opts.host ?? config.host, () => resolve());
     });
     const port = (server.address() as AddressInfo).port;
-    const running: RunningConfig = { ...config, baseUrl: config.baseUrl ?? `http://localhost:${port}` };
+    const running: ResolvedConfig = { ...config, baseUrl: config.baseUrl ?? `http://localhost:${port}` };
 
     const forgeInstallations = new ForgeInstallations(db, models, new Sealer(operatorKey, SEAL_PURPOSE.forgeAppToken));
     const tenancy = new Tenancy(db, models, clientInfo, forgeInstallations);

@@ -4,7 +4,7 @@
  * Each is checked twice: by the Jira requests the app made, and by what the Jira double now holds.
  */
 import type { RecordedRequest } from '../../test/doubles/jira/index.js';
-import { waitUntilProcessed } from './configure-api.js';
+import { connectApi, waitUntilProcessed } from './configure-api.js';
 import { preCreateEvent } from '../../test/support/events.js';
 import { parametersOf, postEvent } from './events.js';
 import { peakRssMb, secs, type Figure } from './figures.js';
@@ -41,7 +41,7 @@ async function syncVersion(stage: Stage, version: number, changes: Changes[], ti
   const t0 = performance.now();
   const res = await postEvent(stage.target, event);
   if (res.status !== 202) throw new Error(`version ${version}: the events route answered ${res.status} ${JSON.stringify(res.json)}`);
-  await waitUntilProcessed(stage.app.url, stage.jwt, stage.associationId, timeoutMs);
+  await waitUntilProcessed(connectApi(stage.app.url, stage.jwt), stage.associationId, timeoutMs);
   return performance.now() - t0;
 }
 

@@ -29,8 +29,17 @@ export interface AssociationHealth {
   lastError: { code: string; message: string } | null;
 }
 
-export async function healthOf(appUrl: string, jwt: string, associationId: string): Promise<AssociationHealth> {
-  const res = await callApi(appUrl, jwt, 'GET', '/api/associations');
+/** The Configure API as one admin calls it (a Connect JWT per call, or Forge's invokeRemote). */
+export type AdminApi = (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<ApiAnswer>;
+
+/** The Connect page's way: `Authorization: JWT <context JWT>`. */
+export const connectApi =
+  (appUrl: string, jwt: string): AdminApi =>
+  (method, path, body) =>
+    callApi(appUrl, jwt, method, path, body);
+
+export async function healthOf(api: AdminApi, associationId: string): Promise<AssociationHealth> {
+  const res = await api('GET', '/api/associations');
   if (res.status !== 200) throw new Error(`GET /api/associations answered ${res.status}: ${JSON.stringify(res.json)}`);
   const list = (res.json.associations ?? []) as { id: string; health: AssociationHealth }[];
   const found = list.find((a) => a.id === associationId);
@@ -42,9 +51,9 @@ export async function healthOf(appUrl: string, jwt: string, associationId: strin
  * Polls the association's health (the backlog the Configure page shows) until no event is pending.
  * Throws with the recorded failure if an event failed, or after `timeoutMs`.
  */
-export async function waitUntilProcessed(appUrl: string, jwt: string, associationId: string, timeoutMs: number, everyMs = 25): Promise<AssociationHealth> {
+export async function waitUntilProcessed(api: AdminApi, associationId: string, timeoutMs: number, everyMs = 25): Promise<AssociationHealth> {
   const check = async () => {
-    const health = await healthOf(appUrl, jwt, associationId);
+    const health = await healthOf(api, associationId);
     if (health.failedEvents > 0) throw new Error(`an event failed: ${health.lastError?.message ?? 'no reason recorded'}`);
     return health.backlog === 0 ? health : undefined;
   };

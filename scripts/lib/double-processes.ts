@@ -1,5 +1,5 @@
 /**
- * The two doubles as child processes (test/doubles/{jira,aws}/main.ts, run from source under tsx): the Jira
+ * The doubles as child processes (test/doubles/{jira,aws,forge}/main.ts, run from source under tsx): the Jira
  * double is driven through its --control stdin channel, the AWS double runs the real forwarder (--forward).
  */
 import { writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import type { AwsSeed } from '../../test/doubles/aws/seed.js';
 import type { Child, Children } from './children.js';
 
 // Test code stays out of the app's build, so the doubles run from source.
-const main = (double: 'jira' | 'aws') => ['--import', 'tsx', path.join(projectRoot, 'test', 'doubles', double, 'main.ts')];
+const main = (double: 'jira' | 'aws' | 'forge') => ['--import', 'tsx', path.join(projectRoot, 'test', 'doubles', double, 'main.ts')];
 const childEnv = (): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: process.env.HOME });
 
 export interface JiraProcess {
@@ -58,4 +58,54 @@ export async function startAwsProcess(children: Children, seed: AwsSeed & { acco
   const child = children.spawnNode('aws-double', [...main('aws'), '--port', '0', '--seed', seedFile, '--forward'], { cwd: projectRoot, env: childEnv() });
   const hello = await child.waitForJson((l) => typeof l.url === 'string' && typeof l.created === 'object', 15_000, 'start-up line');
   return { url: String(hello.url), created: hello.created as AwsProcess['created'], child };
+}
+
+export interface ForgeProcess {
+  /** The Forge double's key set (FORGE_JWKS_URL) and app id (FORGE_APP_ID). */
+  jwksUrl: string;
+  appId: string;
+  /** The Jira site the app is installed on (read-only page at jiraUrl/). */
+  jiraUrl: string;
+  /** The Jira double's Connect key server (unused by the Forge door; the app process wants one). */
+  keysUrl: string;
+  apiBaseUrl: string;
+  child: Child;
+  /** Forge's installed trigger to the app. */
+  install(appBaseUrl: string): Promise<number>;
+  /** invokeRemote from the Forge Configure page, as the site admin. */
+  invoke(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
+  expireTokens(): Promise<void>;
+  heartbeat(): Promise<number>;
+  preUninstall(): Promise<number>;
+}
+
+/** The Forge double and its Jira site in one child process, driven through its --control stdin channel. */
+export async function startForgeProcess(children: Children): Promise<ForgeProcess> {
+  const child = children.spawnNode('forge-double', [...main('forge'), '--control'], { cwd: projectRoot, env: childEnv() });
+  const hello = await child.waitForJson((l) => typeof l.jwksUrl === 'string' && typeof l.appId === 'string', 15_000, 'start-up line');
+  let nextId = 0;
+  const ask = async (cmd: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    const id = ++nextId;
+    const answer = child.waitForJson((l) => l.id === id, 30_000, `answer to ${String(cmd.cmd)}`);
+    child.send(JSON.stringify({ id, ...cmd }));
+    const a = await answer;
+    if (a.ok !== true) throw new Error(`forge double: ${String(cmd.cmd)} failed: ${String(a.error)}`);
+    return a;
+  };
+  return {
+    jwksUrl: String(hello.jwksUrl),
+    appId: String(hello.appId),
+    jiraUrl: String(hello.jiraUrl),
+    keysUrl: String(hello.keysUrl),
+    apiBaseUrl: String(hello.apiBaseUrl),
+    child,
+    install: async (appBaseUrl) => Number((await ask({ cmd: 'install', appBaseUrl })).status),
+    async invoke(method, path, body) {
+      const a = await ask({ cmd: 'invoke', method, path, body });
+      return { status: Number(a.status), json: (a.json ?? {}) as Record<string, unknown> };
+    },
+    expireTokens: async () => void (await ask({ cmd: 'expireTokens' })),
+    heartbeat: async () => Number((await ask({ cmd: 'heartbeat' })).status),
+    preUninstall: async () => Number((await ask({ cmd: 'preUninstall' })).status),
+  };
 }

@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import { UniqueConstraintError } from 'sequelize';
-import type { RunningConfig } from '../config.js';
+import type { ResolvedConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { AssociationAttrs, AssociationRow, Models } from '../db/models.js';
 import { findByProfile, saveAssociation, type NewAssociation } from '../db/associations.js';
@@ -28,7 +28,7 @@ import { jiraFailure } from './jira-failure.js';
 import { backfill, type BackfillOutcome } from './backfill.js';
 
 export interface AssociateDeps {
-  config: RunningConfig;
+  config: ResolvedConfig;
   db: Db;
   models: Models;
   signing: SigningSecrets;

@@ -36,7 +36,7 @@ function view(row: AssociationRow, baseUrl: string): AssociationView & { created
   };
 }
 
-/** POST's answer: exactly the fields PRODUCT.md fixes (the page and other clients rely on that shape). */
+/** POST's answer: exactly the fields the API documents (the page and other clients rely on that shape). */
 const SAVED_FIELDS = [
   'id',
   'projectKey',

@@ -3,7 +3,7 @@
  * AppConfig applications and feature-flag profiles (with the admin's keys, for this request only).
  */
 import { Router } from 'express';
-import type { RunningConfig } from '../config.js';
+import type { ResolvedConfig } from '../config.js';
 import { asyncHandler } from '../http/async.js';
 import { notFound } from '../http/errors.js';
 import type { Tenancy } from '../tenancy/index.js';
@@ -14,7 +14,7 @@ import { jiraFailure } from './jira-failure.js';
 import { accessFrom } from './aws-access.js';
 
 export interface LookupDeps {
-  config: RunningConfig;
+  config: ResolvedConfig;
   requireSiteAdmin: RequireSiteAdmin;
   tenancy: Pick<Tenancy, 'jiraFor' | 'isEnabled'>;
 }

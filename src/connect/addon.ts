@@ -4,7 +4,7 @@
  */
 import ace, { type AddOn, type StoreAdapter } from 'atlassian-connect-express';
 import type { Express } from 'express';
-import type { RunningConfig } from '../config.js';
+import type { ResolvedConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Tenancy } from '../tenancy/index.js';
 import { aceLogger } from './ace-log.js';
@@ -12,7 +12,7 @@ import { aceLogger } from './ace-log.js';
 const STORE_ADAPTER = 'appconfig-flags-db';
 
 export interface AddonDeps {
-  config: RunningConfig;
+  config: ResolvedConfig;
   tenancy: Tenancy;
   log: Logger;
 }

@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import { AuthenticationFailed, badRequest } from '../http/errors.js';
 import { asyncHandler } from '../http/async.js';
 import type { Tenancy } from '../tenancy/index.js';
-import type { RunningConfig } from '../config.js';
+import type { ResolvedConfig } from '../config.js';
 import { signedInstall } from './signed-install.js';
 
 interface LifecycleBody {
@@ -38,7 +38,7 @@ function authenticatedClientKey(req: Request): string {
 export interface LifecycleDeps {
   tenancy: Tenancy;
   log: Logger;
-  config: Pick<RunningConfig, 'baseUrl' | 'connectKeysUrl' | 'connectKeysTimeoutMs'>;
+  config: Pick<ResolvedConfig, 'baseUrl' | 'connectKeysUrl' | 'connectKeysTimeoutMs'>;
 }
 
 /** ACE's view of the install whitelist and of the base URLs the app answers to. */

@@ -3,7 +3,7 @@
  * like any unknown path, and a Bearer token on /api is refused).
  */
 import type { RequestHandler, Router } from 'express';
-import type { RunningConfig } from '../config.js';
+import type { ResolvedConfig } from '../config.js';
 import { unauthorized } from '../http/errors.js';
 import type { Logger } from '../log.js';
 import { ForgeDoor, hasBearerToken } from './door.js';
@@ -22,7 +22,7 @@ export interface ForgeDoorMount {
 }
 
 export function mountForgeDoor(deps: {
-  config: RunningConfig;
+  config: ResolvedConfig;
   installations: ForgeInstallations;
   purge: (tenantKey: string) => Promise<void>;
   log: Logger;

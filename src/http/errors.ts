@@ -1,6 +1,6 @@
 /**
  * The one error shape every route answers with:
- * `{ "error": { "code", "message", "field"? } }` (PRODUCT.md, "Errors").
+ * `{ "error": { "code", "message", "field"? } }`.
  * Messages are written for the Jira admin: they say what to do, never carry a secret or a stack.
  */
 export interface ErrorBody {

@@ -104,4 +104,19 @@ describe.each(databaseKinds)('Releases panel under Jira faults (%s)', (kind) => 
     expect(stored.flag.associations).toEqual([{ associationType: 'issueIdOrKeys', values: [issuesByFlag(h.jira).get('checkout_v2')!.key, story.key] }]);
     expect(h.logs()).toContain('NOPE-42');
   });
+
+  it('removal while Jira cannot delete the flags: a clear 502, nothing removed; once Jira answers, its flags and the association go', async () => {
+    const path = '/rest/featureflags/0.1/bulkByProperties';
+    h.jira.faults.add({ match: { method: 'DELETE', path }, status: 503, retryAfter: 1, times: 5 });
+    const refused = await h.api('delete', `/api/associations/${id}`);
+    expect(refused.status).toBe(502);
+    expect(refused.body).toEqual({ error: { code: 'jira_unavailable', message: expect.stringMatching(/Releases panel.*try again/) } });
+    expect(h.jira.featureFlags.flags.size).toBeGreaterThan(0);
+    expect((await h.api('get', '/api/associations')).body.associations.map((a: { id: string }) => a.id)).toContain(id);
+
+    const removed = await h.api('delete', `/api/associations/${id}`);
+    expect(removed.status).toBe(204);
+    expect(h.jira.featureFlags.flags.size).toBe(0);
+    expect(h.jira.requests.filter((r) => r.method === 'DELETE' && r.path === path).at(-1)?.query).toEqual({ appconfigAssociation: id });
+  }, 60_000);
 });
