@@ -80,12 +80,12 @@ export type StoredEventPayload = DocumentEvent | DeploymentEvent;
 
 export type ParseResult<T> = { ok: true; event: T } | { ok: false; code: 'invalid_json' | 'invalid_event'; message: string };
 
-/** The first problem, in words an operator can act on. */
+/** The first few problems, in words an operator can act on. */
 function describeSchemaError(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'The body is not an AppConfig extension event.';
-  const where = issue.path.length ? issue.path.join('.') : 'body';
-  return `Not an AppConfig extension event: ${where} ${issue.message}`;
+  const issues = error.issues.slice(0, 3).map((issue) => `${issue.path.length ? issue.path.join('.') : 'body'} ${issue.message}`);
+  if (issues.length === 0) return 'The body is not an AppConfig extension event.';
+  const more = error.issues.length > 3 ? ` (and ${error.issues.length - 3} more)` : '';
+  return `Not an AppConfig extension event: ${issues.join('; ')}${more}`;
 }
 
 /**
