@@ -8,6 +8,7 @@
  * sequelize writes them, so rows written here read back through the models unchanged.
  */
 import type { Sequelize } from 'sequelize';
+import { connectionManagerOf } from './connection-manager.js';
 import type { SqliteConnection, TransactionConnection } from './sqlite-writer.js';
 
 /**
@@ -38,7 +39,7 @@ const sqliteAll = (connection: SqliteConnection, text: string, params: readonly 
  * writer (WAL); writes whose loss in a power cut only repeats work go there under the write lock.
  */
 export function sqliteSharedStatement(sequelize: Sequelize): RawStatement {
-  const manager = (sequelize as unknown as { connectionManager: { getConnection(): Promise<SqliteConnection> } }).connectionManager;
+  const manager = connectionManagerOf<SqliteConnection>(sequelize);
   return async (text, params = []) => sqliteAll(await manager.getConnection(), text, params);
 }
 
@@ -57,14 +58,10 @@ export function sqliteRawStatement(connections: TransactionConnection): RawState
 interface PgClient {
   query(text: string, params?: readonly unknown[]): Promise<{ rows: unknown[] }>;
 }
-interface PgConnectionManager {
-  getConnection(): Promise<PgClient>;
-  releaseConnection(client: PgClient): Promise<void>;
-}
 
 /** PostgreSQL: on a connection of sequelize's pool (which drops connections that broke). */
 export function postgresRawStatement(sequelize: Sequelize): RawStatement {
-  const pool = (sequelize as unknown as { connectionManager: PgConnectionManager }).connectionManager;
+  const pool = connectionManagerOf<PgClient>(sequelize);
   return async (text, params = []) => {
     const client = await pool.getConnection();
     try {

@@ -11,6 +11,7 @@
  * a connection of its own, as before: sharing is an optimisation, never a requirement.
  */
 import type { Sequelize } from 'sequelize';
+import { connectionManagerOf, type ConnectionManager } from './connection-manager.js';
 
 /** The parts of node-sqlite3's Database used here and in raw-sql.ts. */
 export interface SqliteConnection {
@@ -20,11 +21,7 @@ export interface SqliteConnection {
   uuid?: string;
 }
 
-interface SqliteConnectionManager {
-  getConnection(options?: { uuid?: string }): Promise<SqliteConnection>;
-  releaseConnection(connection: SqliteConnection, force?: boolean): unknown;
-  destroyConnection(connection: SqliteConnection): Promise<void>;
-}
+type SqliteConnectionManager = ConnectionManager<SqliteConnection>;
 
 const KEPT_UUID = 'kept-transaction-connection';
 let ownConnections = 0;
@@ -95,7 +92,7 @@ export class TransactionConnection {
 
 /** Routes sequelize's transactions through one TransactionConnection, which is returned for raw use. */
 export function keepTransactionConnection(sequelize: Sequelize, pragmas: string): TransactionConnection {
-  const manager = (sequelize as unknown as { connectionManager: SqliteConnectionManager }).connectionManager;
+  const manager = connectionManagerOf<SqliteConnection>(sequelize);
   const connections = new TransactionConnection(manager, pragmas);
   const open = manager.getConnection.bind(manager);
   const destroy = manager.destroyConnection.bind(manager);
