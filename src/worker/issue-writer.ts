@@ -8,7 +8,7 @@
 import type { AssociationRow } from '../db/models.js';
 import { BULK_CREATE_MAX, JiraError, type JiraClient } from '../jira/index.js';
 import { isRetryableStatus } from '../jira/errors.js';
-import type { Flag } from '../flags/index.js';
+import { recreatedNote, type Flag } from '../flags/index.js';
 import { FlagStates, lastFlag } from '../db/flag-states.js';
 import { createPayload, editPayload, SYNC_PROPERTY, type SyncProperty } from './flag-issue.js';
 import { LostCreates, type IssueRef } from './lost-creates.js';
@@ -40,6 +40,17 @@ function floorOf(intent: string): number | undefined {
   const at = intent.indexOf('@');
   const n = at < 0 ? NaN : Number(intent.slice(at + 1));
   return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/**
+ * The intent of the note a recreated issue gets (saved on the flag's row, so the flag is implied): the
+ * event that recreated it, and the deleted issue's key, kept so a note cut short by a retry or a crash
+ * can still name it.
+ */
+const noteIntent = (eventId: number, previousKey: string) => `${eventId}>recreated:${previousKey}`;
+function owedNote(pending: string | null | undefined, eventId: number): string | undefined {
+  const prefix = noteIntent(eventId, '');
+  return pending?.startsWith(prefix) ? pending.slice(prefix.length) : undefined;
 }
 
 /** The issue an edit wrote to is gone (deleted in Jira): a new one takes its place. */
@@ -88,13 +99,20 @@ export class IssueWriter {
     return failures;
   }
 
-  /** One write to an existing issue; a deleted issue is recreated (description only, no comment). */
+  /**
+   * One write to an existing issue. A deleted issue is recreated with the current description; its one
+   * comment says which issue it replaces (the event's own comment is not carried over).
+   */
   async edit(req: EditRequest, eventId: number): Promise<PermanentFailure | null> {
     const writeId = writeIdFor(eventId, req.flagKey);
     const state = await this.states.get(req.flagKey);
     const flag = req.flag ?? lastFlag(state);
     if (!state?.issueKey) return flag ? this.recreate(flag, eventId) : null;
-    if (state.lastWrite === writeId) return null; // this event's write to this flag already happened
+    if (state.lastWrite === writeId) {
+      // This event's write to this flag already happened; a recreation may still owe its note.
+      const previousKey = owedNote(state.pendingWrite, eventId);
+      return previousKey !== undefined && flag ? this.noteRecreated(flag, state.issueKey, previousKey, eventId, true) : null;
+    }
     const issueKey = state.issueKey;
     try {
       const refused = await writeOnce<true>(this.states, this.beforeWrite, {
@@ -110,7 +128,36 @@ export class IssueWriter {
       if (!(err instanceof IssueGone)) throw err;
       // Deleted in Jira: a new issue takes its place, found again by its property if this answer is lost.
       await this.states.upsertMany([req.flagKey], { issueId: null, issueKey: null, pendingWrite: null });
-      return flag ? this.recreate(flag, eventId) : null;
+      if (!flag) return null;
+      const failure = await this.recreate(flag, eventId);
+      const newKey = failure ? undefined : (await this.states.get(req.flagKey))?.issueKey;
+      return newKey ? this.noteRecreated(flag, newKey, issueKey, eventId, false) : failure;
+    }
+  }
+
+  /**
+   * The recreated issue's comment naming the deleted issue it replaces: a comment-only write through the
+   * same protocol (its own intent, settled by the sync property), never made twice. It leaves the flag's
+   * last write as the create, so a re-run of the event sees its write done and only settles a note it had
+   * begun; a re-run of a document does not edit the flag again (its stored state already matches), so
+   * after a failure there the note is skipped rather than risked twice.
+   */
+  private async noteRecreated(flag: Flag, issueKey: string, previousKey: string, eventId: number, interrupted: boolean): Promise<PermanentFailure | null> {
+    const intent = noteIntent(eventId, previousKey);
+    const done = new Map([[flag.key, true as const]]);
+    try {
+      const refused = await writeOnce<true>(this.states, this.beforeWrite, {
+        flagKeys: [flag.key],
+        intent,
+        interrupted: interrupted ? [flag.key] : [],
+        find: async () => ((await this.alreadyWritten(issueKey, intent)) ? done : new Map<string, true>()),
+        call: (keys) => this.editIssue(issueKey, keys[0]!, editPayload(this.association, intent, { comment: recreatedNote(flag, previousKey) })),
+        record: () => this.states.upsertMany([flag.key], { pendingWrite: null }),
+      });
+      return failuresOf(refused)[0] ?? null;
+    } catch (err) {
+      if (err instanceof IssueGone) return null; // deleted again already: the next change recreates it
+      throw err;
     }
   }
 

@@ -10,6 +10,10 @@ import { startJiraDouble, type JiraDouble } from '../doubles/jira/index.js';
 import { databaseKinds } from '../support/databases.js';
 import { startForgeHarness, type ForgeHarness } from '../support/forge-harness.js';
 import { associationForm, startHarness, type Harness } from '../support/harness.js';
+import { waitFor } from '../support/pipeline-kit.js';
+import { ForgeInstallations } from '../../src/forge/installations.js';
+import { startService } from '../../src/service.js';
+import { createLogger } from '../../src/log.js';
 
 describe.each(databaseKinds)('Forge door guard (%s)', (kind) => {
   let h: ForgeHarness;
@@ -96,6 +100,23 @@ describe.each(databaseKinds)('Forge door guard (%s)', (kind) => {
     expect(rows.some((r) => r.includes(forgeAssociation.id))).toBe(true);
     const list = await h.forgeApi('GET', '/api/associations');
     expect((list.json as { associations: { id: string }[] }).associations.map((a) => a.id)).toEqual([forgeAssociation.id]);
+  });
+
+  it('a purge that a stop interrupted is finished when the app starts again', async () => {
+    const inst = h.forge.install(h.siteJira);
+    expect((await h.forge.lifecycle(h.service.url, inst, 'installed')).status).toBe(200);
+    // Pre-uninstall's first step (the installation hidden), then the process stopped before the purge.
+    const noSealing = { seal: () => '', open: () => '' };
+    expect(await new ForgeInstallations(h.service.db, h.service.models, noSealing).beginUninstall(inst.installationId)).toBe(true);
+    expect((await h.allRows()).some((r) => r.includes(inst.installationId))).toBe(true);
+    expect((await h.forge.invokeRemote(h.service.url, inst, { path: '/api/associations', accountId: h.siteJira.adminAccountId })).status).toBe(401);
+
+    const restarted = await startService({ ...h.service.config, port: 0, worker: { ...h.service.config.worker, enabled: false } }, createLogger('silent'), { host: '127.0.0.1' });
+    try {
+      await waitFor('the interrupted purge to finish', async () => !(await h.allRows()).some((r) => r.includes(inst.installationId)));
+    } finally {
+      await restarted.close();
+    }
   });
 
   it('tokens and FITs never reach the log', () => {

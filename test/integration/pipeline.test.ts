@@ -253,6 +253,10 @@ describe.each(databaseKinds)('event pipeline end to end (%s)', (kind) => {
     expect(recreated.descriptionText).toContain('60');
     expect(flagPropertyOf(recreated)?.flagKey).toBe('checkout_v2');
     expect(successfulWrites(h.jira.requests).filter((r) => r.path.endsWith('/bulk'))).toHaveLength(1);
+    // Its one comment says which issue it replaces; the deleted issue's history is not carried over.
+    expect(recreated.comments.map((c) => c.text)).toEqual([
+      `Issue recreated: the issue that tracked flag checkout_v2 (${oldKey}) was deleted in Jira, so this issue now tracks it. Earlier history is not carried over.`,
+    ]);
 
     // The recreated issue is the flag's issue from now on: the next change edits it.
     next.values.checkout_v2!.max_items = 61;
@@ -260,6 +264,23 @@ describe.each(databaseKinds)('event pipeline end to end (%s)', (kind) => {
     await send(preCreateEvent(h, next, 7));
     expect(successfulWrites(h.jira.requests).map((r) => `${r.method} ${r.path}`)).toEqual([`PUT /rest/api/3/issue/${recreated.key}`]);
     expect(h.jira.issue(recreated.key)!.comments.at(-1)!.text).toContain('max_items: 60 → 61');
+  });
+
+  it('a deployment recreates a deleted issue too; a note whose answer was lost is found again on the retry, not written twice', async () => {
+    const oldKey = issuesByFlag(h.jira).get('checkout_v2')!.key;
+    expect(h.jira.deleteIssue(oldKey)).toBe(true);
+    // The first issue write not to the deleted issue is the note: Jira adds it, its answer is lost.
+    h.jira.faults.add({ match: { method: 'PUT', path: new RegExp(`^/rest/api/3/issue/(?!${oldKey}$)[A-Z]+-\\d+$`) }, loseAnswer: true, times: 1 });
+    h.jira.clearRequests();
+    await send(deploymentEvent(h, 7, { deploymentNumber: 9 })); // version 7 changed checkout_v2
+
+    const recreated = issuesByFlag(h.jira).get('checkout_v2')!;
+    expect(recreated.key).not.toBe(oldKey);
+    expect(h.jira.requests.filter((r) => r.fault === 'lost').map((r) => `${r.method} ${r.path}`)).toEqual([`PUT /rest/api/3/issue/${recreated.key}`]);
+    expect(recreated.comments.map((c) => c.text)).toEqual([expect.stringContaining(`(${oldKey}) was deleted in Jira`)]);
+    expect(successfulWrites(h.jira.requests).filter((r) => r.path.endsWith('/bulk'))).toHaveLength(1);
+    const retried = await h.service.models.StoredEvent.findOne({ where: { associationId }, order: [['id', 'DESC']] });
+    expect(retried).toMatchObject({ status: 'done', attempts: 1 }); // the lost answer made the event run again
   });
 
   it('the association is healthy after all of it', async () => {
