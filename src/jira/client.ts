@@ -3,7 +3,6 @@ import type { JiraAuth } from './auth.js';
 import { JiraTransport, type JiraClientOptions } from './transport.js';
 import { JiraFeatureFlags } from './feature-flags.js';
 import type {
-  AdfDoc,
   BulkCreateResult,
   BulkFailure,
   CreateIssueInput,
@@ -92,7 +91,7 @@ export class JiraClient {
     return {
       ...issueRef(issue),
       summary: String(f.summary ?? ''),
-      description: (f.description ?? null) as AdfDoc | null,
+      description: f.description ?? null,
       issueType: { id: String(type.id ?? ''), name: String(type.name ?? '') },
       project: { id: String(project.id ?? ''), key: String(project.key ?? ''), name: String(project.name ?? '') },
       created: String(f.created ?? ''),

@@ -1,3 +1,5 @@
+import type { AdfDoc } from '../flags/render/adf.js';
+
 /** The pieces of an installed Jira site the app needs to call it as itself (from the install callback). */
 export interface JiraTenant {
   /** The site's baseUrl from the install payload, e.g. https://example.atlassian.net */
@@ -6,24 +8,6 @@ export interface JiraTenant {
   sharedSecret: string;
   /** The app's own key (descriptor `key`): the `iss` of every outbound JWT. */
   appKey: string;
-}
-
-/** Atlassian Document Format: the body of descriptions and comments in REST v3. */
-export interface AdfMark {
-  type: string;
-  attrs?: Record<string, unknown>;
-}
-export interface AdfNode {
-  type: string;
-  attrs?: Record<string, unknown>;
-  content?: AdfNode[];
-  text?: string;
-  marks?: AdfMark[];
-}
-export interface AdfDoc {
-  type: 'doc';
-  version: 1;
-  content: AdfNode[];
 }
 
 export interface IssueProperty {
@@ -55,7 +39,8 @@ export interface EditIssueInput {
 
 export interface JiraIssue extends IssueRef {
   summary: string;
-  description: AdfDoc | null;
+  /** The description as Jira holds it: ADF the app wrote, or whatever a person edited it into since. */
+  description: unknown;
   issueType: { id: string; name: string };
   project: { id: string; key: string; name: string };
   created: string;

@@ -5,7 +5,7 @@
 import type { Db } from '../db/database.js';
 import { eventThatRecorded, newestRecordedVersion, recordVersion } from '../db/config-versions.js';
 import type { AssociationRow, Models } from '../db/models.js';
-import { changeComment, diffFlag, parseFlagDocumentBase64, type Flag } from '../flags/index.js';
+import { changeComment, diffFlag, parseFlagDocumentBase64, type AdfDoc, type Flag } from '../flags/index.js';
 import { BACKFILL_EVENT_TYPE, type DocumentEvent } from '../events/appconfig-event.js';
 import type { FlagStates } from '../db/flag-states.js';
 import { lastFlag } from '../db/flag-states.js';
@@ -42,7 +42,7 @@ export async function applyDocument(
 
   const previous = await states.all();
   const creates: Flag[] = [];
-  const edits: { flag: Flag; renamed: boolean; comment: unknown }[] = [];
+  const edits: { flag: Flag; renamed: boolean; comment: AdfDoc }[] = [];
   const changedKeys: string[] = [];
   const source = { version: version ?? undefined, description: event.Description ?? null };
   for (const flag of parsed.document.flags) {

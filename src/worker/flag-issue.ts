@@ -5,8 +5,8 @@
  * write itself, so after a crash the worker can tell whether that write reached Jira.
  */
 import type { AssociationRow } from '../db/models.js';
-import type { CreateIssueInput, EditIssueInput, AdfDoc as JiraAdfDoc } from '../jira/index.js';
-import { issueDescription, issueSummary, type Flag, type FlagContext } from '../flags/index.js';
+import type { CreateIssueInput, EditIssueInput } from '../jira/index.js';
+import { issueDescription, issueSummary, type AdfDoc, type Flag, type FlagContext } from '../flags/index.js';
 
 export const FLAG_PROPERTY = 'appconfigFlag';
 export const SYNC_PROPERTY = 'appconfigFlagSync';
@@ -52,7 +52,7 @@ export function createPayload(a: AssociationRow, flag: Flag, writeId: string): C
     project: { key: a.projectKey },
     issueType: { name: a.issueType },
     summary: issueSummary(flag),
-    description: issueDescription(flag, flagContext(a)) as unknown as JiraAdfDoc,
+    description: issueDescription(flag, flagContext(a)),
     properties: [{ key: FLAG_PROPERTY, value: flagProperty(a, flag.key) }, syncProperty(writeId)],
   };
 }
@@ -61,14 +61,14 @@ export function createPayload(a: AssociationRow, flag: Flag, writeId: string): C
 export function editPayload(
   a: AssociationRow,
   writeId: string,
-  opts: { flag?: Flag; renamed?: boolean; comment?: unknown },
+  opts: { flag?: Flag; renamed?: boolean; comment?: AdfDoc },
 ): EditIssueInput {
   const fields: EditIssueInput['fields'] = {};
-  if (opts.flag) fields.description = issueDescription(opts.flag, flagContext(a)) as unknown as JiraAdfDoc;
+  if (opts.flag) fields.description = issueDescription(opts.flag, flagContext(a));
   if (opts.flag && opts.renamed) fields.summary = issueSummary(opts.flag);
   return {
     ...(Object.keys(fields).length ? { fields } : {}),
-    ...(opts.comment ? { comment: opts.comment as JiraAdfDoc } : {}),
+    ...(opts.comment ? { comment: opts.comment } : {}),
     properties: [syncProperty(writeId)],
   };
 }

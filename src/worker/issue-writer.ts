@@ -8,7 +8,7 @@
 import type { AssociationRow } from '../db/models.js';
 import { BULK_CREATE_MAX, JiraError, type JiraClient } from '../jira/index.js';
 import { isRetryableStatus } from '../jira/errors.js';
-import { recreatedNote, type Flag } from '../flags/index.js';
+import { recreatedNote, type AdfDoc, type Flag } from '../flags/index.js';
 import { FlagStates, lastFlag } from '../db/flag-states.js';
 import { createPayload, editPayload, SYNC_PROPERTY, type SyncProperty } from './flag-issue.js';
 import { LostCreates, type IssueRef } from './lost-creates.js';
@@ -25,7 +25,7 @@ export interface EditRequest {
   /** The flag's new state; absent for a comment-only write (deployments). */
   flag?: Flag;
   renamed?: boolean;
-  comment?: unknown;
+  comment?: AdfDoc;
 }
 
 export const writeIdFor = (eventId: number, flagKey: string) => `${eventId}:${flagKey}`;

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { doc as adfDoc, paragraph, type AdfDoc } from '../../../src/flags/render/adf.js';
 import { JiraClient, JiraError, type RetryInfo } from '../../../src/jira/index.js';
 import { startJiraDouble, type JiraDouble } from '../../doubles/jira/index.js';
 import { waitFor } from '../../support/wait.js';
 
-const doc = (text: string) => ({ type: 'doc' as const, version: 1 as const, content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] });
+const doc = (value: string): AdfDoc => adfDoc(paragraph(value));
 const newIssue = (summary: string) => ({ project: { key: 'FLAG' }, issueType: { id: '10001' }, summary });
 
 describe('JiraClient retries, timeouts and refusals against the Jira double', () => {

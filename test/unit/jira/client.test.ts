@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JiraClient, JiraError, type AdfDoc } from '../../../src/jira/index.js';
+import type { AdfDoc } from '../../../src/flags/index.js';
+import { JiraClient, JiraError } from '../../../src/jira/index.js';
 import { startJiraDouble, type JiraDouble } from '../../doubles/jira/index.js';
 
 const doc = (...paragraphs: string[]): AdfDoc => ({
@@ -39,7 +40,7 @@ describe('JiraClient against the Jira double over HTTP', () => {
   it('reads an issue back, with properties on request, and null for a missing one', async () => {
     const issue = await client.getIssue('FLAG-1', { properties: ['appconfigFlag'] });
     expect(issue).toMatchObject({ key: 'FLAG-1', summary: 'Dark mode', issueType: { id: '10001', name: 'Task' }, project: { key: 'FLAG' } });
-    expect(issue?.description?.content).toHaveLength(2);
+    expect((issue?.description as AdfDoc | null)?.content).toHaveLength(2);
     expect(issue?.properties.appconfigFlag).toMatchObject({ flagKey: 'darkMode' });
     expect(await client.getIssue('FLAG-999')).toBeNull();
   });
