@@ -1,7 +1,7 @@
 /**
  * What one flag's issue looks like in Jira: the create payload, the edit payload, and two entity
- * properties. `appconfigFlag` identifies the flag (exactly the fields PRODUCT.md fixes, searchable in
- * JQL); `appconfigFlagSync` holds the id of the app's last write, set by the same Jira call as the
+ * properties. `appconfigFlag` identifies the flag (account, region, application, profile and flag key,
+ * nothing else: users search on it in JQL); `appconfigFlagSync` holds the id of the app's last write, set by the same Jira call as the
  * write itself, so after a crash the worker can tell whether that write reached Jira.
  */
 import type { AssociationRow } from '../db/models.js';

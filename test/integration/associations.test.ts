@@ -14,7 +14,7 @@ import { waitFor } from '../support/wait.js';
 const FLAGS_V1 = fixtureText('flags-v1.json');
 const FLAGS_V2 = fixtureText('flags-v2.json');
 
-/** The response fields PRODUCT.md fixes for POST /api/associations, no more, no fewer. */
+/** The fields POST /api/associations answers with, no more, no fewer (the Configure page and other clients read them). */
 const RESPONSE_FIELDS = [
   'id',
   'projectKey',

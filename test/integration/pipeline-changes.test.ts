@@ -1,5 +1,6 @@
 /**
- * Every kind of change PRODUCT.md names, made to one flag in one saved version: still ONE write, which
+ * Many kinds of change at once (a rename, a new description, enabled, a changed constraint, an added
+ * attribute, variants, a planned deprecation), made to one flag in one saved version: still ONE write, which
  * renames the issue, refreshes the description and adds one comment listing each change, old → new.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -84,7 +84,7 @@ describe.each(databaseKinds)('event pipeline end to end (%s)', (kind) => {
       expect(d, `description of checkout_v2 should show ${text}`).toContain(text);
     }
     expect(d).not.toContain('Deprecation');
-    // Exactly PRODUCT.md's fields: the app's write marker lives in a property of its own.
+    // Exactly the five identifying fields: the app's write marker lives in a property of its own.
     expect(flagPropertyOf(checkout)).toEqual({
       accountId: ACCOUNT_ID,
       region: REGION,
