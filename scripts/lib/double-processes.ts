@@ -12,6 +12,19 @@ import type { Child, Children } from './children.js';
 const main = (double: 'jira' | 'aws' | 'forge') => ['--import', 'tsx', path.join(projectRoot, 'test', 'doubles', double, 'main.ts')];
 const childEnv = (): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: process.env.HOME });
 
+/** Asks a double over its --control channel (test/doubles/control-channel.ts): one command, its answer. */
+function controlChannel(child: Child, name: string, timeoutMs: number): (cmd: Record<string, unknown>) => Promise<Record<string, unknown>> {
+  let nextId = 0;
+  return async (cmd) => {
+    const id = ++nextId;
+    const answer = child.waitForJson((l) => l.id === id, timeoutMs, `answer to ${String(cmd.cmd)}`);
+    child.send(JSON.stringify({ id, ...cmd }));
+    const a = await answer;
+    if (a.ok !== true) throw new Error(`${name}: ${String(cmd.cmd)} failed: ${String(a.error)}`);
+    return a;
+  };
+}
+
 export interface JiraProcess {
   url: string;
   keysUrl: string;
@@ -26,15 +39,7 @@ export interface JiraProcess {
 export async function startJiraProcess(children: Children): Promise<JiraProcess> {
   const child = children.spawnNode('jira-double', [...main('jira'), '--port', '0', '--control'], { cwd: projectRoot, env: childEnv() });
   const hello = await child.waitForJson((l) => typeof l.url === 'string' && typeof l.keysUrl === 'string', 15_000, 'start-up line');
-  let nextId = 0;
-  const ask = async (cmd: Record<string, unknown>): Promise<Record<string, unknown>> => {
-    const id = ++nextId;
-    const answer = child.waitForJson((l) => l.id === id, 15_000, `answer to ${String(cmd.cmd)}`);
-    child.send(JSON.stringify({ id, ...cmd }));
-    const a = await answer;
-    if (a.ok !== true) throw new Error(`jira double: ${String(cmd.cmd)} failed: ${String(a.error)}`);
-    return a;
-  };
+  const ask = controlChannel(child, 'jira double', 15_000);
   return {
     url: String(hello.url),
     keysUrl: String(hello.keysUrl),
@@ -83,15 +88,7 @@ export interface ForgeProcess {
 export async function startForgeProcess(children: Children): Promise<ForgeProcess> {
   const child = children.spawnNode('forge-double', [...main('forge'), '--control'], { cwd: projectRoot, env: childEnv() });
   const hello = await child.waitForJson((l) => typeof l.jwksUrl === 'string' && typeof l.appId === 'string', 15_000, 'start-up line');
-  let nextId = 0;
-  const ask = async (cmd: Record<string, unknown>): Promise<Record<string, unknown>> => {
-    const id = ++nextId;
-    const answer = child.waitForJson((l) => l.id === id, 30_000, `answer to ${String(cmd.cmd)}`);
-    child.send(JSON.stringify({ id, ...cmd }));
-    const a = await answer;
-    if (a.ok !== true) throw new Error(`forge double: ${String(cmd.cmd)} failed: ${String(a.error)}`);
-    return a;
-  };
+  const ask = controlChannel(child, 'forge double', 30_000);
   return {
     jwksUrl: String(hello.jwksUrl),
     appId: String(hello.appId),

@@ -24,6 +24,8 @@ interface Migration {
 
 // Listed explicitly (not globbed) so the same list works from src/ under tsx and from dist/.
 const MIGRATIONS: Migration[] = [initial, sealSharedSecrets, forgeInstallations, environments];
+/** Every migration's name, in the order they run. */
+export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map((m) => m.name);
 const LOCK_ID = 724_011_935; // arbitrary, stable: "this app's migrations"
 
 export async function migrate(db: Db, extras: MigrationExtras = {}): Promise<string[]> {

@@ -7,8 +7,8 @@ import { eventThatRecorded, newestRecordedVersion, recordVersion } from '../db/c
 import type { AssociationRow, Models } from '../db/models.js';
 import { changeComment, diffFlag, parseFlagDocumentBase64, type AdfDoc, type Flag } from '../flags/index.js';
 import { BACKFILL_EVENT_TYPE, type DocumentEvent } from '../events/appconfig-event.js';
-import type { FlagStates } from './flag-states.js';
-import { lastFlag } from './flag-states.js';
+import type { FlagStates } from '../db/flag-states.js';
+import { lastFlag } from '../db/flag-states.js';
 import type { IssueWriter, PermanentFailure } from './issue-writer.js';
 
 export type DocumentOutcome = { kind: 'applied'; failures: PermanentFailure[] } | { kind: 'skipped'; reason: string } | { kind: 'invalid'; reason: string };

@@ -10,7 +10,7 @@ import type { JiraClient } from '../jira/index.js';
 import type { Logger } from '../log.js';
 import { DoneMarks } from './done-marks.js';
 import { decide, type Decision, type Health } from './error-handlers.js';
-import { FlagStates } from './flag-states.js';
+import { FlagStates } from '../db/flag-states.js';
 import { IssueWriter } from './issue-writer.js';
 import { Lease } from './lease.js';
 import { processEvent, type EventResult } from './process-event.js';

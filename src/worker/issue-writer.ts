@@ -9,7 +9,7 @@ import type { AssociationRow } from '../db/models.js';
 import { BULK_CREATE_MAX, JiraError, type JiraClient } from '../jira/index.js';
 import { isRetryableStatus } from '../jira/errors.js';
 import { recreatedNote, type AdfDoc, type Flag } from '../flags/index.js';
-import { FlagStates, lastFlag } from './flag-states.js';
+import { FlagStates, lastFlag } from '../db/flag-states.js';
 import { createPayload, editPayload, SYNC_PROPERTY, type SyncProperty } from './flag-issue.js';
 import { LostCreates, type IssueRef } from './lost-creates.js';
 import { writeOnce, type CallResult } from './write-once.js';

@@ -5,7 +5,7 @@ import type { QueuedEvent } from '../db/event-queue.js';
 import { isDeploymentEvent, parseStoredEvent } from '../events/appconfig-event.js';
 import { applyDocument } from './apply-document.js';
 import { applyDeployment } from './apply-deployment.js';
-import type { FlagStates } from './flag-states.js';
+import type { FlagStates } from '../db/flag-states.js';
 import type { IssueWriter, PermanentFailure } from './issue-writer.js';
 import type { SavedVersions } from './saved-versions.js';
 

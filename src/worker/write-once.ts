@@ -12,7 +12,7 @@
  * steps, and when the lease is checked, are decided here alone.
  */
 import { JiraError } from '../jira/index.js';
-import type { FlagStates } from './flag-states.js';
+import type { FlagStates } from '../db/flag-states.js';
 
 export interface CallResult<R> {
   /** What Jira now holds, per flag written. */

@@ -21,7 +21,7 @@ import {
 } from './app-process.js';
 import { deploymentEvent, type EventTarget, preCreateEvent } from './events.js';
 import { editsByIssue, issuesByFlag, type IssueSnapshot, jiraSnapshot, largeDocument, waitIdle } from './pipeline-kit.js';
-import { sleep, waitFor } from './wait.js';
+import { waitFor } from './wait.js';
 import type { FaultMatch, RecordedRequest } from '../doubles/jira/index.js';
 
 const FLAGS = 300;
@@ -60,7 +60,8 @@ export function describeCrashRecovery(kind: DbKind, enabled = true): void {
       doubles.jira.faults.add({ match, delayMs: 60 });
       expect((await postEvent(doubles, app!, associationId, event)).status).toBe(202);
       await waitFor(`${n} answered Jira calls`, () => doubles.jira.requests.filter(what).length >= n, 30_000, 5);
-      await sleep(HOLD_MS / 2);
+      // Kill once the held call has reached Jira (not after a fixed sleep: a busy machine may send it late).
+      await waitFor('the held call to reach Jira', () => doubles.jira.arrived.filter(what).length > n, 30_000, 2);
       expect(doubles.jira.requests.filter(what)).toHaveLength(n); // the held call has not been answered yet
       await app!.kill('SIGKILL');
       await waitFor('the held call to be carried out', () => doubles.jira.requests.filter(what).length > n, 5000);

@@ -13,7 +13,7 @@
  *   {"id":5,"cmd":"preUninstall"}     {"status":200}
  * The end of stdin (the parent went away) shuts it down.
  */
-import { createInterface } from 'node:readline';
+import { serveControlChannel } from '../control-channel.js';
 import { startJiraDouble } from '../jira/index.js';
 import { startForgeDouble, type ForgeInstallation } from './index.js';
 
@@ -69,16 +69,4 @@ async function command(c: Record<string, unknown>): Promise<Record<string, unkno
   }
 }
 
-if (process.argv.includes('--control')) {
-  const rl = createInterface({ input: process.stdin });
-  rl.on('line', (text) => {
-    let c: Record<string, unknown> = {};
-    void (async () => {
-      c = JSON.parse(text) as Record<string, unknown>;
-      return { id: c.id, ok: true, ...(await command(c)) };
-    })()
-      .catch((err: unknown) => ({ id: c.id, ok: false, error: err instanceof Error ? err.message : String(err) }))
-      .then((answer) => process.stdout.write(JSON.stringify(answer) + '\n'));
-  });
-  rl.on('close', stop);
-}
+if (process.argv.includes('--control')) serveControlChannel(command, stop);

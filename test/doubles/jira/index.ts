@@ -70,6 +70,8 @@ export interface JiraDouble {
   /** Tokens Forge issued for this site (the Forge double grants them as it issues them). */
   readonly bearer: { grant(token: string, grant: BearerGrant): void; expire(token: string): void; expireAll(): void };
   readonly requests: RecordedRequest[];
+  /** Every REST call as it arrives, before it is answered (a held call shows here while it is held). */
+  readonly arrived: RecordedRequest[];
   clearRequests(): void;
   faults: { add(spec: FaultSpec): void; clear(): void };
   /** Keep new issues out of search results for this long, as Jira Cloud's index lags behind writes. */
@@ -124,8 +126,9 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
   const bearer = new BearerTokens();
   const faults = new Faults();
   const requests: RecordedRequest[] = [];
+  const arrived: RecordedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  const pipeline = createPipeline({ site, contextPath, faults, auth: () => auth, cloudId, bearer, record: (r) => requests.push(r), timers });
+  const pipeline = createPipeline({ site, contextPath, faults, auth: () => auth, cloudId, bearer, record: (r) => requests.push(r), arrive: (r) => arrived.push(r), timers });
   const server = createServer((req, res) => void pipeline(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -189,7 +192,8 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
     },
     bearer: { grant: (t, g) => bearer.grant(t, g), expire: (t) => bearer.expire(t), expireAll: () => bearer.expireAll() },
     requests,
-    clearRequests: () => void requests.splice(0),
+    arrived,
+    clearRequests: () => void (requests.splice(0), arrived.splice(0)),
     faults: { add: (spec) => faults.add(spec), clear: () => faults.clear() },
     setSearchLag(ms) {
       site.searchLagMs = ms;

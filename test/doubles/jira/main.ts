@@ -11,7 +11,7 @@
  *   {"id":2,"cmd":"contextJwt","accountId":"<adminAccountId>"}      -> {"id":2,"ok":true,"jwt":"..."}
  * The end of stdin (the parent went away) shuts the double down.
  */
-import { createInterface } from 'node:readline';
+import { serveControlChannel } from '../control-channel.js';
 import { startJiraDouble, type JiraDouble } from './index.js';
 
 function arg(name: string): string | undefined {
@@ -50,16 +50,4 @@ async function command(d: JiraDouble, c: Record<string, unknown>): Promise<Recor
   throw new Error(`unknown command ${JSON.stringify(c.cmd)}`);
 }
 
-if (process.argv.includes('--control')) {
-  const rl = createInterface({ input: process.stdin });
-  rl.on('line', (text) => {
-    let c: Record<string, unknown> = {};
-    void (async () => {
-      c = JSON.parse(text) as Record<string, unknown>;
-      return { id: c.id, ok: true, ...(await command(double, c)) };
-    })()
-      .catch((err: unknown) => ({ id: c.id, ok: false, error: err instanceof Error ? err.message : String(err) }))
-      .then((answer) => process.stdout.write(JSON.stringify(answer) + '\n'));
-  });
-  rl.on('close', stop);
-}
+if (process.argv.includes('--control')) serveControlChannel((c) => command(double, c), stop);

@@ -16,8 +16,16 @@ export interface StoredFeatureFlag {
 
 export class FeatureFlagState {
   readonly flags = new Map<string, StoredFeatureFlag>();
-  /** Submissions of a flag that Jira ignored because their updateSequenceId was not newer. */
+  /**
+   * Submissions Jira ignored because their updateSequenceId was not newer and they said something else
+   * than the stored flag: stale state that a real Jira would have dropped silently.
+   */
   staleIgnored = 0;
+  /**
+   * Submissions ignored as not newer that repeat the stored flag exactly (same sequence, same content):
+   * a call re-sent after its answer was lost, harmless.
+   */
+  repeatsIgnored = 0;
   /** Every accepted submission's flag ids, in order (tests count what was sent). */
   readonly submissions: string[][] = [];
   /** Flag ids Jira is to refuse (failedFeatureFlags), with the message it gives. */
@@ -155,7 +163,8 @@ function submit(ctx: Ctx): Answer {
     }
     const existing = state.flags.get(raw.id);
     if (existing && raw.updateSequenceId <= existing.flag.updateSequenceId) {
-      state.staleIgnored++;
+      if (raw.updateSequenceId === existing.flag.updateSequenceId && sameSubmission(raw, existing.flag)) state.repeatsIgnored++;
+      else state.staleIgnored++;
       accepted.push(raw.id);
       continue;
     }
@@ -226,3 +235,10 @@ export const featureFlagRoutes: Route[] = [
   },
   { method: 'POST', pattern: /^\/rest\/api\/3\/issue\/properties\/multi$/, handle: setPropertiesBulk },
 ];
+
+/** Whether a re-sent flag says what the stored one says (the stored copy keeps only known issue keys). */
+function sameSubmission(raw: StoredFeatureFlag['flag'], stored: StoredFeatureFlag['flag']): boolean {
+  const { associations: _a, ...rawRest } = raw;
+  const { associations: _b, ...storedRest } = stored;
+  return JSON.stringify(rawRest) === JSON.stringify(storedRest);
+}

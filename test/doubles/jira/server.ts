@@ -37,6 +37,8 @@ export interface PipelineDeps {
   cloudId: string;
   bearer: BearerTokens;
   record: (r: RecordedRequest) => void;
+  /** Called as each REST call arrives, before it is answered. */
+  arrive: (r: RecordedRequest) => void;
   /** Pending delays, cleared on close. */
   timers: Set<NodeJS.Timeout>;
 }
@@ -106,6 +108,7 @@ export function createPipeline(deps: PipelineDeps) {
     const query = new URLSearchParams(search);
     const rec: RecordedRequest = { method, path, query: Object.fromEntries(query), status: 0, time: Date.now(), via };
     const raw = await readBody(req);
+    deps.arrive(rec);
     let body: unknown;
     let badJson = false;
     if (raw !== 'too-large' && raw.length > 0) {

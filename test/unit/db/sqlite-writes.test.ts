@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../../src/db/database.js';
-import { migrate } from '../../../src/db/migrate.js';
+import { migrate, MIGRATION_NAMES } from '../../../src/db/migrate.js';
 import { defineModels, type Models } from '../../../src/db/models.js';
 import { storeEvent } from '../../../src/db/event-intake.js';
 import { TenantStore } from '../../../src/db/tenant-store.js';
@@ -21,7 +21,9 @@ describe('SQLite: WAL and serialised writes', () => {
 
   beforeAll(async () => {
     db = await openDatabase({ dataDir: dir });
-    expect(await migrate(db)).toEqual(['0001-initial', '0002-seal-shared-secrets']);
+    // A fresh database runs every migration, in order.
+    expect(await migrate(db)).toEqual(MIGRATION_NAMES);
+    expect(MIGRATION_NAMES[0]).toBe('0001-initial');
     models = defineModels(db.sequelize);
     for (const id of [ASSOCIATION_A, ASSOCIATION_B]) {
       await models.Association.create({

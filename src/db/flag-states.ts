@@ -1,9 +1,9 @@
 /** Reads and writes of flag_states, the worker's memory of each flag and its issue. */
 import { Op } from 'sequelize';
-import type { Db } from '../db/database.js';
-import type { FlagStateRow, Models } from '../db/models.js';
+import type { Db } from './database.js';
+import type { FlagStateRow, Models } from './models.js';
 import type { Flag } from '../flags/index.js';
-import { holdAssociation } from '../db/associations.js';
+import { holdAssociation } from './associations.js';
 
 export class FlagStates {
   constructor(
