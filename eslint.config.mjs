@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'public/vendor/**', 'test-results/**', 'forge/static/configure/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'public/vendor/**', 'test-results/**', 'forge/static/configure/**', 'forge/static/flag-panel/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -7,6 +7,8 @@
 //        Connect (fetch + Connect JWT)         -> dist/public/configure.js (served at /public/configure.js)
 //        Forge Custom UI (invokeRemote)        -> forge/static/configure/ (index.html, configure.js,
 //                                                 configure.css with AUI's styles and fonts, assets/)
+//   5. bundle the flag panel's Forge Custom UI -> forge/static/flag-panel/ (index.html, flag-panel.js,
+//        (public/panel/forge.*, the Connect panel's renderer and styles)   flag-panel.css, assets/)
 // Steps 2-4 use the compiled dist/src/**/*.js, so the output comes from the same code the app and
 // the tests use. A type error still fails the build (exit 1), but only after everything is written,
 // so one broken file elsewhere does not hide the AWS half or the pages.
@@ -49,12 +51,14 @@ async function writeForwarderAndTemplate() {
 }
 
 async function writeConfigurePages() {
-  const { buildConnectBundle, buildForgePage, forgePageValues } = await import(pathToFileURL(join(dist, 'src', 'configure', 'page-build.js')).href);
+  const { buildConnectBundle, buildForgePage, buildForgePanel, forgePageValues } = await import(pathToFileURL(join(dist, 'src', 'configure', 'page-build.js')).href);
   const connect = await buildConnectBundle();
   const { warnings, ...values } = await forgePageValues(process.env);
   for (const warning of warnings) console.warn(`build: ${warning}`);
   const forge = await buildForgePage(values);
   console.log(`build: Configure page -> ${connect}; Forge Custom UI (${forge.length} files) -> ${dirname(forge[0])}`);
+  const panel = await buildForgePanel();
+  console.log(`build: flag panel Forge Custom UI (${panel.length} files) -> ${dirname(panel[0])}`);
 }
 
 async function main() {

@@ -32,6 +32,7 @@ import { templateRouter } from './forwarder/route.js';
 import { configurePageRouter } from './configure/page.js';
 import { associationsRouter } from './configure/associations-route.js';
 import { lookupRouter } from './configure/lookup-route.js';
+import { flagPanelApiRouter } from './panel/api-route.js';
 import { flagPanelRouter } from './panel/route.js';
 
 export interface AppServices {
@@ -101,6 +102,8 @@ export async function createApp(services: AppServices): Promise<App> {
   api.use(connectApiAuth({ tenancy, baseUrl: config.baseUrl }));
   api.use(lookupRouter({ requireSiteAdmin, tenancy, config }));
   api.use(associationsRouter({ ...services, requireSiteAdmin, tenancy }));
+  // The flag panel's data for the Forge issue panel: any user of the tenant, as the Connect panel.
+  api.use(flagPanelApiRouter({ db, models }));
   app.use('/api', api);
 
   app.use(notFoundHandler);

@@ -7,6 +7,9 @@
  *     AUI's styles, fonts and images bundled, so nothing comes from a CDN. Forge's default
  *     Content-Security-Policy allows no inline script or style, and the page has none.
  *
+ * The flag panel's Custom UI (public/panel/forge.html and forge.js, with the Connect panel's renderer
+ * and stylesheets) is built the same way into its own folder.
+ *
  * esbuild is a devDependency: `npm run build` and the tests call this; the running app only does when
  * the prebuilt Connect bundle is missing or older than its sources (development), importing it lazily.
  */
@@ -17,27 +20,32 @@ import { build } from 'esbuild';
 import { loadConfig } from '../config.js';
 import { TEMPLATE_ROUTE } from '../forwarder/route.js';
 import { projectRoot } from '../paths.js';
-import { CONNECT_BUNDLE_PATH, FORGE_PAGE_DIR, PAGE_SOURCE_DIR, PAGE_STYLES_PATH, PAGE_TEMPLATE_PATH } from './page-files.js';
+import { CONNECT_BUNDLE_PATH, FORGE_PAGE_DIR, FORGE_PANEL_DIR, PAGE_SOURCE_DIR, PAGE_STYLES_PATH, PAGE_TEMPLATE_PATH, PANEL_SOURCE_DIR } from './page-files.js';
 
 export type PageTransport = 'connect' | 'forge';
 
 const BROWSER_TARGET = ['chrome109', 'firefox115', 'safari15.6', 'edge109'];
 
-export async function bundlePageScript(transport: PageTransport): Promise<string> {
+/** One browser entry, bundled with everything it imports into a single minified script. */
+async function bundleBrowserScript(entry: string, banner: string): Promise<string> {
   const result = await build({
-    entryPoints: [path.join(PAGE_SOURCE_DIR, `${transport}.js`)],
+    entryPoints: [entry],
     bundle: true,
     write: false,
     platform: 'browser',
     format: 'iife',
     target: BROWSER_TARGET,
     minify: true,
-    banner: { js: `// Configure page (${transport}), built from public/configure/` },
+    banner: { js: `// ${banner}` },
     logLevel: 'silent',
   });
   const file = result.outputFiles[0];
-  if (!file) throw new Error(`esbuild produced no output for the ${transport} page`);
+  if (!file) throw new Error(`esbuild produced no output for ${entry}`);
   return file.text;
+}
+
+export function bundlePageScript(transport: PageTransport): Promise<string> {
+  return bundleBrowserScript(path.join(PAGE_SOURCE_DIR, `${transport}.js`), `Configure page (${transport}), built from public/configure/`);
 }
 
 export interface ForgePageValues {
@@ -85,21 +93,26 @@ export function forgePageHtml(template: string, values: ForgePageValues): string
       if (value === undefined) throw new Error(`views/configure.html: no value for ${m} in the Forge page`);
       return escapeHtml(value);
     });
-  if (/<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=/i.test(html)) {
-    throw new Error('the Forge page would hold an inline script or style, which Forge\'s CSP refuses');
-  }
+  assertNoInlineCode(html, 'views/configure.html');
   return html;
 }
 
+function assertNoInlineCode(html: string, source: string): void {
+  if (/<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=/i.test(html)) {
+    throw new Error(`the Forge page from ${source} would hold an inline script or style, which Forge's CSP refuses`);
+  }
+}
+
 /** AUI's stylesheet, then the page's own: one CSS file, fonts and images copied beside it. */
-async function bundlePageStyles(outDir: string): Promise<string[]> {
+async function bundlePageStyles(outDir: string, outName = 'configure.css', sheets: string[] = [PAGE_STYLES_PATH]): Promise<string[]> {
   const require = createRequire(import.meta.url);
   const aui = path.join(path.dirname(require.resolve('@atlassian/aui/package.json')), 'dist', 'aui', 'aui-prototyping.css');
+  const imports = [aui, ...sheets].map((f) => `@import ${JSON.stringify(f)};\n`).join('');
   const result = await build({
-    stdin: { contents: `@import ${JSON.stringify(aui)};\n@import ${JSON.stringify(PAGE_STYLES_PATH)};\n`, loader: 'css', resolveDir: projectRoot },
+    stdin: { contents: imports, loader: 'css', resolveDir: projectRoot },
     bundle: true,
     write: true,
-    outfile: path.join(outDir, 'configure.css'),
+    outfile: path.join(outDir, outName),
     target: BROWSER_TARGET,
     minify: true,
     loader: { '.woff': 'file', '.woff2': 'file', '.ttf': 'file', '.eot': 'file', '.svg': 'file', '.png': 'file', '.gif': 'file' },
@@ -121,6 +134,19 @@ export async function buildForgePage(values: ForgePageValues, outDir: string = F
   await writeFile(path.join(outDir, 'configure.js'), script);
   const styles = await bundlePageStyles(outDir);
   return [path.join(outDir, 'index.html'), path.join(outDir, 'configure.js'), ...styles];
+}
+
+/** The flag panel's Custom UI folder, written afresh; returns the files written. */
+export async function buildForgePanel(outDir: string = FORGE_PANEL_DIR): Promise<string[]> {
+  const html = await readFile(path.join(PANEL_SOURCE_DIR, 'forge.html'), 'utf8');
+  assertNoInlineCode(html, 'public/panel/forge.html');
+  const script = await bundleBrowserScript(path.join(PANEL_SOURCE_DIR, 'forge.js'), 'Flag panel (Forge), built from public/panel/');
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  await writeFile(path.join(outDir, 'index.html'), html);
+  await writeFile(path.join(outDir, 'flag-panel.js'), script);
+  const styles = await bundlePageStyles(outDir, 'flag-panel.css', [PAGE_STYLES_PATH, path.join(PANEL_SOURCE_DIR, 'flag-panel.css')]);
+  return [path.join(outDir, 'index.html'), path.join(outDir, 'flag-panel.js'), ...styles];
 }
 
 /** The Connect bundle, as `npm run build` leaves it for the app to serve. */

@@ -15,8 +15,6 @@
  * test-results/configure-forge.png (docs/configure-page.png in the README is one).
  */
 import fs from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { AppConfigClient, DeleteExtensionAssociationCommand } from '@aws-sdk/client-appconfig';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -24,28 +22,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FORGE_PAGE_DIR } from '../../src/configure/page-files.js';
 import { projectRoot } from '../../src/paths.js';
 import { fixtureText } from '../support/fixtures.js';
+import { BRIDGE_INIT_SCRIPT, bridgeAnswer, CHROMIUM, chromiumMissing, FORGE_CSP, LAUNCH_ARGS, serveCustomUi, type InvokePayload } from '../support/forge-custom-ui.js';
 import { startForgeHarness, type ForgeHarness } from '../support/forge-harness.js';
 import { ACCOUNT_ID, KEYS, REGION, type Harness } from '../support/harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const RESULTS = path.join(projectRoot, 'test-results');
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 const WRONG_SECRET = 'this-is-not-the-right-secret-000000';
-/** Forge's default policy for Custom UI: its own files only, no inline script or style. */
-const FORGE_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'none'",
-  "frame-ancestors 'self'",
-].join('; ');
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.woff': 'font/woff', '.ttf': 'font/ttf', '.eot': 'application/vnd.ms-fontobject', '.svg': 'image/svg+xml',
-};
-
 const textOf = async (locator: Locator) => (await locator.allTextContents()).join('\n');
 
 /** One API call of the page, as it left the page and as its answer came back. */
@@ -55,25 +37,6 @@ interface Exchange {
   body: unknown;
   status: number;
   answer: unknown;
-}
-
-/** Serves the built Custom UI folder as Forge's CDN does, with Forge's default CSP. */
-async function serveCustomUi(dir: string): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    const name = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '') || 'index.html';
-    const file = path.resolve(dir, name);
-    if (!file.startsWith(dir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Content-Security-Policy': FORGE_CSP });
-    res.end(fs.readFileSync(file));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
 }
 
 /** Ids (the app's and AWS's) and times differ between two runs; nothing else in an exchange may. */
@@ -159,9 +122,7 @@ describe('Forge Configure page (Custom UI) in Chromium', () => {
   /** Set to make the host fail the next call as Forge does when it cannot deliver one (e.g. its 25 s limit). */
   let failNextInvoke = false;
 
-  const missing = fs.existsSync(CHROMIUM)
-    ? null
-    : `The browser test needs Debian's Chromium at ${CHROMIUM}: install it with "apt-get install chromium" (CI does).`;
+  const missing = chromiumMissing();
   beforeEach(() => {
     if (missing) throw new Error(missing);
   });
@@ -221,7 +182,7 @@ describe('Forge Configure page (Custom UI) in Chromium', () => {
       return route.abort();
     });
     // Forge's host side of the bridge: the platform, not the page, calls the remote backend.
-    await context.exposeFunction('__forgeHost', async (name: string, payload: { path: string; method: string; body?: unknown; invokeType: string }) => {
+    await context.exposeFunction('__forgeHost', async (name: string, payload: InvokePayload) => {
       bridgeCalls.push({ name, payload });
       if (failNextInvoke) {
         failNextInvoke = false;
@@ -231,15 +192,9 @@ describe('Forge Configure page (Custom UI) in Chromium', () => {
       // As Forge does: a FIT for this installation and user, the app system and user tokens, the body as JSON.
       const answer = await h.forgeApi(payload.method, payload.path, payload.body, accountId);
       forgeExchanges.push({ method: payload.method, path: payload.path, body: payload.body ?? null, status: answer.status, answer: answer.json ?? null });
-      const headers = Object.fromEntries(Object.entries(answer.headers).map(([header, value]) => [header, [value]]));
-      return { success: true, payload: { status: answer.status, headers, body: answer.json } };
+      return bridgeAnswer(answer);
     });
-    // The host's part in the page, before any of the page's scripts (a string: tests are type-checked without the DOM).
-    await context.addInitScript(`
-      window.__bridge = { callBridge: (name, payload) => window.__forgeHost(name, payload) };
-      window.__cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
-    `);
+    await context.addInitScript(BRIDGE_INIT_SCRIPT);
     const page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(`forge: ${err.message}`));
     const res = await page.goto(`${host.url}/index.html`);

@@ -44,6 +44,17 @@ describe('forge/manifest.yml', () => {
     expect(readFileSync(path.join(forgeDir, resource.path, 'index.html'), 'utf8')).toMatch(/<html/i);
   });
 
+  it('the flag panel is an issue context shown only on issues with appconfigFlag, calling the backend with both tokens', () => {
+    const panels = modules['jira:issueContext'] as Json[];
+    expect(panels).toHaveLength(1);
+    expect(panels[0]!.displayConditions).toEqual({ entityPropertyExists: { entity: 'issue', propertyKey: 'appconfigFlag' } });
+    const api = endpoint(panels[0]!.resolver.endpoint);
+    expect(api).toMatchObject({ remote: 'backend', auth: { appSystemToken: { enabled: true }, appUserToken: { enabled: true } } });
+    expect(api.route).toBeUndefined();
+    const resource = (manifest.resources as Json[]).find((r) => r.key === panels[0]!.resource)!;
+    expect(readFileSync(path.join(forgeDir, resource.path, 'index.html'), 'utf8')).toMatch(/<script src="flag-panel\.js" defer><\/script>/);
+  });
+
   it('indexes appconfigFlag with exactly the JQL aliases the Connect descriptor declares', () => {
     const descriptor = JSON.parse(readFileSync(path.join(projectRoot, 'atlassian-connect.json'), 'utf8')) as Json;
     const connectIndex = (descriptor.modules.jiraEntityProperties as Json[])
