@@ -119,23 +119,19 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; co
   }
 }
 
-/** The forwarder's body (the bytes AppConfig's event was signed as) as an extension event. */
-export function parseExtensionEvent(body: string): ParseResult<ExtensionEvent> {
-  const json = parseJson(body);
+function parseWith<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, text: string): ParseResult<T> {
+  const json = parseJson(text);
   if (!json.ok) return json;
-  const parsed = extensionEventSchema.safeParse(json.value);
+  const parsed = schema.safeParse(json.value);
   if (!parsed.success) return { ok: false, code: 'invalid_event', message: describeSchemaError(parsed.error) };
   return { ok: true, event: parsed.data };
 }
 
+/** The forwarder's body (the bytes AppConfig's event was signed as) as an extension event. */
+export const parseExtensionEvent = (body: string): ParseResult<ExtensionEvent> => parseWith(extensionEventSchema, body);
+
 /** A stored event's payload, read back as the typed event it was stored as. */
-export function parseStoredEvent(payload: string): ParseResult<StoredEventPayload> {
-  const json = parseJson(payload);
-  if (!json.ok) return json;
-  const parsed = storedEventSchema.safeParse(json.value);
-  if (!parsed.success) return { ok: false, code: 'invalid_event', message: describeSchemaError(parsed.error) };
-  return { ok: true, event: parsed.data };
-}
+export const parseStoredEvent = (payload: string): ParseResult<StoredEventPayload> => parseWith(storedEventSchema, payload);
 
 export const isDeploymentEvent = (event: StoredEventPayload): event is DeploymentEvent => isDeploymentEventType(event.Type);
 
