@@ -2,7 +2,8 @@
  * Plain SQL on the driver's own connection, for the hottest paths: intake's group commit, which the
  * forwarder waits on, and the worker's queue reads and done marks. There sequelize's query and model
  * layers cost several times the statements themselves (a captured stack, replacement parsing and
- * instance building per query; see README "Benchmark"). Everything else uses the models.
+ * instance building per query; the README's "See it work, measure it" has the intake figures).
+ * Everything else uses the models.
  *
  * Statements use $1, $2, … placeholders on both dialects. Dates and booleans are written the way
  * sequelize writes them, so rows written here read back through the models unchanged.

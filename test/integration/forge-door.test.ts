@@ -10,7 +10,7 @@ import { startJiraDouble, type JiraDouble } from '../doubles/jira/index.js';
 import { databaseKinds } from '../support/databases.js';
 import { startForgeHarness, type ForgeHarness } from '../support/forge-harness.js';
 import { associationForm, startHarness, type Harness } from '../support/harness.js';
-import { waitFor } from '../support/pipeline-kit.js';
+import { waitFor } from '../support/wait.js';
 import { ForgeInstallations } from '../../src/forge/installations.js';
 import { startService } from '../../src/service.js';
 import { createLogger } from '../../src/log.js';

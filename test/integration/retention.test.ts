@@ -4,7 +4,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { defineModels, type Models } from '../../src/db/models.js';
 import { pruneConfigVersions, pruneProcessedEvents } from '../../src/db/retention.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.js';
-import { deploymentEvent } from '../support/pipeline-kit.js';
+import { deploymentEvent } from '../support/events.js';
 
 const DAY = 86_400_000;
 

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.js';
 import { associateVia, healthVia, installOn, startAppProcess, startDoubles, type AppProcess, type Doubles } from '../support/app-process.js';
-import { waitFor } from '../support/pipeline-kit.js';
+import { waitFor } from '../support/wait.js';
 import { differencesFromExpected, runStream, type Attempt, type Delivery } from '../support/event-stream.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 

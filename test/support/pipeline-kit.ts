@@ -11,11 +11,6 @@ import { deploymentEvent, preCreateEvent, type EventTarget } from './events.js';
 import { flagsV1, flagsV2 } from './fixtures.js';
 import { waitFor } from './wait.js';
 
-// Moved to the shared test kit (events.ts, fixtures.ts, wait.ts); re-exported until every importer uses the kit.
-export { deploymentEvent, newInvocationId, preCreateEvent, type DeploymentType, type EventTarget } from './events.js';
-export { flagsV1, flagsV2 } from './fixtures.js';
-export { waitFor } from './wait.js';
-
 /** Rows of the events table by status (straight SQL: what is really stored). */
 export async function eventCounts(db: Db): Promise<{ total: number; pending: number; done: number; failed: number }> {
   const rows = await db.sequelize.query<{ status: string; n: number | string }>(
