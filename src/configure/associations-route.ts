@@ -10,7 +10,7 @@ import type { AssociationRow } from '../db/models.js';
 import { associationBodySchema, parseBody } from './request-schemas.js';
 import { associate, eventsUrlFor, type AssociateDeps, type AssociationView } from './associate.js';
 import { jiraFailure } from './jira-failure.js';
-import { hasPanelFlags } from '../environments/store.js';
+import { hasPanelFlags } from '../db/environments.js';
 import { ASSOCIATION_PROPERTY } from '../flags/render/feature-flag.js';
 
 export interface AssociationsDeps extends AssociateDeps {

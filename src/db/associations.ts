@@ -2,7 +2,7 @@
 import { Op, type Transaction } from 'sequelize';
 import type { Db } from './database.js';
 import type { AssociationAttrs, AssociationRow, Models } from './models.js';
-import { deleteEnvironmentRows } from '../environments/purge.js';
+import { deleteEnvironmentRows } from './environments-delete.js';
 
 export function findForSite(models: Models, clientKey: string, id: string): Promise<AssociationRow | null> {
   return models.Association.findOne({ where: { id, clientKey } });

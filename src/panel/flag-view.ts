@@ -9,7 +9,7 @@ import type { Models } from '../db/models.js';
 import type { Flag } from '../flags/index.js';
 import { appConfigConsoleUrl } from '../environments/console-link.js';
 import { flagEnvironments, type FlagInEnvironment } from '../environments/flag-environments.js';
-import { EnvironmentStore } from '../environments/store.js';
+import { EnvironmentStore } from '../db/environments.js';
 
 export interface FlagPanelView {
   flagKey: string;

@@ -16,7 +16,7 @@ import { Lease } from './lease.js';
 import { processEvent, type EventResult } from './process-event.js';
 import { LeaseLost, type Queue, type QueuedEvent } from '../db/event-queue.js';
 import { SavedVersions } from './saved-versions.js';
-import { ReleasesPanel, type PanelOutcome } from '../environments/releases-panel.js';
+import { ReleasesPanel, type PanelOutcome } from './releases-panel.js';
 
 export interface RunDeps {
   db: Db;

@@ -4,10 +4,10 @@
  * removal or an uninstall is deleting.
  */
 import { QueryTypes, type Transaction } from 'sequelize';
-import type { Db } from '../db/database.js';
-import type { Models } from '../db/models.js';
-import { holdAssociation } from '../db/associations.js';
-import type { DeployedVersion, EnvironmentState } from './deployments.js';
+import type { Db } from './database.js';
+import type { Models } from './models.js';
+import { holdAssociation } from './associations.js';
+import type { DeployedVersion, EnvironmentState } from '../environments/deployments.js';
 
 export interface FlagPanelRow {
   flagKey: string;

@@ -17,10 +17,10 @@ import { isDeploymentEvent, parseStoredEvent, type StoredEventPayload } from '..
 import { parseFlagDocumentBase64, type Flag } from '../flags/index.js';
 import { ASSOCIATION_PROPERTY, featureFlag, type JiraFeatureFlag } from '../flags/render/feature-flag.js';
 import { FEATURE_FLAGS_PER_CALL, ISSUES_PER_PROPERTY_CALL, JiraError, type JiraClient } from '../jira/index.js';
-import { appConfigConsoleUrl } from './console-link.js';
-import { applyDeployment, deploymentFact } from './deployments.js';
-import { flagEnvironments, flagReachedAnEnvironment, flagStateProperty } from './flag-environments.js';
-import { EnvironmentStore, type FlagPanelRow } from './store.js';
+import { appConfigConsoleUrl } from '../environments/console-link.js';
+import { applyDeployment, deploymentFact } from '../environments/deployments.js';
+import { flagEnvironments, flagReachedAnEnvironment, flagStateProperty } from '../environments/flag-environments.js';
+import { EnvironmentStore, type FlagPanelRow } from '../db/environments.js';
 
 export const FLAG_STATE_PROPERTY = 'appconfigFlagState';
 
