@@ -1,7 +1,7 @@
 /** Reads and writes of flag_states, the worker's memory of each flag and its issue. */
 import { Op } from 'sequelize';
 import type { Db } from './database.js';
-import type { FlagStateRow, Models } from './models.js';
+import type { AssociationRow, FlagStateRow, Models } from './models.js';
 import type { Flag } from '../flags/index.js';
 import { holdAssociation } from './associations.js';
 
@@ -77,4 +77,22 @@ export class FlagStates {
 
 export function lastFlag(row: FlagStateRow | null | undefined): Flag | undefined {
   return row?.state ? (JSON.parse(row.state) as Flag) : undefined;
+}
+
+/**
+ * The tracked flag behind one issue, looked up within one tenant's associations only (so another
+ * tenant's issue is never found), with the association it belongs to.
+ */
+export async function trackedFlagOfIssue(
+  models: Models,
+  tenantKey: string,
+  issue: { id?: string; key?: string },
+): Promise<{ association: AssociationRow; row: FlagStateRow } | null> {
+  if (!issue.id && !issue.key) return null;
+  const associations = await models.Association.findAll({ where: { clientKey: tenantKey } });
+  if (associations.length === 0) return null;
+  const byIssue = issue.id ? { issueId: issue.id } : { issueKey: issue.key! };
+  const row = await models.FlagState.findOne({ where: { associationId: { [Op.in]: associations.map((a) => a.id) }, ...byIssue } });
+  const association = row && associations.find((a) => a.id === row.associationId);
+  return row && association ? { association, row } : null;
 }

@@ -3,13 +3,13 @@
  * in every environment. Looked up by the issue within the calling site's associations only, so another
  * site's issue is never found.
  */
-import { Op } from 'sequelize';
 import type { Db } from '../db/database.js';
 import type { Models } from '../db/models.js';
 import type { Flag } from '../flags/index.js';
 import { appConfigConsoleUrl } from '../environments/console-link.js';
 import { flagEnvironments, type FlagInEnvironment } from '../environments/flag-environments.js';
 import { EnvironmentStore } from '../db/environments.js';
+import { trackedFlagOfIssue } from '../db/flag-states.js';
 
 export interface FlagPanelView {
   flagKey: string;
@@ -30,12 +30,9 @@ export async function flagPanelView(
   clientKey: string,
   issue: { id?: string; key?: string },
 ): Promise<FlagPanelView | null> {
-  const associations = await models.Association.findAll({ where: { clientKey } });
-  if (associations.length === 0 || (!issue.id && !issue.key)) return null;
-  const byIssue = issue.id ? { issueId: issue.id } : { issueKey: issue.key! };
-  const row = await models.FlagState.findOne({ where: { associationId: { [Op.in]: associations.map((a) => a.id) }, ...byIssue } });
-  if (!row?.state || !row.issueKey) return null;
-  const association = associations.find((a) => a.id === row.associationId)!;
+  const tracked = await trackedFlagOfIssue(models, clientKey, issue);
+  const { association, row } = tracked ?? {};
+  if (!association || !row?.state || !row.issueKey) return null;
   const flag = JSON.parse(row.state) as Flag;
   const store = new EnvironmentStore(db, models, association.id);
   const environments = await store.environments();
