@@ -26,6 +26,7 @@ import type { AssociationBody } from './request-schemas.js';
 import { accessFrom } from './aws-access.js';
 import { jiraFailure } from './jira-failure.js';
 import { backfill, type BackfillOutcome } from './backfill.js';
+import { newestIssueNumber } from '../worker/lost-creates.js';
 
 export interface AssociateDeps {
   config: ResolvedConfig;
@@ -74,6 +75,16 @@ async function checkJira(jira: JiraClient, projectKey: string, issueType: string
   const fallback = types.find((t) => t.name === 'Task') ?? types[0];
   if (!fallback) throw badRequest('issue_type_not_found', `Project ${projectKey} has no issue type the app can create.`, 'issueType');
   return fallback.name;
+}
+
+/**
+ * The project's newest issue number, noted with the association: the floor of its first create (issues
+ * numbered above it were created after it; see src/worker/lost-creates.ts). The index may lag, which only
+ * gives an older number, still below anything created from now on. Null when Jira does not answer: the
+ * worker then asks before its first create.
+ */
+async function issueFloorOf(jira: JiraClient, projectKey: string): Promise<number | null> {
+  return newestIssueNumber(jira, projectKey).catch(() => null);
 }
 
 interface ExistingLink {
@@ -145,7 +156,13 @@ interface Linked {
 }
 
 /** Points AWS's association (created, or reused: never a second one) at our row, then saves the row. */
-async function linkAndSave(w: Where, ours: AssociationRow | null, link: ExistingLink | null, summary: Omit<NewAssociation, 'id' | 'clientKey' | 'extensionAssociationId'>): Promise<Linked> {
+async function linkAndSave(
+  w: Where,
+  ours: AssociationRow | null,
+  link: ExistingLink | null,
+  summary: Omit<NewAssociation, 'id' | 'clientKey' | 'extensionAssociationId' | 'issueFloor'>,
+  issueFloor: number | null,
+): Promise<Linked> {
   const { deps, access } = w;
   const id = ours?.id ?? crypto.randomUUID();
   const parameters = { EventsUrl: eventsUrlFor(deps.config.baseUrl, id), SigningSecret: deps.signing.forAssociation(id) };
@@ -158,7 +175,7 @@ async function linkAndSave(w: Where, ours: AssociationRow | null, link: Existing
     // Reuse AWS's association; repoint it when it is stale (an earlier, removed association) or foreign.
     if (link.pointsAt !== id) await updateExtensionAssociation(access, extensionAssociationId, parameters);
   }
-  const row = await saveAssociation(deps.db, deps.models, { id, clientKey: w.site.clientKey, ...summary, extensionAssociationId }, ours !== null);
+  const row = await saveAssociation(deps.db, deps.models, { id, clientKey: w.site.clientKey, ...summary, extensionAssociationId, issueFloor }, ours !== null);
   return { row, extensionAssociationId, eventsUrl: parameters.EventsUrl };
 }
 
@@ -182,6 +199,8 @@ export async function associate(
   const extensionIdentifier = body.extensionIdentifier ?? config.extensionIdentifier;
 
   const issueType = await checkJira(jira, body.projectKey, body.issueType);
+  // Asked meanwhile the AWS side is checked; only a saved association needs it.
+  const issueFloor = dryRun ? Promise.resolve(null) : issueFloorOf(jira, body.projectKey);
   const identity = await checkCredentials(access);
   const application = await resolveApplication(access, body.applicationId);
   const profile = await resolveFeatureFlagProfile(access, application.id, body.configurationProfileId);
@@ -213,7 +232,7 @@ export async function associate(
   let linked: Linked;
   for (let attempt = 1; ; attempt++) {
     try {
-      linked = await linkAndSave(where, ours, link, summary);
+      linked = await linkAndSave(where, ours, link, summary, await issueFloor);
       break;
     } catch (err) {
       // A concurrent submission for this profile (a double click, two admins) got there first: converge on

@@ -10,6 +10,7 @@ import * as initial from './migrations/0001-initial.js';
 import * as sealSharedSecrets from './migrations/0002-seal-shared-secrets.js';
 import * as forgeInstallations from './migrations/0004-forge-installations.js';
 import * as environments from './migrations/0005-environments.js';
+import * as associationIssueFloor from './migrations/0006-association-issue-floor.js';
 
 /** What a migration may need beyond the schema: the codec that seals secrets with the operator key. */
 export interface MigrationExtras {
@@ -23,7 +24,7 @@ interface Migration {
 }
 
 // Listed explicitly (not globbed) so the same list works from src/ under tsx and from dist/.
-const MIGRATIONS: Migration[] = [initial, sealSharedSecrets, forgeInstallations, environments];
+const MIGRATIONS: Migration[] = [initial, sealSharedSecrets, forgeInstallations, environments, associationIssueFloor];
 /** Every migration's name, in the order they run. */
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map((m) => m.name);
 const LOCK_ID = 724_011_935; // arbitrary, stable: "this app's migrations"

@@ -33,6 +33,8 @@ export interface AssociationAttrs {
   configurationProfileName: string;
   extensionIdentifier: string;
   extensionAssociationId: string;
+  /** The project's newest issue number when the association was saved (null: saved before it was noted, or Jira did not say). */
+  issueFloor: number | null;
   lastEventAt: Date | null;
   lastErrorAt: Date | null;
   lastErrorCode: string | null;
@@ -43,6 +45,7 @@ export interface AssociationAttrs {
   updatedAt: Date;
 }
 type AssociationOptional =
+  | 'issueFloor'
   | 'lastEventAt'
   | 'lastErrorAt'
   | 'lastErrorCode'
@@ -172,6 +175,7 @@ export function defineModels(sequelize: Sequelize): Models {
       configurationProfileName: str(),
       extensionIdentifier: str(2048),
       extensionAssociationId: str(64),
+      issueFloor: nullable(DataTypes.INTEGER),
       lastEventAt: nullable(DataTypes.DATE),
       lastErrorAt: nullable(DataTypes.DATE),
       lastErrorCode: nullable(DataTypes.STRING(64)),

@@ -27,6 +27,15 @@ export function issueNumber(projectKey: string, issueKey: string | null | undefi
   return Number.isSafeInteger(n) ? n : null;
 }
 
+/**
+ * The project's newest issue number as the index shows it (0 for an empty project). A lagging index only
+ * shows an older one, which is still below anything created from now on.
+ */
+export async function newestIssueNumber(jira: JiraClient, projectKey: string): Promise<number> {
+  const [newest] = await jira.searchJql(`project = "${projectKey.replace(/["\\]/g, '\\$&')}" ORDER BY key DESC`, ['summary'], { limit: 1 });
+  return newest ? (issueNumber(projectKey, newest.key) ?? 0) : 0;
+}
+
 function ownFlagKey(association: AssociationRow, property: unknown): string | undefined {
   const p = property as Partial<FlagProperty> | undefined;
   if (!p || p.accountId !== association.accountId || p.region !== association.region || p.applicationId !== association.applicationId) return undefined;
@@ -42,16 +51,16 @@ export class LostCreates {
 
   /**
    * The highest issue number of the project that surely existed before a create made now: the
-   * highest this association knows, else the newest the index shows (a lagging index only shows an
-   * older one, which is still below anything created from now on).
+   * highest this association knows (its issues, and the project's newest issue when the association
+   * was saved), else the newest the index shows now (asked only for an association saved before that
+   * number was noted, and only until it knows an issue of its own).
    */
   async floor(knownIssueKeys: Iterable<string | null>): Promise<number> {
     const project = this.association.projectKey;
-    let floor = -1;
+    let floor = this.association.issueFloor ?? -1;
     for (const key of knownIssueKeys) floor = Math.max(floor, issueNumber(project, key) ?? -1);
     if (floor >= 0) return floor;
-    const [newest] = await this.jira.searchJql(`project = "${project.replace(/["\\]/g, '\\$&')}" ORDER BY key DESC`, ['summary'], { limit: 1 });
-    return newest ? (issueNumber(project, newest.key) ?? 0) : 0;
+    return newestIssueNumber(this.jira, project);
   }
 
   /** flagKey → issue for each wanted flag an earlier create made; `floor` as noted before that create. */
