@@ -102,8 +102,8 @@ export async function createApp(services: AppServices): Promise<App> {
   api.use(connectApiAuth({ tenancy, baseUrl: config.baseUrl }));
   api.use(lookupRouter({ requireSiteAdmin, tenancy, config }));
   api.use(associationsRouter({ ...services, requireSiteAdmin, tenancy }));
-  // The flag panel's data for the Forge issue panel: any user of the tenant, as the Connect panel.
-  api.use(flagPanelApiRouter({ db, models }));
+  // The flag panel's data for the Forge issue panel: any user of the tenant who may browse the issue.
+  api.use(flagPanelApiRouter({ db, models, tenancy }));
   app.use('/api', api);
 
   app.use(notFoundHandler);

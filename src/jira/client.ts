@@ -162,6 +162,16 @@ export class JiraClient {
     return granted.includes('ADMINISTER');
   }
 
+  /** Whether the user may see the issue (BROWSE_PROJECTS on it), asked of Jira as the app. */
+  async canBrowseIssue(accountId: string, issueId: string): Promise<boolean> {
+    const res = await this.http.call('POST', '/rest/api/3/permissions/check', {
+      body: { accountId, projectPermissions: [{ permissions: ['BROWSE_PROJECTS'], issues: [Number(issueId)] }] },
+      safeToRepeat: true,
+    });
+    const granted = (res.json as { projectPermissions?: { permission?: unknown; issues?: unknown[] }[] }).projectPermissions ?? [];
+    return granted.some((g) => g.permission === 'BROWSE_PROJECTS' && (g.issues ?? []).map(String).includes(issueId));
+  }
+
   /** Projects visible to the app whose key or name contains `query`. */
   async searchProjects(query: string, max = 50): Promise<JiraProject[]> {
     const q = new URLSearchParams({ query, maxResults: String(max) });

@@ -15,6 +15,7 @@ export interface FlagPanelView {
   flagKey: string;
   name: string;
   enabled: boolean;
+  issueId: string;
   issueKey: string;
   accountId: string;
   region: string;
@@ -32,7 +33,7 @@ export async function flagPanelView(
 ): Promise<FlagPanelView | null> {
   const tracked = await trackedFlagOfIssue(models, clientKey, issue);
   const { association, row } = tracked ?? {};
-  if (!association || !row?.state || !row.issueKey) return null;
+  if (!association || !row?.state || !row.issueKey || !row.issueId) return null;
   const flag = JSON.parse(row.state) as Flag;
   const store = new EnvironmentStore(db, models, association.id);
   const environments = await store.environments();
@@ -43,6 +44,7 @@ export async function flagPanelView(
     flagKey: flag.key,
     name: flag.name,
     enabled: flag.enabled,
+    issueId: row.issueId,
     issueKey: row.issueKey,
     accountId: association.accountId,
     region: association.region,

@@ -84,7 +84,8 @@ export interface JiraDouble {
   removeProject(idOrKey: string): void;
   /** Take away (or give back) the app's right to see or to write in a project. */
   setProjectAccess(idOrKey: string, access: { browse?: boolean; write?: boolean }): void;
-  addUser(accountId: string, opts: { admin: boolean }): void;
+  /** A user of the site; `hiddenProjects`: project keys the user may not browse (BROWSE_PROJECTS refused). */
+  addUser(accountId: string, opts: { admin: boolean; hiddenProjects?: string[] }): void;
   issues(): IssueView[];
   issue(idOrKey: string): IssueView | undefined;
   /** The Releases panel's feature flags the app submitted, and what the tests count about them. */
@@ -225,7 +226,7 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
       if (access.browse !== undefined) p.browse = access.browse;
       if (access.write !== undefined) p.write = access.write;
     },
-    addUser: (id, u) => void store.users.set(id, { admin: u.admin }),
+    addUser: (id, u) => void store.users.set(id, { admin: u.admin, ...(u.hiddenProjects ? { hiddenProjects: new Set(u.hiddenProjects) } : {}) }),
     issues: () => [...store.issues.values()].map(view),
     featureFlags: featureFlagsOf(store),
     issue: (k) => {

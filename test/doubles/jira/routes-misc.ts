@@ -64,13 +64,28 @@ export const miscRoutes: Route[] = [
     method: 'POST',
     pattern: /^\/rest\/api\/3\/permissions\/check$/,
     handle: (ctx) => {
-      const body = (ctx.body ?? {}) as { globalPermissions?: unknown; accountId?: unknown };
+      const body = (ctx.body ?? {}) as { globalPermissions?: unknown; accountId?: unknown; projectPermissions?: unknown };
       const asked = Array.isArray(body.globalPermissions) ? body.globalPermissions.map(String) : [];
       const unknown = asked.filter((p) => !GLOBAL_PERMISSIONS.has(p));
       if (unknown.length) return jiraError(400, `Unrecognized global permissions: ${unknown.join(', ')}`);
       const user = typeof body.accountId === 'string' ? ctx.site.store.users.get(body.accountId) : undefined;
       const granted = asked.filter((p) => (p === 'ADMINISTER' || p === 'SYSTEM_ADMIN' ? user?.admin === true : user !== undefined));
-      return ok({ globalPermissions: granted, projectPermissions: [] });
+      // Project permissions: only BROWSE_PROJECTS on issues (by id), as the app asks; Jira answers with the granted ids.
+      const projectAsks = Array.isArray(body.projectPermissions) ? (body.projectPermissions as { permissions?: unknown; issues?: unknown }[]) : [];
+      const projectPermissions = [];
+      for (const ask of projectAsks) {
+        const permissions = Array.isArray(ask.permissions) ? ask.permissions.map(String) : [];
+        if (permissions.some((p) => p !== 'BROWSE_PROJECTS')) return jiraError(400, `Unsupported project permissions: ${permissions.join(', ')}`);
+        const issueIds = Array.isArray(ask.issues) ? ask.issues : [];
+        if (issueIds.some((i) => !Number.isSafeInteger(i))) return jiraError(400, 'issues must be issue ids (integers).');
+        const visible = issueIds.filter((id) => {
+          const issue = ctx.site.store.findIssue(String(id));
+          const project = issue && [...ctx.site.store.projects.values()].find((p) => p.id === issue.projectId);
+          return user !== undefined && project !== undefined && !user.hiddenProjects?.has(project.key);
+        });
+        projectPermissions.push({ permission: 'BROWSE_PROJECTS', issues: visible, projects: [] });
+      }
+      return ok({ globalPermissions: granted, projectPermissions });
     },
   },
   {

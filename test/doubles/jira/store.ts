@@ -61,7 +61,8 @@ export class JiraStore {
   readonly issueTypes = new Map<string, IssueType>(DEFAULT_TYPES.map((t) => [t.id, { ...t }]));
   readonly projects = new Map<string, Project>();
   readonly issues = new Map<string, Issue>();
-  readonly users = new Map<string, { admin: boolean }>();
+  /** accountId -> the user; `hiddenProjects`: keys of projects the user may not browse. */
+  readonly users = new Map<string, { admin: boolean; hiddenProjects?: Set<string> }>();
   private nextProjectId = 10000;
   private nextIssueId = 10000;
   private nextCommentId = 10000;
