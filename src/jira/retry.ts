@@ -27,9 +27,18 @@ export function retryAfterFromHeaders(headers: Headers, now = Date.now()): numbe
   return undefined;
 }
 
-/** Retry-After plus up to 10% (100 ms..1 s) of jitter: never earlier than asked. */
+/**
+ * Retry-After plus 0-5 % (at most 1 s) of jitter: never earlier than asked, and hardly later.
+ * Within one process the site's RateGate already turns a 429 into one window that every call waits out
+ * together, so jitter no longer has to spread this process's own calls (a larger one only made every
+ * rate-limited run slower: with 10 % and a 100 ms floor, a 1 s window cost up to 1.1 s). What is left for
+ * it to do is keep several processes (workers on other machines) from all coming back in the same
+ * millisecond: a few tens of ms between them is enough for that.
+ */
+export const RETRY_AFTER_JITTER = 0.05;
+export const RETRY_AFTER_JITTER_CAP_MS = 1000;
 export function delayForRetryAfter(retryAfterMs: number, random: () => number): number {
-  const spread = Math.min(1000, Math.max(100, retryAfterMs * 0.1));
+  const spread = Math.min(RETRY_AFTER_JITTER_CAP_MS, retryAfterMs * RETRY_AFTER_JITTER);
   return retryAfterMs + Math.floor(random() * spread);
 }
 
@@ -42,4 +51,13 @@ export function backoffDelay(attempt: number, random: () => number): number {
   return Math.floor(ceiling / 2 + random() * (ceiling / 2));
 }
 
-export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Sleeps at least `ms` by the wall clock. A timer may fire a millisecond before Date.now() says it is due
+ * (timers and Date.now() round differently); Retry-After must never be cut short, so it sleeps on.
+ */
+export async function realSleep(ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  for (let left = ms; left > 0; left = end - Date.now()) {
+    await new Promise((resolve) => setTimeout(resolve, left));
+  }
+}

@@ -2,6 +2,7 @@ import { isAmbiguousStatus, isRetryableStatus, JiraError, parseJiraErrorBody } f
 import { credentialsFor, jiraBaseUrl, type JiraAuth } from './auth.js';
 import { pathRelativeToBase } from './jwt.js';
 import { backoffDelay, delayForRetryAfter, realSleep, retryAfterFromHeaders } from './retry.js';
+import { RateGate } from './rate-gate.js';
 
 export interface RetryInfo {
   /** The attempt that just failed (1-based). */
@@ -22,6 +23,12 @@ export interface JiraClientOptions {
   onRetry?: (info: RetryInfo) => void;
   /** For tests: jitter source in [0, 1). */
   random?: () => number;
+  /**
+   * The site's Retry-After gate, shared by every client of the site: a gate, or how to find the gate of a
+   * base URL (rateGateFor: one per site in the process). Without one the client keeps its own, which only
+   * its own calls respect.
+   */
+  gate?: RateGate | ((baseUrl: string) => RateGate);
 }
 
 export interface CallOptions {
@@ -49,6 +56,7 @@ export class JiraTransport {
   private readonly maxRetryAfterMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
+  private readonly gate: RateGate;
 
   constructor(
     private readonly auth: JiraAuth,
@@ -59,30 +67,66 @@ export class JiraTransport {
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
     this.sleep = opts.sleep ?? realSleep;
     this.random = opts.random ?? Math.random;
+    const gate = opts.gate;
+    this.gate = typeof gate === 'function' ? gate(jiraBaseUrl(auth)) : (gate ?? new RateGate({ sleep: this.sleep }));
   }
 
   async call(method: string, pathAndQuery: string, options: CallOptions): Promise<JiraAnswer> {
+    // The end of a window this call already slept out itself (its own 429): the gate does not make it wait twice.
+    let waitedUntil = 0;
     for (let attempt = 1; ; attempt++) {
+      await this.passGate(method, pathAndQuery, attempt, waitedUntil);
       try {
         return await this.attempt(method, pathAndQuery, options);
       } catch (err) {
         if (!(err instanceof JiraError)) throw err;
         err.attempts = attempt;
-        const delayMs = this.retryDelay(err, attempt, options.safeToRepeat);
+        const asked = siteWindowMs(err);
+        const windowMs = asked === undefined ? undefined : delayForRetryAfter(asked, this.random);
+        // The whole site waits, not only this call: its gate closes before anything else can start, even
+        // when the wait is too long for this call, which then goes to the caller to reschedule.
+        const windowEnd = windowMs === undefined ? 0 : this.gate.closeFor(windowMs);
+        const delayMs = this.retryDelay(err, attempt, options.safeToRepeat, windowMs);
         if (delayMs === undefined) throw err;
         this.opts.onRetry?.({ attempt, delayMs, error: err });
         await this.sleep(delayMs);
+        waitedUntil = windowEnd;
       }
     }
   }
 
+  /**
+   * Waits while the site's Retry-After window lasts. A window longer than this client waits in-process is
+   * not waited out here: the call ends, unsent, with a rate-limit error carrying what is left of it, for
+   * the caller to reschedule.
+   */
+  private async passGate(method: string, pathAndQuery: string, attempt: number, waitedUntil: number): Promise<void> {
+    const left = this.gate.remainingMs();
+    if (left === 0) return;
+    if (left > this.maxRetryAfterMs) {
+      const err = new JiraError({
+        kind: 'http',
+        status: 429,
+        method,
+        path: pathAndQuery.split('?')[0] ?? pathAndQuery,
+        retryable: true,
+        ambiguous: false,
+        retryAfterMs: left,
+        errorMessages: ['Not sent: Jira asked the app to wait before calling this site again (Retry-After).'],
+      });
+      err.attempts = attempt;
+      throw err;
+    }
+    await this.gate.wait(waitedUntil);
+  }
+
   /** The wait before the next attempt, or undefined when the error goes to the caller now. */
-  private retryDelay(err: JiraError, attempt: number, safeToRepeat: boolean): number | undefined {
+  private retryDelay(err: JiraError, attempt: number, safeToRepeat: boolean, windowMs: number | undefined): number | undefined {
     if (!err.retryable || attempt >= this.maxAttempts) return undefined;
     if (err.ambiguous && !safeToRepeat) return undefined;
     if (err.retryAfterMs !== undefined) {
       if (err.retryAfterMs > this.maxRetryAfterMs) return undefined;
-      return delayForRetryAfter(err.retryAfterMs, this.random);
+      return windowMs ?? err.retryAfterMs;
     }
     return backoffDelay(attempt, this.random);
   }
@@ -138,6 +182,11 @@ async function refusedToken(onUnauthorized: () => Promise<Error | undefined>): P
   const err = await onUnauthorized();
   if (err) throw err;
   return true;
+}
+
+/** The site-wide wait a rate limit (429) or overload (503) answer asks for, in ms; undefined for any other error. */
+function siteWindowMs(err: JiraError): number | undefined {
+  return (err.status === 429 || err.status === 503) && err.retryAfterMs !== undefined ? err.retryAfterMs : undefined;
 }
 
 function safeJson(text: string): unknown {

@@ -7,7 +7,7 @@ import type { Db } from '../db/database.js';
 import type { Models } from '../db/models.js';
 import { findSite, purgeSite, readClientInfo, recordInstall, setSiteEnabled, type ClientInfo, type ClientInfoCodec } from '../db/sites.js';
 import { TenantStore } from '../db/tenant-store.js';
-import { JiraClient } from '../jira/index.js';
+import { JiraClient, rateGateFor } from '../jira/index.js';
 import type { ForgeInstallations } from '../forge/installations.js';
 import { forgeJiraClient, isForgeInstallationId } from '../forge/jira-client.js';
 import { TenantUnavailable } from './errors.js';
@@ -75,13 +75,17 @@ export class Tenancy {
     return typeof info?.sharedSecret === 'string' && info.sharedSecret !== '' ? info.sharedSecret : null;
   }
 
-  /** A Jira client acting as the app on the tenant's site. Throws TenantUnavailable, never an HTTP error. */
+  /**
+   * A Jira client acting as the app on the tenant's site. Throws TenantUnavailable, never an HTTP error.
+   * Every client of one site shares the site's Retry-After gate: when Jira rate-limits the site, no call
+   * of any association (nor of the configuration pages) starts until the window has passed.
+   */
   async jiraFor(tenantKey: string): Promise<JiraClient> {
-    if (isForgeInstallationId(tenantKey)) return forgeJiraClient(this.forge, tenantKey);
+    if (isForgeInstallationId(tenantKey)) return forgeJiraClient(this.forge, tenantKey, { gate: rateGateFor });
     const info = await readClientInfo(this.models, this.clientInfo, tenantKey);
     if (!info || typeof info.baseUrl !== 'string' || typeof info.sharedSecret !== 'string' || typeof info.key !== 'string') {
       throw new TenantUnavailable(tenantKey, 'not_installed', 'The app is not installed on this Jira site.');
     }
-    return new JiraClient({ baseUrl: info.baseUrl, clientKey: tenantKey, sharedSecret: info.sharedSecret, appKey: info.key });
+    return new JiraClient({ baseUrl: info.baseUrl, clientKey: tenantKey, sharedSecret: info.sharedSecret, appKey: info.key }, { gate: rateGateFor });
   }
 }

@@ -4,6 +4,7 @@
  */
 import { QueryTypes } from 'sequelize';
 import { describe, expect, it } from 'vitest';
+import { rateGateFor } from '../../src/jira/index.js';
 import { databaseKinds } from '../support/databases.js';
 import { faultSuite, pausesAfter } from '../support/fault-suite.js';
 import { deploymentEvent, preCreateEvent } from '../support/events.js';
@@ -51,7 +52,11 @@ describe.each(databaseKinds)('Retry-After (%s)', (kind) => {
     expect((list.body as { associations: { health: { backlog: number } }[] }).associations[0]!.health.backlog).toBe(1);
     expect(x.jira.issues()).toHaveLength(0);
 
-    // Time passes (rather than waiting 90 s in a test): the event falls due and goes through.
+    // Meanwhile the site's gate stays closed: nothing else may call Jira inside the window either.
+    expect(rateGateFor(x.jira.tenant().baseUrl).remainingMs()).toBeGreaterThan(85_000);
+
+    // Time passes (rather than waiting 90 s in a test): the event falls due, the site's window is over, and it goes through.
+    rateGateFor(x.jira.tenant().baseUrl).reopen();
     await x.service.db.sequelize.query('UPDATE events SET available_at = :now', { replacements: { now: new Date() } });
     await waitIdle(x.service.db);
     expect((await eventCounts(x.service.db)).done).toBe(1);
