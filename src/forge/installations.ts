@@ -8,8 +8,8 @@
  * (TenantUnavailable 'token_expired') until a call brings another.
  */
 import { createHash } from 'node:crypto';
-import { Op } from 'sequelize';
 import type { Db } from '../db/database.js';
+import { ForgeInstallationStore, type InstallationFacts } from '../db/forge-installations.js';
 import type { ForgeInstallationRow, Models } from '../db/models.js';
 import { TenantUnavailable } from '../tenancy/errors.js';
 
@@ -17,12 +17,6 @@ import { TenantUnavailable } from '../tenancy/errors.js';
 export interface TokenSealer {
   seal(plaintext: string, boundTo: string): string;
   open(sealed: string, boundTo: string): string;
-}
-
-export interface InstallationFacts {
-  installationId: string;
-  apiBaseUrl: string;
-  cloudId: string | undefined;
 }
 
 export interface SystemToken {
@@ -37,19 +31,22 @@ const digest = (token: string) => createHash('sha256').update(token).digest('bas
 
 export class ForgeInstallations {
   private readonly stored = new Map<string, { digest: string; issuedAt: number }>();
+  private readonly rows: ForgeInstallationStore;
 
   /** Called when a token replaces one Jira had refused: the installation's waiting work may go on. */
   onRenewed: ((installationId: string) => void) | undefined;
 
   constructor(
-    private readonly db: Db,
-    private readonly models: Models,
+    db: Db,
+    models: Models,
     private readonly sealer: TokenSealer,
-  ) {}
+  ) {
+    this.rows = new ForgeInstallationStore(db, models);
+  }
 
   /** A live installation (not being uninstalled), or null. */
   async find(installationId: string): Promise<ForgeInstallationRow | null> {
-    const row = await this.models.ForgeInstallation.findByPk(installationId);
+    const row = await this.rows.byId(installationId);
     return row && !row.uninstallingAt ? row : null;
   }
 
@@ -59,24 +56,7 @@ export class ForgeInstallations {
    * has no enable/disable, so it stays enabled until the uninstall. False while it is being uninstalled.
    */
   record(facts: InstallationFacts): Promise<boolean> {
-    return this.db.transaction(async (transaction) => {
-      const now = new Date();
-      const [row, created] = await this.models.ForgeInstallation.findOrCreate({
-        where: { installationId: facts.installationId },
-        defaults: { installationId: facts.installationId, apiBaseUrl: facts.apiBaseUrl, cloudId: facts.cloudId ?? null, installedAt: now },
-        transaction,
-      });
-      if (row.uninstallingAt) return false;
-      if (!created && (row.apiBaseUrl !== facts.apiBaseUrl || (facts.cloudId && row.cloudId !== facts.cloudId))) {
-        await row.update({ apiBaseUrl: facts.apiBaseUrl, cloudId: facts.cloudId ?? row.cloudId }, { transaction });
-      }
-      await this.models.Site.findOrCreate({
-        where: { clientKey: facts.installationId },
-        defaults: { clientKey: facts.installationId, enabled: true, installedAt: row.installedAt },
-        transaction,
-      });
-      return true;
-    });
+    return this.rows.record(facts);
   }
 
   /**
@@ -95,24 +75,12 @@ export class ForgeInstallations {
       return true;
     }
     if (current && current.issuedAt > issuedAt) return false;
-    const sealed = this.sealer.seal(token, installationId);
-    const [changed] = await this.db.write(() =>
-      this.models.ForgeInstallation.update(
-        { systemTokenSealed: sealed, systemTokenIssuedAt: issuedAt, systemTokenRefusedAt: null },
-        {
-          where: {
-            installationId,
-            uninstallingAt: null,
-            [Op.or]: [{ systemTokenIssuedAt: null }, { systemTokenIssuedAt: { [Op.lte]: issuedAt } }],
-          },
-        },
-      ),
-    );
-    if (changed > 0) {
+    const changed = await this.rows.storeToken(installationId, this.sealer.seal(token, installationId), issuedAt);
+    if (changed) {
       this.remember(installationId, d, issuedAt);
       if (row.systemTokenRefusedAt) this.onRenewed?.(installationId);
     }
-    return changed > 0;
+    return changed;
   }
 
   /** The token to call Jira with now; TenantUnavailable when there is none Jira still takes. */
@@ -133,12 +101,7 @@ export class ForgeInstallations {
   /** Jira answered 401 to the token issued at `issuedAt`; a newer token stored meanwhile is left alone. */
   async markRefused(installationId: string, issuedAt: number): Promise<void> {
     this.stored.delete(installationId);
-    await this.db.write(() =>
-      this.models.ForgeInstallation.update(
-        { systemTokenRefusedAt: new Date() },
-        { where: { installationId, systemTokenIssuedAt: issuedAt, systemTokenRefusedAt: null } },
-      ),
-    );
+    await this.rows.markRefused(installationId, issuedAt);
   }
 
   /**
@@ -147,17 +110,12 @@ export class ForgeInstallations {
    */
   async beginUninstall(installationId: string): Promise<boolean> {
     this.stored.delete(installationId);
-    return this.db.transaction(async (transaction) => {
-      const [changed] = await this.models.ForgeInstallation.update({ uninstallingAt: new Date() }, { where: { installationId }, transaction });
-      await this.models.Site.update({ enabled: false }, { where: { clientKey: installationId }, transaction });
-      return changed > 0;
-    });
+    return this.rows.beginUninstall(installationId);
   }
 
   /** Installations whose purge was started and has not finished (e.g. the process stopped in between). */
-  async uninstallsPending(): Promise<string[]> {
-    const rows = await this.models.ForgeInstallation.findAll({ where: { uninstallingAt: { [Op.ne]: null } }, attributes: ['installationId'] });
-    return rows.map((r) => r.installationId);
+  uninstallsPending(): Promise<string[]> {
+    return this.rows.uninstallsPending();
   }
 
   private readToken(row: ForgeInstallationRow): SystemToken | null {

@@ -1,0 +1,95 @@
+/**
+ * The Forge installation rows: one per installation (its id changes on a reinstall), with the newest
+ * app system token sealed. Every write that could race (two calls bringing tokens at once) is a
+ * compare-and-swap in its WHERE clause, so the database, not the process, decides which one wins.
+ */
+import { Op } from 'sequelize';
+import type { Db } from './database.js';
+import type { ForgeInstallationRow, Models } from './models.js';
+
+export interface InstallationFacts {
+  installationId: string;
+  apiBaseUrl: string;
+  cloudId: string | undefined;
+}
+
+export class ForgeInstallationStore {
+  constructor(
+    private readonly db: Db,
+    private readonly models: Models,
+  ) {}
+
+  /** The installation's row, also while it is being uninstalled; null when there is none. */
+  byId(installationId: string): Promise<ForgeInstallationRow | null> {
+    return this.models.ForgeInstallation.findByPk(installationId);
+  }
+
+  /**
+   * The installation exists with these facts, and has the per-tenant row every tenant has (sites:
+   * enabled). False, and nothing written, while it is being uninstalled.
+   */
+  record(facts: InstallationFacts): Promise<boolean> {
+    return this.db.transaction(async (transaction) => {
+      const [row, created] = await this.models.ForgeInstallation.findOrCreate({
+        where: { installationId: facts.installationId },
+        defaults: { installationId: facts.installationId, apiBaseUrl: facts.apiBaseUrl, cloudId: facts.cloudId ?? null, installedAt: new Date() },
+        transaction,
+      });
+      if (row.uninstallingAt) return false;
+      if (!created && (row.apiBaseUrl !== facts.apiBaseUrl || (facts.cloudId && row.cloudId !== facts.cloudId))) {
+        await row.update({ apiBaseUrl: facts.apiBaseUrl, cloudId: facts.cloudId ?? row.cloudId }, { transaction });
+      }
+      await this.models.Site.findOrCreate({
+        where: { clientKey: facts.installationId },
+        defaults: { clientKey: facts.installationId, enabled: true, installedAt: row.installedAt },
+        transaction,
+      });
+      return true;
+    });
+  }
+
+  /**
+   * Stores a sealed token unless the stored one came with a later invocation (compare-and-swap on
+   * `systemTokenIssuedAt`); clears a refusal. True when it is now the stored token.
+   */
+  async storeToken(installationId: string, sealed: string, issuedAt: number): Promise<boolean> {
+    const [changed] = await this.db.write(() =>
+      this.models.ForgeInstallation.update(
+        { systemTokenSealed: sealed, systemTokenIssuedAt: issuedAt, systemTokenRefusedAt: null },
+        {
+          where: {
+            installationId,
+            uninstallingAt: null,
+            [Op.or]: [{ systemTokenIssuedAt: null }, { systemTokenIssuedAt: { [Op.lte]: issuedAt } }],
+          },
+        },
+      ),
+    );
+    return changed > 0;
+  }
+
+  /** Jira refused the token issued at `issuedAt`; a newer token stored meanwhile is left alone. */
+  async markRefused(installationId: string, issuedAt: number): Promise<void> {
+    await this.db.write(() =>
+      this.models.ForgeInstallation.update(
+        { systemTokenRefusedAt: new Date() },
+        { where: { installationId, systemTokenIssuedAt: issuedAt, systemTokenRefusedAt: null } },
+      ),
+    );
+  }
+
+  /** Marks the installation as being uninstalled and its tenant disabled, at once. False if it was unknown. */
+  beginUninstall(installationId: string): Promise<boolean> {
+    return this.db.transaction(async (transaction) => {
+      const [changed] = await this.models.ForgeInstallation.update({ uninstallingAt: new Date() }, { where: { installationId }, transaction });
+      await this.models.Site.update({ enabled: false }, { where: { clientKey: installationId }, transaction });
+      return changed > 0;
+    });
+  }
+
+  /** Installations whose uninstall began and whose purge has not finished. */
+  async uninstallsPending(): Promise<string[]> {
+    const rows = await this.models.ForgeInstallation.findAll({ where: { uninstallingAt: { [Op.ne]: null } }, attributes: ['installationId'] });
+    return rows.map((r) => r.installationId);
+  }
+}
