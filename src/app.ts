@@ -2,6 +2,7 @@
  * The Express application: routes in the order data travels. Built from explicit services so tests
  * (and several app instances in one process) can each have their own database and doubles.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import type { AddOn } from 'atlassian-connect-express';
@@ -27,7 +28,7 @@ import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { securityHeaders } from './http/security-headers.js';
 import { answerDeadline } from './http/answer-deadline.js';
 import { checkAssociationId } from './http/params.js';
-import { intakeRouter } from './intake/route.js';
+import { intakeDoor } from './intake/route.js';
 import { templateRouter } from './forwarder/route.js';
 import { configurePageRouter } from './configure/page.js';
 import { associationsRouter } from './configure/associations-route.js';
@@ -49,6 +50,8 @@ export interface AppServices {
   awaitEvent?: (eventId: number, timeoutMs: number) => Promise<boolean>;
 }
 
+type ExpressHandle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+
 export interface App {
   app: Express;
   addon: AddOn;
@@ -57,6 +60,13 @@ export interface App {
 export async function createApp(services: AppServices): Promise<App> {
   const { config, db, models, log, tenancy } = services;
   const app = express();
+  // The forwarder's events are answered ahead of Express (see src/intake/route.ts): every way into the
+  // app (the HTTP server, supertest) calls app.handle, so the events route takes the request first.
+  const intake = intakeDoor({ db, models, signing: services.signing, log, onStored: services.notifyWorker });
+  const viaExpress = (app as unknown as { handle: ExpressHandle }).handle.bind(app);
+  (app as unknown as { handle: ExpressHandle }).handle = (req, res, next) => {
+    if (!intake.take(req, res)) viaExpress(req, res, next);
+  };
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(securityHeaders);
@@ -70,8 +80,9 @@ export async function createApp(services: AppServices): Promise<App> {
 
   // Association ids are checked before anything reads a body, a token or the database.
   app.use('/api/associations/:id', checkAssociationId);
-  // Signed events read their raw body, so they come before the JSON parser.
-  app.use(intakeRouter({ db, models, signing: services.signing, log, onStored: services.notifyWorker }));
+  // Signed events read their raw body, so they come before the JSON parser. (The forwarder's own path
+  // never gets here: intake.take answered it above.)
+  app.use(intake.router);
 
   app.use(express.json({ limit: '256kb' }));
   app.use(dropSessionTokens);

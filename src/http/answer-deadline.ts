@@ -5,25 +5,30 @@
  * miss is logged as the bug it is. The deadline is far above the slowest legitimate request (saving
  * an association: AWS calls, Jira calls and a bounded backfill wait).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../log.js';
 import { ApiError } from './errors.js';
+import { sendJson } from './send-json.js';
 
 export const ANSWER_DEADLINE_MS = 120_000;
 
+/** Arms the deadline for one request (`path` for the log line); disarmed when the answer finishes or the socket closes. */
+export function watchAnswer(log: Logger, req: IncomingMessage, res: ServerResponse, path: string, ms = ANSWER_DEADLINE_MS): void {
+  const timer = setTimeout(() => {
+    if (res.headersSent || res.writableEnded) return;
+    log.error({ method: req.method, path, deadlineMs: ms }, 'request not answered in time; answering 503');
+    sendJson(res, 503, new ApiError(503, 'not_answered', 'The app did not finish this request in time; please try again.').toBody(), { 'Retry-After': '5' });
+  }, ms);
+  timer.unref();
+  const disarm = () => clearTimeout(timer);
+  res.once('close', disarm);
+  res.once('finish', disarm);
+}
+
 export function answerDeadline(log: Logger, ms = ANSWER_DEADLINE_MS): RequestHandler {
   return (req, res, next) => {
-    const timer = setTimeout(() => {
-      if (res.headersSent || res.writableEnded) return;
-      log.error({ method: req.method, path: req.path, deadlineMs: ms }, 'request not answered in time; answering 503');
-      res
-        .status(503)
-        .set('Retry-After', '5')
-        .json(new ApiError(503, 'not_answered', 'The app did not finish this request in time; please try again.').toBody());
-    }, ms);
-    timer.unref();
-    res.once('close', () => clearTimeout(timer));
-    res.once('finish', () => clearTimeout(timer));
+    watchAnswer(log, req, res, req.path, ms);
     next();
   };
 }

@@ -2,6 +2,7 @@
  * The last middleware: turns every error into `{ error: { code, message, field? } }` with a fitting
  * status. Unknown errors are logged (with their stack, server-side only) and answered with a generic 500.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ApiError, AuthenticationFailed } from './errors.js';
 import { aceRefusalReason } from '../connect/ace-log.js';
@@ -9,6 +10,7 @@ import { hasRequestTenant, requestTenant } from '../tenancy/request-context.js';
 import { TenantUnavailable } from '../tenancy/errors.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Logger } from '../log.js';
+import { sendJson } from './send-json.js';
 
 /** ACE hands authentication failures to `next` as plain `{ code, message }` objects. */
 function isAceError(err: unknown): err is { code: number; message: string } {
@@ -68,6 +70,21 @@ export function toApiError(err: unknown): ApiError | undefined {
 /** How long a caller of a 503 should wait before trying again (the forwarder honours it). */
 const RETRY_AFTER_SECONDS = '5';
 
+/** The operator's line for a refused request: route, status, reason, tenant when known. Never a body or a token's claims. */
+function logRefusal(log: Logger, apiError: ApiError, route: string, tenantKey: string | undefined): void {
+  const fields = {
+    route,
+    status: apiError.status,
+    code: apiError.code,
+    ...(apiError instanceof AuthenticationFailed ? { reason: apiError.reason } : {}),
+    ...(tenantKey ? { tenantKey } : {}),
+  };
+  if (apiError.status >= 500) log.warn(fields, apiError.message);
+  else log.info(fields, 'request refused');
+}
+
+const internalError = () => new ApiError(500, 'internal_error', 'Something went wrong on our side; please try again.');
+
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     // Already answered (e.g. by the answer deadline): Express's own handler closes the connection.
@@ -78,27 +95,37 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     }
     const apiError = toApiError(err);
     if (apiError) {
-      // What an operator needs: route, status, reason, tenant when known. Never a body or a token's claims.
       const route = `${req.method} ${req.baseUrl}${typeof req.route?.path === 'string' ? req.route.path : req.path}`;
       const tenantKey = apiError instanceof AuthenticationFailed ? apiError.tenantKey : hasRequestTenant(req) ? requestTenant(req).tenantKey : undefined;
-      const fields = {
-        route,
-        status: apiError.status,
-        code: apiError.code,
-        ...(apiError instanceof AuthenticationFailed ? { reason: apiError.reason } : {}),
-        ...(tenantKey ? { tenantKey } : {}),
-      };
-      if (apiError.status >= 500) log.warn(fields, apiError.message);
-      else log.info(fields, 'request refused');
+      logRefusal(log, apiError, route, tenantKey);
       if (apiError.status === 503) res.set('Retry-After', RETRY_AFTER_SECONDS);
       res.status(apiError.status).json(apiError.toBody());
       return;
     }
     log.error({ err, path: req.path }, 'unexpected error');
-    res
-      .status(500)
-      .json(new ApiError(500, 'internal_error', 'Something went wrong on our side; please try again.').toBody());
+    res.status(500).json(internalError().toBody());
   };
+}
+
+/**
+ * errorHandler for a route answered with node:http alone (the events door): the same status, body,
+ * Retry-After and log line. `route` is the route's pattern, e.g. "POST /api/associations/:id/events".
+ */
+export function sendError(log: Logger, err: unknown, req: IncomingMessage, res: ServerResponse, route: string): void {
+  const path = (req.url ?? '').split('?')[0];
+  if (res.headersSent) {
+    log.warn({ err, path }, 'error after the answer was sent');
+    res.destroy();
+    return;
+  }
+  const apiError = toApiError(err);
+  if (apiError) {
+    logRefusal(log, apiError, route, apiError instanceof AuthenticationFailed ? apiError.tenantKey : undefined);
+    sendJson(res, apiError.status, apiError.toBody(), apiError.status === 503 ? { 'Retry-After': RETRY_AFTER_SECONDS } : undefined);
+    return;
+  }
+  log.error({ err, path }, 'unexpected error');
+  sendJson(res, 500, internalError().toBody());
 }
 
 export const notFoundHandler: RequestHandler = (req, res) => {

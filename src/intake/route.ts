@@ -6,14 +6,24 @@
  * unknown id a valid one means "removed", 410), the event's shape (400), and a durable insert (202) or
  * a known InvocationId (200). Nothing is stored for a refused request; while the database cannot be
  * reached the answer is 503 with Retry-After, which the forwarder retries.
+ *
+ * The route is answered with node:http alone, ahead of Express (app.ts hands it the request first):
+ * none of Express's per-request work (its request/response decoration, router, body parser, ETag) is
+ * needed here, and it cost more than the route's own checks. The same handler is also mounted on
+ * Express for the path forms only Express matches (another letter case, a trailing slash, a
+ * percent-encoded id), so every form gets the same checks and answers.
  */
-import express, { Router, type Request, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Router } from 'express';
 import type { Db } from '../db/database.js';
 import type { Models } from '../db/models.js';
 import type { SigningSecrets } from '../secrets/signing-secrets.js';
 import { ApiError, badRequest, unauthorized } from '../http/errors.js';
-import { asyncHandler } from '../http/async.js';
 import { ASSOCIATION_ID } from '../http/params.js';
+import { sendJson } from '../http/send-json.js';
+import { sendError } from '../http/error-handler.js';
+import { setSecurityHeaders } from '../http/security-headers.js';
+import { watchAnswer } from '../http/answer-deadline.js';
 import type { Logger } from '../log.js';
 import { SIGNATURE_HEADER, isCurrentSignatureHeader, verifySignature } from './signature.js';
 import { isStoredEvent, parseExtensionEvent, storedPayload } from '../events/appconfig-event.js';
@@ -38,31 +48,73 @@ const noSuchAssociation = () => new ApiError(404, 'association_not_found', 'No s
  * body in any Content-Encoding is refused rather than decoded: the signature covers the bytes as
  * AppConfig's event was serialised, and a decoder is one more thing a sender could make misbehave.
  */
-function checkHeaders(req: Request): void {
-  const encoding = (req.get('content-encoding') ?? '').trim().toLowerCase();
+function checkHeaders(req: IncomingMessage): void {
+  const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
   if (encoding !== '' && encoding !== 'identity') {
     throw new ApiError(415, 'unsupported_encoding', 'Events are accepted as plain JSON only; send them without a Content-Encoding.');
   }
-  const type = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') {
     throw new ApiError(415, 'unsupported_media_type', 'Events are accepted as JSON only; send Content-Type: application/json.');
   }
-  const declared = req.get('content-length');
+  const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > MAX_EVENT_BYTES) {
     throw new ApiError(413, 'payload_too_large', `An event body may be at most ${MAX_EVENT_BYTES} bytes.`);
   }
 }
 
-const rawBody = express.raw({ type: () => true, limit: MAX_EVENT_BYTES, inflate: false });
+const tooLarge = () => new ApiError(413, 'payload_too_large', 'The request body is too large.');
 
-/** The body exactly as received (the signature covers these bytes), at most MAX_EVENT_BYTES. */
-function readBody(req: Request, res: Response): Promise<Buffer> {
+/**
+ * The body exactly as received (the signature covers these bytes), at most MAX_EVENT_BYTES: past that
+ * it is refused at once (413) and the rest is read and dropped by Node. A body cut short (the sender
+ * went away) rejects; nobody is left to answer.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    rawBody(req, res, (err?: unknown) => {
-      if (err) reject(err);
-      else resolve(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
-    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      req.removeListener('data', onData);
+      req.removeListener('end', onEnd);
+      req.removeListener('error', onError);
+      req.removeListener('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_EVENT_BYTES) {
+        stop();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (err: unknown) => {
+      stop();
+      reject(err instanceof Error ? err : new Error(String(err)));
+    };
+    const onClose = () => onError(new ApiError(400, 'invalid_body', 'The request body ended before its declared length.'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
   });
+}
+
+/** The route as the operator's log names it. */
+const EVENTS_ROUTE = 'POST /api/associations/:id/events';
+/** The path as the forwarder sends it (the EventsUrl the app hands out), query string allowed. */
+const EVENTS_PATH = /^\/api\/associations\/([^/?%]+)\/events(?:\?|$)/;
+
+/** The events route: `take` answers it ahead of Express; `router` answers the forms only Express matches. */
+export interface IntakeDoor {
+  /** True when the request is POST /api/associations/<id>/events and is being answered here. */
+  take(req: IncomingMessage, res: ServerResponse): boolean;
+  router: Router;
 }
 
 export interface IntakeDeps {
@@ -74,14 +126,13 @@ export interface IntakeDeps {
   onStored?: (associationId: string) => void;
 }
 
-export function intakeRouter(deps: IntakeDeps): Router {
+export function intakeDoor(deps: IntakeDeps): IntakeDoor {
   const { db, models, signing, log } = deps;
-  const router = Router();
   const associations = new AssociationCache(db);
   const batcher = new EventBatcher(db);
 
   /** The association the request is for, from its id and headers alone; throws the refusal. */
-  async function checkBeforeBody(req: Request, id: string, header: string | undefined) {
+  async function checkBeforeBody(req: IncomingMessage, id: string, header: string | undefined) {
     if (!ASSOCIATION_ID.test(id)) throw noSuchAssociation();
     checkHeaders(req);
     const association = await associations.get(id);
@@ -91,67 +142,84 @@ export function intakeRouter(deps: IntakeDeps): Router {
     return association;
   }
 
-  router.post(
-    '/api/associations/:id/events',
-    asyncHandler(async (req, res) => {
-      const id = req.params.id ?? '';
-      const header = req.get(SIGNATURE_HEADER);
-      const association = await checkBeforeBody(req, id, header).catch((err: unknown) => {
-        // Refused before the body was read: close the connection rather than receive a body nobody reads.
-        res.set('Connection', 'close');
-        throw err;
+  async function serve(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    const signatureHeader = req.headers[SIGNATURE_HEADER];
+    const header = Array.isArray(signatureHeader) ? signatureHeader.join(', ') : signatureHeader;
+    const association = await checkBeforeBody(req, id, header).catch((err: unknown) => {
+      // Refused before the body was read: close the connection rather than receive a body nobody reads.
+      res.setHeader('Connection', 'close');
+      throw err;
+    });
+
+    const raw = await readBody(req);
+    const signature = verifySignature(signing.forAssociation(id), raw, header);
+    if (!association) {
+      // Only a secret we issued can sign for this id: it existed and was removed (or its site uninstalled).
+      if (signature.ok) {
+        throw new ApiError(410, 'association_removed', 'This association was removed; delete the extension association in AWS.');
+      }
+      throw noSuchAssociation();
+    }
+    if (!signature.ok) throw unauthorized(SIGNATURE_MESSAGES[signature.reason]);
+
+    const parsed = parseExtensionEvent(raw.toString('utf8'));
+    if (!parsed.ok) throw badRequest(parsed.code, parsed.message);
+    const event = parsed.event;
+
+    if (event.Application.Id !== association.applicationId ||
+        (event.ConfigurationProfile && event.ConfigurationProfile.Id !== association.configurationProfileId)) {
+      throw badRequest(
+        'event_for_other_profile',
+        `The event is for application ${event.Application.Id} / profile ${event.ConfigurationProfile?.Id ?? '?'}, ` +
+          `but this association tracks ${association.applicationId} / ${association.configurationProfileId}.`,
+      );
+    }
+
+    if (!isStoredEvent(event)) {
+      sendJson(res, 202, { status: 'ignored', reason: `${event.Type} events do not change Jira.` });
+      return;
+    }
+    await checkEventContent(db, models, association.id, event);
+
+    let outcome;
+    try {
+      outcome = await batcher.store({
+        associationId: id,
+        invocationId: event.InvocationId,
+        type: event.Type,
+        payload: storedPayload(event),
       });
+    } catch (err) {
+      if (err instanceof AssociationGone) throw new ApiError(410, 'association_removed', 'This association was removed.');
+      throw err;
+    }
+    if (!outcome.stored) {
+      sendJson(res, 200, { status: 'duplicate', eventId: outcome.eventId });
+      return;
+    }
+    log.debug({ associationId: id, eventId: outcome.eventId, type: event.Type }, 'event stored');
+    deps.onStored?.(id);
+    sendJson(res, 202, { status: 'accepted', eventId: outcome.eventId });
+  }
 
-      const raw = await readBody(req, res);
-      const signature = verifySignature(signing.forAssociation(id), raw, header);
-      if (!association) {
-        // Only a secret we issued can sign for this id: it existed and was removed (or its site uninstalled).
-        if (signature.ok) {
-          throw new ApiError(410, 'association_removed', 'This association was removed; delete the extension association in AWS.');
-        }
-        throw noSuchAssociation();
-      }
-      if (!signature.ok) throw unauthorized(SIGNATURE_MESSAGES[signature.reason]);
+  const answer = (req: IncomingMessage, res: ServerResponse, id: string): void => {
+    serve(req, res, id).catch((err: unknown) => sendError(log, err, req, res, EVENTS_ROUTE));
+  };
 
-      const parsed = parseExtensionEvent(raw.toString('utf8'));
-      if (!parsed.ok) throw badRequest(parsed.code, parsed.message);
-      const event = parsed.event;
+  const router = Router();
+  router.post('/api/associations/:id/events', (req, res) => answer(req, res, req.params.id ?? ''));
 
-      if (event.Application.Id !== association.applicationId ||
-          (event.ConfigurationProfile && event.ConfigurationProfile.Id !== association.configurationProfileId)) {
-        throw badRequest(
-          'event_for_other_profile',
-          `The event is for application ${event.Application.Id} / profile ${event.ConfigurationProfile?.Id ?? '?'}, ` +
-            `but this association tracks ${association.applicationId} / ${association.configurationProfileId}.`,
-        );
-      }
-
-      if (!isStoredEvent(event)) {
-        res.status(202).json({ status: 'ignored', reason: `${event.Type} events do not change Jira.` });
-        return;
-      }
-      await checkEventContent(db, models, association.id, event);
-
-      let outcome;
-      try {
-        outcome = await batcher.store({
-          associationId: id,
-          invocationId: event.InvocationId,
-          type: event.Type,
-          payload: storedPayload(event),
-        });
-      } catch (err) {
-        if (err instanceof AssociationGone) throw new ApiError(410, 'association_removed', 'This association was removed.');
-        throw err;
-      }
-      if (!outcome.stored) {
-        res.status(200).json({ status: 'duplicate', eventId: outcome.eventId });
-        return;
-      }
-      log.debug({ associationId: id, eventId: outcome.eventId, type: event.Type }, 'event stored');
-      deps.onStored?.(id);
-      res.status(202).json({ status: 'accepted', eventId: outcome.eventId });
-    }),
-  );
-  return router;
+  return {
+    router,
+    take(req, res) {
+      if (req.method !== 'POST') return false;
+      const path = EVENTS_PATH.exec(req.url ?? '');
+      if (!path) return false;
+      // What app.ts's first middlewares do for every other route.
+      setSecurityHeaders(res);
+      watchAnswer(log, req, res, EVENTS_ROUTE);
+      answer(req, res, path[1]!);
+      return true;
+    },
+  };
 }
