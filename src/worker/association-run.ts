@@ -30,10 +30,16 @@ export interface RunDeps {
   stopped: () => boolean;
 }
 
-/** Events read per round of one association (then the association row may be read again). */
-const EVENTS_PER_ROUND = 50;
 /**
- * After a round that found fewer events than it could take, the next round waits this long: under a
+ * What one round of one association reads (then the association row may be read again): payloads up to
+ * ROUND_BYTES (the first event always, however large), so the worker's memory is bounded by bytes, not
+ * by a count of documents that may each be megabytes; and at most ROUND_EVENTS events, so a long backlog
+ * of small events is not scanned whole each round.
+ */
+export const ROUND_BYTES = 8 * 1024 * 1024;
+export const ROUND_EVENTS = 500;
+/**
+ * After a round that took every due event, the next round waits this long: under a
  * stream of events each round then takes many at once (the round's own reads and writes are shared by
  * more events), while a lone event is still processed at once. Jira writes take longer than this.
  */
@@ -76,12 +82,12 @@ async function processQueue(run: Run): Promise<void> {
     if (run.deps.stopped()) return;
     const row = await association();
     if (!row) return;
-    const events = await run.deps.queue.nextDue(run.associationId, EVENTS_PER_ROUND);
-    if (events.length === 0) return;
+    const round = await run.deps.queue.nextRound(run.associationId, { maxBytes: ROUND_BYTES, maxEvents: ROUND_EVENTS });
+    if (round.events.length === 0) return;
     await beforeWrite(run);
-    if ((await runRound(run, row, events)) === 'end-run') return;
+    if ((await runRound(run, row, round.events)) === 'end-run') return;
     await run.done.flush();
-    if (events.length < EVENTS_PER_ROUND) await new Promise((resolve) => setTimeout(resolve, ROUND_PAUSE_MS));
+    if (!round.full) await new Promise((resolve) => setTimeout(resolve, ROUND_PAUSE_MS));
   }
 }
 
