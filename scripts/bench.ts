@@ -1,16 +1,23 @@
 /**
- * `npm run bench`: the figures of issue 6, each beside its target, on SQLite and again on PostgreSQL
+ * `npm run bench`: the figures of issue 15, each beside its floor and target, on SQLite and again on PostgreSQL
  * when DATABASE_URL is set (a fresh database is created for the run and dropped afterwards).
  * The app runs as its own process (node dist/src/server.js); the Jira and AWS doubles run here, on
- * 127.0.0.1. Exits 1 when a target is missed.
+ * 127.0.0.1. Each group of rows gets a fresh app and database (so memory is measured from the same idle
+ * process, and no row inherits another's work): the sync rows and the deployment after them; the
+ * growth sizes 100 and 5,000 (1,000 is the first-sync row); the large documents; intake.
+ * Exits 1 when a target is missed.
  */
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../src/paths.js';
-import { intakeFigures } from './lib/bench-intake.js';
+import { intakeFigures, type BareUrls } from './lib/bench-intake.js';
 import { createBenchDatabase, type BenchDatabase, type DbKind } from './lib/bench-database.js';
 import { startStage, type Stage } from './lib/bench-setup.js';
-import { syncFigures } from './lib/bench-sync.js';
+import { syncFigures, type FirstSync } from './lib/bench-sync.js';
+import { growthFigures, growthPoint, GROWTH_SIZES } from './lib/bench-growth.js';
+import { largeDocumentFigures } from './lib/bench-large.js';
+import { panelFigures } from './lib/bench-panel.js';
+import { JIRA_LATENCY_MS, WRITE_CONCURRENCY } from './lib/bench-run.js';
 import { Children, onInterrupt } from './lib/children.js';
 import { formatTable, type Figure } from './lib/figures.js';
 
@@ -36,37 +43,66 @@ function machine(): string {
     `${os.type()} ${os.release()}, Node ${process.version}`;
 }
 
-async function runStage(kind: DbKind, bareUrl: string): Promise<Figure[]> {
+/** A fresh database and app for `fn`, closed and dropped afterwards. */
+async function withStage<T>(kind: DbKind, what: string, fn: (stage: Stage) => Promise<T>): Promise<T> {
   const slot: { stage?: Stage; db?: BenchDatabase } = {};
   open.push(slot);
   slot.db = await createBenchDatabase(kind, process.env.DATABASE_URL);
-  say(`${kind}: ${slot.db.label}`);
   slot.stage = await startStage(children, slot.db);
-  say(`${kind}: app pid ${slot.stage.app.pid} at ${slot.stage.app.url}; Jira double ${slot.stage.jira.url}; AWS double ${slot.stage.aws.url}`);
-  const figures = [...(await syncFigures(slot.stage, kind)), ...(await intakeFigures(slot.stage, bareUrl, kind))];
+  say(`${kind} ${what}: app pid ${slot.stage.app.pid} at ${slot.stage.app.url}; ${slot.db.label}`);
+  const result = await fn(slot.stage);
   await slot.stage.close();
   slot.stage = undefined;
   await slot.db.drop();
   slot.db = undefined;
-  return figures;
+  return result;
+}
+
+async function runKind(kind: DbKind, bare: BareUrls): Promise<Figure[]> {
+  const started = Date.now();
+  const sync = await withStage(kind, 'sync rows and deployment', async (stage) => {
+    const s = await syncFigures(stage, kind);
+    // Version 3 (the 429 row's) changed flags 51-100; its first deployment changes every flag's state.
+    const panel = await panelFigures(stage, kind, 3, 50);
+    return { ...s, panel };
+  });
+  const points: FirstSync[] = [sync.first];
+  for (const flags of GROWTH_SIZES.filter((n) => n !== sync.first.flags)) {
+    points.push(await withStage(kind, `growth ${flags} flags`, (stage) => growthPoint(stage, flags)));
+  }
+  const large = await withStage(kind, 'large documents', (stage) => largeDocumentFigures(stage, kind));
+  const intake = await withStage(kind, 'intake', (stage) => intakeFigures(stage, bare, kind));
+  say(`${kind}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return [...sync.figures, ...growthFigures(points, kind), ...intake, ...large, ...sync.panel];
+}
+
+async function startBare(kind: 'node' | 'express'): Promise<string> {
+  const child = children.spawnNode(`bare-${kind}`, ['--import', 'tsx', path.join(projectRoot, 'scripts', 'lib', 'bare-server.ts'), '--kind', kind], {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH },
+  });
+  return String((await child.waitForJson((l) => typeof l.url === 'string', 10_000, 'start-up line')).url);
 }
 
 async function main(): Promise<boolean> {
   const started = Date.now();
+  const startedAt = new Date().toISOString();
   say(`npm run bench: ${machine()}`);
   const kinds: DbKind[] = process.env.DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
   if (!process.env.DATABASE_URL) say('DATABASE_URL is not set: SQLite only (set it to a PostgreSQL server to measure PostgreSQL too).');
-  const bare = children.spawnNode('bare-express', ['--import', 'tsx', path.join(projectRoot, 'scripts', 'lib', 'bare-server.ts')], {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH },
-  });
-  const bareUrl = String((await bare.waitForJson((l) => typeof l.url === 'string', 10_000, 'start-up line')).url);
+  const bare: BareUrls = { node: await startBare('node'), express: await startBare('express') };
 
   const figures: Figure[] = [];
-  for (const kind of kinds) figures.push(...(await runStage(kind, bareUrl)));
+  for (const kind of kinds) figures.push(...(await runKind(kind, bare)));
+  const failed = figures.filter((f) => f.pass === false);
+  say();
+  say(`Machine: ${machine()}`);
+  say(
+    `Run: ${startedAt}, ${kinds.join(' and ')}, total ${((Date.now() - started) / 1000).toFixed(0)} s. ` +
+      `Jira double answering in ${JIRA_LATENCY_MS} ms; floors assume the app runs up to ${WRITE_CONCURRENCY} issue writes at a time (WRITE_CONCURRENCY = ${WRITE_CONCURRENCY}).`,
+  );
   say();
   say(formatTable(figures));
-  const failed = figures.filter((f) => f.pass === false);
   say();
   say(`${figures.length} figures, ${failed.length} targets missed; ${((Date.now() - started) / 1000).toFixed(0)} s.`);
   return failed.length === 0;

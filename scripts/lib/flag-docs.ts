@@ -12,14 +12,23 @@ export interface Changes {
   base: number;
 }
 
-export function flagDocument(count: number, changes: Changes[] = []): string {
+export interface DocumentOptions {
+  /** Pad each flag's description to this many characters (AppConfig allows 1,024), for large documents. */
+  descriptionLength?: number;
+}
+
+export function flagDocument(count: number, changes: Changes[] = [], opts: DocumentOptions = {}): string {
   const flags: Record<string, unknown> = {};
   const values: Record<string, unknown> = {};
   for (let i = 0; i < count; i++) {
     const key = flagKey(i);
+    let description = `Benchmark flag number ${i + 1}`;
+    if (opts.descriptionLength && opts.descriptionLength > description.length) {
+      description = (description + ': ' + 'lorem ipsum dolor sit amet '.repeat(Math.ceil(opts.descriptionLength / 27))).slice(0, opts.descriptionLength);
+    }
     flags[key] = {
       name: `Flag ${i + 1}`,
-      description: `Benchmark flag number ${i + 1}`,
+      description,
       attributes: {
         limit: { description: 'Items per page', constraints: { type: 'number', minimum: 0, maximum: 1_000_000 } },
         colour: { constraints: { type: 'string', enum: ['red', 'green', 'blue'] } },

@@ -16,6 +16,7 @@ import { featureFlagsOf, type FeatureFlagState } from './routes-feature-flags.js
 export type { FaultSpec, FaultMatch } from './faults.js';
 export type { BadInstall, LifecycleOptions, LifecycleResult } from './lifecycle.js';
 export type { RecordedRequest } from './server.js';
+export { preciseNow } from './server.js';
 export type { BearerGrant } from './bearer-check.js';
 export type { AddProjectOptions } from './store.js';
 export type { FeatureFlagState, StoredFeatureFlag } from './routes-feature-flags.js';
@@ -73,6 +74,8 @@ export interface JiraDouble {
   /** Every REST call as it arrives, before it is answered (a held call shows here while it is held). */
   readonly arrived: RecordedRequest[];
   clearRequests(): void;
+  /** Calls `listener` with each REST call as it is answered (right after it joins `requests`); returns an unsubscribe. */
+  onAnswered(listener: (r: RecordedRequest) => void): () => void;
   faults: { add(spec: FaultSpec): void; clear(): void };
   /** Keep new issues out of search results for this long, as Jira Cloud's index lags behind writes. */
   setSearchLag(ms: number): void;
@@ -129,7 +132,12 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
   const requests: RecordedRequest[] = [];
   const arrived: RecordedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  const pipeline = createPipeline({ site, contextPath, faults, auth: () => auth, cloudId, bearer, record: (r) => requests.push(r), arrive: (r) => arrived.push(r), timers });
+  const answeredListeners = new Set<(r: RecordedRequest) => void>();
+  const record = (r: RecordedRequest) => {
+    requests.push(r);
+    for (const l of answeredListeners) l(r);
+  };
+  const pipeline = createPipeline({ site, contextPath, faults, auth: () => auth, cloudId, bearer, record, arrive: (r) => arrived.push(r), timers });
   const server = createServer((req, res) => void pipeline(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -195,6 +203,10 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
     requests,
     arrived,
     clearRequests: () => void (requests.splice(0), arrived.splice(0)),
+    onAnswered(listener) {
+      answeredListeners.add(listener);
+      return () => void answeredListeners.delete(listener);
+    },
     faults: { add: (spec) => faults.add(spec), clear: () => faults.clear() },
     setSearchLag(ms) {
       site.searchLagMs = ms;

@@ -24,6 +24,12 @@ export interface RecordedRequest {
   /** How the call came: a Connect JWT at the site, or a Forge Bearer token through /ex/jira/<cloudId>. */
   via: 'site' | 'api-gateway';
   time: number;
+  /**
+   * When the call arrived (its headers read) and when it was answered (the answer written, or the
+   * connection dropped): epoch ms with sub-millisecond precision (`preciseNow`), for timelines.
+   */
+  startedAt: number;
+  answeredAt?: number;
   /** 'lost': carried out, answer never sent (`status` is what it would have been). */
   fault?: 'status' | 'drop' | 'delay' | 'lost';
 }
@@ -44,6 +50,9 @@ export interface PipelineDeps {
 }
 
 // Feature-flag routes first: /rest/api/3/issue/properties/multi would otherwise read as an issue key.
+/** Epoch milliseconds with sub-millisecond precision (performance.timeOrigin + performance.now()). */
+export const preciseNow = (): number => performance.timeOrigin + performance.now();
+
 const ROUTES: Route[] = [...featureFlagRoutes, ...issueRoutes, ...miscRoutes];
 const MAX_BODY = 10 * 1024 * 1024;
 
@@ -106,7 +115,7 @@ export function createPipeline(deps: PipelineDeps) {
     }
 
     const query = new URLSearchParams(search);
-    const rec: RecordedRequest = { method, path, query: Object.fromEntries(query), status: 0, time: Date.now(), via };
+    const rec: RecordedRequest = { method, path, query: Object.fromEntries(query), status: 0, time: Date.now(), startedAt: preciseNow(), via };
     const raw = await readBody(req);
     deps.arrive(rec);
     let body: unknown;
@@ -154,6 +163,7 @@ export function createPipeline(deps: PipelineDeps) {
     } catch (err) {
       a = jiraError(500, `The Jira double failed: ${(err as Error).message}`);
     }
+    rec.answeredAt = preciseNow();
     if (a === 'dropped') {
       deps.record(rec);
       req.socket.destroy();
