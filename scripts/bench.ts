@@ -10,7 +10,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../src/paths.js';
-import { intakeFigures, type BareUrls } from './lib/bench-intake.js';
+import { intakeFigures, type BareServer, type BareUrls } from './lib/bench-intake.js';
 import { createBenchDatabase, type BenchDatabase, type DbKind } from './lib/bench-database.js';
 import { startStage, type Stage } from './lib/bench-setup.js';
 import { syncFigures, type FirstSync } from './lib/bench-sync.js';
@@ -50,7 +50,9 @@ async function withStage<T>(kind: DbKind, what: string, fn: (stage: Stage) => Pr
   slot.db = await createBenchDatabase(kind, process.env.DATABASE_URL);
   slot.stage = await startStage(children, slot.db);
   say(`${kind} ${what}: app pid ${slot.stage.app.pid} at ${slot.stage.app.url}; ${slot.db.label}`);
+  const t0 = Date.now();
   const result = await fn(slot.stage);
+  say(`${kind} ${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   await slot.stage.close();
   slot.stage = undefined;
   await slot.db.drop();
@@ -76,12 +78,12 @@ async function runKind(kind: DbKind, bare: BareUrls): Promise<Figure[]> {
   return [...sync.figures, ...growthFigures(points, kind), ...intake, ...large, ...sync.panel];
 }
 
-async function startBare(kind: 'node' | 'express'): Promise<string> {
+async function startBare(kind: 'node' | 'express'): Promise<BareServer> {
   const child = children.spawnNode(`bare-${kind}`, ['--import', 'tsx', path.join(projectRoot, 'scripts', 'lib', 'bare-server.ts'), '--kind', kind], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH },
   });
-  return String((await child.waitForJson((l) => typeof l.url === 'string', 10_000, 'start-up line')).url);
+  return { url: String((await child.waitForJson((l) => typeof l.url === 'string', 10_000, 'start-up line')).url), pid: child.pid };
 }
 
 async function main(): Promise<boolean> {

@@ -26,7 +26,8 @@ const BENCH_ENVIRONMENT = { Id: 'bench01', Name: 'bench' };
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
 const summary = (r: LoadResult): string =>
-  `${r.perSecond.toFixed(0)}/s (${r.ok} in ${r.seconds.toFixed(2)} s), p50 ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)}`;
+  `${r.perSecond.toFixed(0)}/s (${r.ok} in ${r.seconds.toFixed(2)} s), p50 ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)}; ` +
+  `CPU: server ${r.serverCpuPercent === undefined ? 'n/a' : `${r.serverCpuPercent.toFixed(0)} %`}, load generator ${r.generatorCpuPercent.toFixed(0)} % of a core`;
 
 const failures = (r: LoadResult): number => Object.values(r.unexpected).reduce((a, b) => a + b, 0);
 const notOk = (r: LoadResult): string => (failures(r) ? `; ${failures(r)} not 202: ${JSON.stringify(r.unexpected)}` : '');
@@ -34,9 +35,14 @@ const notOk = (r: LoadResult): string => (failures(r) ? `; ${failures(r)} not 20
 const VS_EXPRESS_TARGET = 0.75;
 const VS_NODE_TARGET = 0.5;
 
+export interface BareServer {
+  url: string;
+  pid: number;
+}
+
 export interface BareUrls {
-  node: string;
-  express: string;
+  node: BareServer;
+  express: BareServer;
 }
 
 export async function intakeFigures(stage: Stage, bare: BareUrls, label: string): Promise<Figure[]> {
@@ -45,18 +51,18 @@ export async function intakeFigures(stage: Stage, bare: BareUrls, label: string)
   const events = (type: DeploymentType) => () =>
     signedRequest(stage.target, deploymentEvent(stage.target, UNSEEN_VERSION, { type, deploymentNumber: ++deployment, environment: BENCH_ENVIRONMENT, description: null, parameters }));
   const routes = [
-    { name: 'node', url: `${bare.node}/events`, next: events('OnDeploymentStart') },
-    { name: 'express', url: `${bare.express}/events`, next: events('OnDeploymentStart') },
+    { name: 'node', url: `${bare.node.url}/events`, pid: bare.node.pid, next: events('OnDeploymentStart') },
+    { name: 'express', url: `${bare.express.url}/events`, pid: bare.express.pid, next: events('OnDeploymentStart') },
     // AppConfig's OnDeploymentBaking: verified, parsed and acknowledged, never stored.
-    { name: 'checks', url: stage.target.eventsUrl, next: events('OnDeploymentBaking') },
-    { name: 'stored', url: stage.target.eventsUrl, next: events('OnDeploymentStart') },
+    { name: 'checks', url: stage.target.eventsUrl, pid: stage.app.pid, next: events('OnDeploymentBaking') },
+    { name: 'stored', url: stage.target.eventsUrl, pid: stage.app.pid, next: events('OnDeploymentStart') },
   ];
   const best = new Map<string, LoadResult>();
   for (let round = 0; round < ROUNDS; round++) {
     for (const r of routes) {
       await runLoad({ url: r.url, concurrency: CONCURRENCY, requests: WARMUP, maxMs: MAX_MS, next: r.next, expectStatus: 202 });
       gc();
-      const result = await runLoad({ url: r.url, concurrency: CONCURRENCY, requests: REQUESTS, maxMs: MAX_MS, next: r.next, expectStatus: 202 });
+      const result = await runLoad({ serverPid: r.pid, url: r.url, concurrency: CONCURRENCY, requests: REQUESTS, maxMs: MAX_MS, next: r.next, expectStatus: 202 });
       const before = best.get(r.name);
       if (!before || failures(result) > 0 || (failures(before) === 0 && result.perSecond > before.perSecond)) best.set(r.name, result);
     }
