@@ -90,7 +90,7 @@ export class JiraTransport {
         if (delayMs === undefined) throw err;
         this.opts.onRetry?.({ attempt, delayMs, error: err });
         await this.sleep(delayMs);
-        waitedUntil = windowEnd;
+        waitedUntil = Math.max(waitedUntil, windowEnd);
       }
     }
   }

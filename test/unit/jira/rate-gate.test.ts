@@ -134,6 +134,17 @@ describe('JiraClients of one site sharing its gate, against the Jira double', ()
     expect((await client().getIssue('FLAG-1'))?.key).toBe('FLAG-1');
   });
 
+  it('a call that slept out its own windows is not held again by its own longer, earlier one', async () => {
+    jira.faults.add({ status: 503, retryAfter: 1 });
+    // Jitter falling from the most to none: the second window ends before the first on a clock that did not move.
+    const jitter = [0.99, 0];
+    const own = new JiraClient(jira.tenant(), { maxAttempts: 3, sleep: async (ms) => void sleeps.push(ms), random: () => jitter.shift() ?? 0 });
+    const err = (await own.getIssue('FLAG-1').catch((e: unknown) => e)) as JiraError;
+    expect(err).toMatchObject({ status: 503, attempts: 3 });
+    expect(sleeps).toEqual([1049, 1000]);
+    expect(jira.requests).toHaveLength(3);
+  });
+
   it('a 500 without Retry-After backs off that call only: the site stays open', async () => {
     jira.faults.add({ match: { method: 'GET' }, status: 500, times: 1 });
     await client().getIssue('FLAG-1');
