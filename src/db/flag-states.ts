@@ -1,54 +1,91 @@
-/** Reads and writes of flag_states, the worker's memory of each flag and its issue. */
+/**
+ * Reads and writes of flag_states, the worker's memory of each flag and its issue. Plain SQL through
+ * raw-sql.ts, every value bound: a first sync writes every flag's row two or three times, and the model
+ * layer cost several times the statements (an instance per row, a captured stack and replacement parsing
+ * per query, and on SQLite values inlined into the SQL text). Rows come back as plain objects holding
+ * only the columns the worker reads.
+ */
 import { Op } from 'sequelize';
 import type { Db } from './database.js';
 import type { AssociationRow, FlagStateRow, Models } from './models.js';
 import type { Flag } from '../flags/index.js';
-import { holdAssociation } from './associations.js';
+import { AssociationGone } from './associations.js';
+
+/** What the worker knows of one flag. */
+export interface FlagState {
+  flagKey: string;
+  issueId: string | null;
+  issueKey: string | null;
+  /** JSON of the last known Flag (src/flags model), null before its first write. */
+  state: string | null;
+  deleted: boolean;
+  pendingWrite: string | null;
+  lastWrite: string | null;
+}
+
+/** The columns a write may set. */
+export type FlagStateValues = Partial<Pick<FlagState, 'pendingWrite' | 'lastWrite' | 'deleted' | 'issueId' | 'issueKey' | 'state'>>;
+
+const COLUMNS: Record<keyof FlagStateValues, { name: string; type: string }> = {
+  pendingWrite: { name: 'pending_write', type: 'text' },
+  lastWrite: { name: 'last_write', type: 'text' },
+  deleted: { name: 'deleted', type: 'boolean' },
+  issueId: { name: 'issue_id', type: 'text' },
+  issueKey: { name: 'issue_key', type: 'text' },
+  state: { name: 'state', type: 'text' },
+};
+
+interface FlagStateDbRow {
+  flag_key: string;
+  issue_id: string | null;
+  issue_key: string | null;
+  state: string | null;
+  deleted: boolean | number;
+  pending_write: string | null;
+  last_write: string | null;
+}
+
+const SELECT = 'SELECT flag_key, issue_id, issue_key, state, deleted, pending_write, last_write FROM flag_states';
+
+const fromDb = (r: FlagStateDbRow): FlagState => ({
+  flagKey: r.flag_key,
+  issueId: r.issue_id,
+  issueKey: r.issue_key,
+  state: r.state,
+  deleted: Boolean(r.deleted),
+  pendingWrite: r.pending_write,
+  lastWrite: r.last_write,
+});
+
+/** Rows per statement: well under either database's limit on bound values (8 a row at most). */
+const ROWS_PER_STATEMENT = 500;
 
 export class FlagStates {
   constructor(
     private readonly db: Db,
-    private readonly models: Models,
+    // Kept for the callers' signature; every statement here is plain SQL.
+    _models: Models,
     readonly associationId: string,
   ) {}
 
-  async all(): Promise<Map<string, FlagStateRow>> {
-    const rows = await this.models.FlagState.findAll({ where: { associationId: this.associationId } });
-    return new Map(rows.map((r) => [r.flagKey, r]));
+  async all(): Promise<Map<string, FlagState>> {
+    const rows = await this.db.rawRead<FlagStateDbRow>(`${SELECT} WHERE association_id = $1`, [this.associationId]);
+    const states = new Map<string, FlagState>();
+    for (const r of rows) states.set(r.flag_key, fromDb(r));
+    return states;
   }
 
-  async get(flagKey: string): Promise<FlagStateRow | null> {
-    return this.models.FlagState.findOne({ where: { associationId: this.associationId, flagKey } });
+  async get(flagKey: string): Promise<FlagState | null> {
+    const [row] = await this.db.rawRead<FlagStateDbRow>(`${SELECT} WHERE association_id = $1 AND flag_key = $2`, [this.associationId, flagKey]);
+    return row ? fromDb(row) : null;
   }
 
   /** Set the same columns on several flags at once (creating rows that do not exist yet). */
-  upsertMany(
-    flagKeys: string[],
-    values: Partial<Pick<FlagStateRow, 'pendingWrite' | 'lastWrite' | 'deleted' | 'issueId' | 'issueKey' | 'state'>>,
-  ): Promise<void> {
-    if (flagKeys.length === 0) return Promise.resolve();
-    return this.db.transaction(async (transaction) => {
-      await holdAssociation(this.db, this.models, this.associationId, transaction);
-      const existing = await this.models.FlagState.findAll({
-        where: { associationId: this.associationId, flagKey: { [Op.in]: flagKeys } },
-        attributes: ['flagKey'],
-        transaction,
-      });
-      const have = new Set(existing.map((r) => r.flagKey));
-      const missing = flagKeys.filter((k) => !have.has(k));
-      if (missing.length) {
-        await this.models.FlagState.bulkCreate(
-          missing.map((flagKey) => ({ associationId: this.associationId, flagKey, ...values })),
-          { transaction },
-        );
-      }
-      if (have.size) {
-        await this.models.FlagState.update(values, {
-          where: { associationId: this.associationId, flagKey: { [Op.in]: [...have] } },
-          transaction,
-        });
-      }
-    });
+  upsertMany(flagKeys: string[], values: FlagStateValues): Promise<void> {
+    return this.write(
+      [...new Set(flagKeys)].map((flagKey) => ({ flagKey, values })),
+      (Object.keys(values) as (keyof FlagStateValues)[]).filter((k) => values[k] !== undefined),
+    );
   }
 
   /** Record that write `writeId` reached the flag's issue, which now reflects `flag` (when given). */
@@ -61,21 +98,59 @@ export class FlagStates {
     });
   }
 
-  /** Many flags saved at once after a bulk create. */
+  /** Many flags saved at once after a bulk create: one statement. */
   savedMany(entries: { flag: Flag; issue: { id: string; key: string }; writeId: string }[]): Promise<void> {
-    if (entries.length === 0) return Promise.resolve();
-    return this.db.transaction(async (transaction) => {
-      for (const { flag, issue, writeId } of entries) {
-        await this.models.FlagState.update(
-          { pendingWrite: null, lastWrite: writeId, deleted: false, state: JSON.stringify(flag), issueId: issue.id, issueKey: issue.key },
-          { where: { associationId: this.associationId, flagKey: flag.key }, transaction },
-        );
+    const byKey = new Map(entries.map((e) => [e.flag.key, e]));
+    return this.write(
+      [...byKey.values()].map(({ flag, issue, writeId }) => ({
+        flagKey: flag.key,
+        values: { pendingWrite: null, lastWrite: writeId, deleted: false, state: JSON.stringify(flag), issueId: issue.id, issueKey: issue.key },
+      })),
+      ['pendingWrite', 'lastWrite', 'deleted', 'state', 'issueId', 'issueKey'],
+    );
+  }
+
+  /**
+   * Inserts or updates the rows (each flag once), setting `columns` from each row's values, in
+   * statements of at most ROWS_PER_STATEMENT rows, each inserting only while the association exists: on
+   * PostgreSQL its row is share-locked, so a removal or an uninstall racing it waits and then deletes
+   * these rows too. Throws AssociationGone when it was removed.
+   */
+  private async write(rows: { flagKey: string; values: FlagStateValues }[], columns: (keyof FlagStateValues)[]): Promise<void> {
+    if (rows.length === 0) return;
+    const postgres = this.db.dialect === 'postgres';
+    // PostgreSQL infers no types for parameters in VALUES or a SELECT list: they are stated.
+    const p = (n: number, type: string) => (postgres ? `$${n}::${type}` : `$${n}`);
+    const names = columns.map((c) => COLUMNS[c].name);
+    const now = new Date();
+    for (let from = 0; from < rows.length; from += ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(from, from + ROWS_PER_STATEMENT);
+      // $1 the association, $2 the time; then per row its flag key and its columns.
+      const params: unknown[] = [this.associationId, now];
+      const tuples = chunk.map((row) => {
+        const at = params.length + 1;
+        params.push(row.flagKey);
+        for (const c of columns) params.push(row.values[c] ?? null);
+        return `(${p(1, 'text')}, ${p(at, 'text')}, ${columns.map((c, i) => p(at + 1 + i, COLUMNS[c].type)).join(', ')}${columns.length ? ', ' : ''}${p(2, 'timestamptz')})`;
+      });
+      const updates = [...names, 'updated_at'].map((n) => `${n} = excluded.${n}`).join(', ');
+      const written = await this.db.rawWrite(
+        `INSERT INTO flag_states (association_id, flag_key, ${names.map((n) => `${n}, `).join('')}updated_at)
+         SELECT * FROM (VALUES ${tuples.join(', ')}) AS v
+          WHERE EXISTS (SELECT 1 FROM associations a WHERE a.id = ${p(1, 'text')}${postgres ? ' FOR SHARE' : ''})
+         ON CONFLICT (association_id, flag_key) DO UPDATE SET ${updates}
+         RETURNING flag_key`,
+        params,
+      );
+      if (written.length === 0) {
+        const [association] = await this.db.rawRead('SELECT id FROM associations WHERE id = $1', [this.associationId]);
+        if (!association) throw new AssociationGone(this.associationId);
       }
-    });
+    }
   }
 }
 
-export function lastFlag(row: FlagStateRow | null | undefined): Flag | undefined {
+export function lastFlag(row: Pick<FlagState, 'state'> | null | undefined): Flag | undefined {
   return row?.state ? (JSON.parse(row.state) as Flag) : undefined;
 }
 
