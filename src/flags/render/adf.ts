@@ -68,48 +68,82 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
 
+/** Anything cleanText or text would change or split: most texts have none and are used as they are. */
+// eslint-disable-next-line no-control-regex
+const NEEDS_WORK = /[\u0000-\u001F\u007F\uD800-\uDFFF]/;
+
 /** Text safe to put in a text node (newlines are kept; `inlineText` turns them into hardBreaks). */
 export function cleanText(text: string): string {
+  if (!NEEDS_WORK.test(text)) return text;
   return text.replace(LONE_SURROGATE, '\uFFFD').replace(CONTROL, '\uFFFD').replace(/\r\n?/g, '\n');
+}
+
+function textNode(line: string, marks: readonly AdfMark['type'][]): AdfInline {
+  return marks.length > 0 ? { type: 'text', text: line, marks: marks.map((type) => ({ type })) } : { type: 'text', text: line };
+}
+
+/** Appends the text nodes of `value` (none for an empty string; newlines become hardBreaks) to `out`. */
+function pushText(out: AdfInline[], value: string, marks: readonly AdfMark['type'][]): void {
+  if (!NEEDS_WORK.test(value)) {
+    if (value !== '') out.push(textNode(value, marks));
+    return;
+  }
+  const lines = cleanText(value).split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (i > 0) out.push({ type: 'hardBreak' });
+    const line = lines[i]!;
+    if (line !== '') out.push(textNode(line, marks));
+  }
 }
 
 /** Text nodes for `text` with `marks`; none at all for an empty string. Newlines become hardBreaks. */
 export function text(value: string, ...marks: AdfMark['type'][]): AdfInline[] {
-  const cleaned = cleanText(value);
   const out: AdfInline[] = [];
-  cleaned.split('\n').forEach((line, i) => {
-    if (i > 0) out.push({ type: 'hardBreak' });
-    if (line !== '') out.push(marks.length > 0 ? { type: 'text', text: line, marks: marks.map((type) => ({ type })) } : { type: 'text', text: line });
-  });
+  pushText(out, value, marks);
   return out;
 }
 
-export const code = (value: string): AdfInline[] => text(value, 'code');
-export const strong = (value: string): AdfInline[] => text(value, 'strong');
-export const em = (value: string): AdfInline[] => text(value, 'em');
+const CODE: readonly AdfMark['type'][] = ['code'];
+const STRONG: readonly AdfMark['type'][] = ['strong'];
+const EM: readonly AdfMark['type'][] = ['em'];
+const marked = (value: string, marks: readonly AdfMark['type'][]): AdfInline[] => {
+  const out: AdfInline[] = [];
+  pushText(out, value, marks);
+  return out;
+};
+export const code = (value: string): AdfInline[] => marked(value, CODE);
+export const strong = (value: string): AdfInline[] => marked(value, STRONG);
+export const em = (value: string): AdfInline[] => marked(value, EM);
 
 export function status(label: string, color: AdfStatus['attrs']['color']): AdfStatus {
   return { type: 'status', attrs: { text: label.trim() === '' ? '?' : label, color } };
 }
 
+const NO_MARKS: readonly AdfMark['type'][] = [];
+
+/** Appends `part`, flattened, to `out` (one array for the whole content, no intermediate ones). */
+function pushInline(out: AdfInline[], part: Inline): void {
+  if (typeof part === 'string') pushText(out, part, NO_MARKS);
+  else if (Array.isArray(part)) for (const p of part) pushInline(out, p);
+  else out.push(part);
+}
+
 /** Flattens mixed inline content, merging nothing: each string becomes its own (non-empty) text node. */
 export function inline(...parts: Inline[]): AdfInline[] {
   const out: AdfInline[] = [];
-  for (const part of parts) {
-    if (typeof part === 'string') out.push(...text(part));
-    else if (Array.isArray(part)) out.push(...inline(...part));
-    else out.push(part);
-  }
+  for (const part of parts) pushInline(out, part);
   return out;
 }
 
 export function paragraph(...parts: Inline[]): AdfParagraph {
-  const content = inline(...parts);
+  const content: AdfInline[] = [];
+  for (const part of parts) pushInline(content, part);
   return content.length > 0 ? { type: 'paragraph', content } : { type: 'paragraph' };
 }
 
 export function heading(level: 1 | 2 | 3 | 4 | 5 | 6, ...parts: Inline[]): AdfHeading {
-  const content = inline(...parts);
+  const content: AdfInline[] = [];
+  for (const part of parts) pushInline(content, part);
   return content.length > 0 ? { type: 'heading', attrs: { level }, content } : { type: 'heading', attrs: { level } };
 }
 

@@ -60,5 +60,6 @@ export function decodeBase64(encoded: string): Step<Uint8Array> {
   if (body.length % 4 === 1 || (padded && compact.length % 4 !== 0)) {
     return fail('The content is not valid base64: its length is wrong, so it was probably cut off.');
   }
-  return { ok: true, value: new Uint8Array(Buffer.from(body, 'base64')) };
+  // The Buffer is a Uint8Array already: no second copy of the document.
+  return { ok: true, value: Buffer.from(body, 'base64') };
 }

@@ -14,6 +14,8 @@ function expectJiraReady(doc: AdfDoc): void {
   const errors = validateAdf(doc);
   expect(errors, JSON.stringify(doc).slice(0, 2000)).toEqual([]);
   expect(adfSize(doc)).toBeLessThanOrEqual(JIRA_BODY_LIMIT);
+  // The size is counted without serializing; it must be exactly what Jira receives.
+  expect(adfSize(doc)).toBe(JSON.stringify(doc).length);
 }
 
 const anyText = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 20 }), fc.constant(''));
@@ -96,6 +98,18 @@ describe('every ADF document the product produces validates against Atlassian\'s
       expect(diff?.kind).toBe('changed');
       if (diff?.kind === 'changed') expectJiraReady(changeComment(diff.changes, { version: 99, description: long }));
     }
+  });
+});
+
+describe('adfSize counts the serialized document exactly', () => {
+  it('for escapes, control characters, surrogate pairs and lone surrogates, numbers and empty containers', () => {
+    const odd = ['quote " backslash \\ newline \n tab \t', '\u0001\u001f\u007f', '\ud83d\ude00 é —', '\ud800', 'x\udc00', '\ud800\ud800'];
+    const value = { version: 1, type: 'doc', content: [{ type: 'paragraph', content: odd.map((text) => ({ type: 'text', text })) }, { type: 'rule' }], n: [0, -1.5, 1e21], e: [], o: {} };
+    expect(adfSize(value as unknown as AdfDoc)).toBe(JSON.stringify(value).length);
+  });
+
+  it('for any JSON data', () => {
+    fc.assert(fc.property(fc.jsonValue(), (value) => adfSize(value as unknown as AdfDoc) === JSON.stringify(value).length));
   });
 });
 
