@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatParseErrors, parseFlagDocument, parseFlagDocumentBase64 } from '../../../src/flags/parse.js';
+import { flagEnabledValuesBase64, formatParseErrors, parseFlagDocument, parseFlagDocumentBase64 } from '../../../src/flags/parse.js';
 import { fixtureDocument, fixtureText } from '../../support/fixtures.js';
 import { flagOf } from './helpers.js';
 
@@ -94,5 +94,25 @@ describe('parseFlagDocument: normalization', () => {
     });
     expect(doc.flags[0]?.attributes[0]?.value).toBe(`${'a'.repeat(40)}!`);
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('flagEnabledValuesBase64: each flag on or off', () => {
+  const b64 = (name: string) => Buffer.from(fixtureText(name), 'utf8').toString('base64');
+
+  it('gives the values of a valid document, whether or not it was just parsed, and nothing for an invalid one', () => {
+    const v1 = b64('flags-v1.json');
+    const v2 = b64('flags-v2.json');
+    const fresh = flagEnabledValuesBase64(v1);
+    expect(fresh).toEqual({ beta_banner: false, checkout_v2: true });
+    expect(parseFlagDocumentBase64(v2).ok).toBe(true);
+    const afterAnother = flagEnabledValuesBase64(v1);
+    expect(afterAnother).toEqual(fresh);
+    const expected = Object.fromEntries(fixtureDocument('flags-v2.json').flags.map((f) => [f.key, f.enabled]));
+    expect(flagEnabledValuesBase64(v2)).toEqual(expected);
+    const invalid = Buffer.from('{"version":"1","flags":{"Bad Key":{}}}').toString('base64');
+    expect(parseFlagDocumentBase64(invalid).ok).toBe(false);
+    expect(flagEnabledValuesBase64(invalid)).toBeUndefined();
+    expect(flagEnabledValuesBase64(v2)).toEqual(expected);
   });
 });
