@@ -14,7 +14,7 @@
 import type { Db } from '../db/database.js';
 import type { AssociationRow, Models } from '../db/models.js';
 import { isDeploymentEvent, parseStoredEvent, type StoredEventPayload } from '../events/appconfig-event.js';
-import { parseFlagDocumentBase64, type Flag } from '../flags/index.js';
+import { flagEnabledValuesBase64, type Flag } from '../flags/index.js';
 import { ASSOCIATION_PROPERTY, featureFlag, type JiraFeatureFlag } from '../flags/render/feature-flag.js';
 import { FEATURE_FLAGS_PER_CALL, ISSUES_PER_PROPERTY_CALL, JiraError, type JiraClient } from '../jira/index.js';
 import { appConfigConsoleUrl } from '../environments/console-link.js';
@@ -77,9 +77,9 @@ export class ReleasesPanel {
       return true;
     }
     if (event.ContentVersion == null) return true;
-    const parsed = parseFlagDocumentBase64(event.Content ?? '');
-    if (!parsed.ok) return false;
-    const values = Object.fromEntries(parsed.document.flags.map((f) => [f.key, f.enabled]));
+    // The values only: the document was parsed whole a moment ago to write its issues (see flagEnabledValuesBase64).
+    const values = flagEnabledValuesBase64(event.Content ?? '');
+    if (!values) return false;
     await this.store.saveVersionValues(String(event.ContentVersion), values);
     return true;
   }
