@@ -9,7 +9,7 @@ import type { Flag, FlagAttribute, FlagDocument, ParseError, ParseResult } from 
 import { parseFlagDefinition, type FlagDefinition } from './validate/flag-definition.js';
 import { parseFlagValues, type FlagValues } from './validate/flag-values.js';
 import { Issues, child, describe, entries, isObject } from './validate/issues.js';
-import { decodeBase64, decodeText, parseJson } from './validate/json-text.js';
+import { decodeBase64, decodeText, parseJson, type Step } from './validate/json-text.js';
 import { checkKey } from './validate/text-fields.js';
 
 const TOP_LEVEL_KEYS = ['version', 'flags', 'values'];
@@ -24,18 +24,27 @@ function capped(errors: ParseError[]): ParseError[] {
 
 /** Parses the raw document (text, or UTF-8 bytes as AppConfig stores it). */
 export function parseFlagDocument(raw: string | Uint8Array): ParseResult {
-  const text = decodeText(raw);
-  if (!text.ok) return { ok: false, errors: [text.error] };
-  const json = parseJson(text.value);
+  // The bytes and the text are garbage once JSON.parse has read them: only the JSON value is kept.
+  const json = jsonOf(raw);
   if (!json.ok) return { ok: false, errors: [json.error] };
   return validateFlagDocument(json.value);
 }
 
+function jsonOf(raw: string | Uint8Array): Step<unknown> {
+  const text = decodeText(raw);
+  return text.ok ? parseJson(text.value) : text;
+}
+
+function jsonOfBase64(encoded: string): Step<unknown> {
+  const bytes = decodeBase64(encoded);
+  return bytes.ok ? jsonOf(bytes.value) : bytes;
+}
+
 /** Parses a document carried as base64, as in the `Content` of AppConfig's PRE_* extension events. */
 export function parseFlagDocumentBase64(encoded: string): ParseResult {
-  const bytes = decodeBase64(encoded);
-  if (!bytes.ok) return { ok: false, errors: [bytes.error] };
-  const result = parseFlagDocument(bytes.value);
+  const json = jsonOfBase64(encoded);
+  if (!json.ok) return { ok: false, errors: [json.error] };
+  const result = validateFlagDocument(json.value);
   if (result.ok) lastValues = { digest: digestOf(encoded), values: enabledValues(result.document) };
   return result;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { flagEnabledValuesBase64, formatParseErrors, parseFlagDocument, parseFlagDocumentBase64 } from '../../../src/flags/parse.js';
-import { fixtureDocument, fixtureText } from '../../support/fixtures.js';
+import { fixtureDocument, fixtureText, type FixtureName } from '../../support/fixtures.js';
 import { flagOf } from './helpers.js';
 
 describe('parseFlagDocument: the fixtures', () => {
@@ -98,7 +98,7 @@ describe('parseFlagDocument: normalization', () => {
 });
 
 describe('flagEnabledValuesBase64: each flag on or off', () => {
-  const b64 = (name: string) => Buffer.from(fixtureText(name), 'utf8').toString('base64');
+  const b64 = (name: FixtureName) => Buffer.from(fixtureText(name), 'utf8').toString('base64');
 
   it('gives the values of a valid document, whether or not it was just parsed, and nothing for an invalid one', () => {
     const v1 = b64('flags-v1.json');
