@@ -93,6 +93,9 @@ export function validateFlagDocument(root: unknown): ParseResult {
   const flags: Flag[] = [];
   for (const [key, definition] of definitions) {
     if (definition) flags.push(buildFlag(key, definition, values.get(key)));
+    // What validation kept of this flag is garbage now: the document grows as this shrinks.
+    definitions.delete(key);
+    values.delete(key);
   }
   flags.sort((a, b) => compareKeys(a.key, b.key));
   const document: FlagDocument = { flags };

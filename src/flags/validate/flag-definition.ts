@@ -16,13 +16,15 @@ export interface FlagDefinition {
   /** Only the attributes whose definitions are valid. */
   attributes: Map<string, AttributeDefinition>;
   /** Attributes defined with a problem already reported: their values are not checked again. */
-  rejected: Set<string>;
+  rejected: ReadonlySet<string>;
 }
 
 const FLAG_KEYS = ['name', 'description', 'attributes', '_deprecation', '_createdAt', '_updatedAt'];
 const ATTRIBUTE_KEYS = ['description', 'constraints'];
 /** "enabled" is the flag's on/off switch in `values`; an attribute of that name could never be told apart. */
 const RESERVED_ATTRIBUTE_KEYS = new Set(['enabled']);
+/** Shared by every flag whose attributes are all valid (nearly all): one set less per flag while a document is parsed. */
+const NONE_REJECTED: ReadonlySet<string> = new Set();
 
 export function parseFlagDefinition(raw: unknown, path: string, issues: Issues): FlagDefinition | undefined {
   if (!isObject(raw)) {
@@ -34,7 +36,7 @@ export function parseFlagDefinition(raw: unknown, path: string, issues: Issues):
   }
   checkTimestamp(raw._createdAt, child(path, '_createdAt'), issues);
   checkTimestamp(raw._updatedAt, child(path, '_updatedAt'), issues);
-  const definition: FlagDefinition = { attributes: new Map(), rejected: new Set() };
+  const definition: FlagDefinition = { attributes: new Map(), rejected: NONE_REJECTED };
   const name = checkName(raw.name, child(path, 'name'), issues, false);
   if (name !== undefined) definition.name = name;
   const description = checkDescription(raw.description, child(path, 'description'), issues);
@@ -54,9 +56,10 @@ function parseAttributes(raw: unknown, path: string, into: FlagDefinition, issue
   if (pairs.length > MAX_ATTRIBUTES_PER_FLAG) {
     issues.add(path, `has ${pairs.length} attributes; a flag may have at most ${MAX_ATTRIBUTES_PER_FLAG}`);
   }
+  const rejected = new Set<string>();
   for (const [key, def] of pairs) {
     const at = child(path, key);
-    into.rejected.add(key);
+    rejected.add(key);
     if (!checkKey(key, at, 'attribute', issues)) continue;
     if (RESERVED_ATTRIBUTE_KEYS.has(key)) {
       issues.add(at, `"${key}" is reserved for the flag's on/off state and cannot be an attribute key`);
@@ -65,8 +68,9 @@ function parseAttributes(raw: unknown, path: string, into: FlagDefinition, issue
     const attribute = parseAttribute(def, at, issues);
     if (!attribute) continue;
     into.attributes.set(key, attribute);
-    into.rejected.delete(key);
+    rejected.delete(key);
   }
+  if (rejected.size > 0) into.rejected = rejected;
 }
 
 function parseAttribute(raw: unknown, path: string, issues: Issues): AttributeDefinition | undefined {
