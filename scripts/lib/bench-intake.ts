@@ -1,25 +1,28 @@
 /**
  * Intake figures: signed events per second and latency of the app's events route, beside two bare
- * routes (bare-server.ts: node:http alone, and Express) measured the same way in the same run. The events are deployment
- * events of a version the app never saw: stored durably like any event, then worked off by the worker
- * with no Jira write, so the figure is the intake's own. A third row sends an event type the route
- * checks fully but does not store, which splits the route's cost into "checks" and "storing".
- * Routes are measured in alternating rounds and each keeps its best round, so a burst of load from
- * elsewhere on the machine does not land on one route only.
+ * routes (bare-server.ts: node:http alone, and Express) measured the same way in the same run. The
+ * events are deployment events of a version the app never saw: stored durably like any event, then
+ * worked off by the worker with no Jira write, so the figure is the intake's own. A third row sends an
+ * event type the route checks fully but does not store, which splits the route's cost into "checks"
+ * and "storing". Routes are measured in alternating rounds and each keeps its best round, so a burst
+ * of load from elsewhere on the machine does not land on one route only. The load generator's own
+ * CPU is printed beside the server's, to show it is not the limit.
  */
 import { deploymentEvent, type DeploymentType } from '../../test/support/events.js';
 import { parametersOf, signedRequest } from './events.js';
 import { ms, type Figure } from './figures.js';
 import { runLoad, type LoadResult } from './load.js';
+import { connectApi, waitUntilProcessed } from './configure-api.js';
 import type { Stage } from './bench-setup.js';
 
 const CONCURRENCY = 32;
 // Warm-up long enough for the JIT to settle on each route's code, rounds long enough (a few seconds)
 // that a moment of load from elsewhere on the machine does not decide a figure.
-const WARMUP = 1000;
-const REQUESTS = 4000;
+const WARMUP = 500;
+const REQUESTS = 3000;
 const ROUNDS = 3;
 const MAX_MS = 20_000;
+const DRAIN_TIMEOUT_MS = 300_000;
 const UNSEEN_VERSION = 999_999;
 const BENCH_ENVIRONMENT = { Id: 'bench01', Name: 'bench' };
 
@@ -58,8 +61,17 @@ export async function intakeFigures(stage: Stage, bare: BareUrls, label: string)
     { name: 'stored', url: stage.target.eventsUrl, pid: stage.app.pid, next: events('OnDeploymentStart') },
   ];
   const best = new Map<string, LoadResult>();
+  // The app's worker works the stored events off after the stored round: each round starts with it
+  // idle, so no round (a yardstick's least of all) shares the cores with the previous round's backlog.
+  let drainMs = 0;
+  const drain = async () => {
+    const t0 = performance.now();
+    await waitUntilProcessed(connectApi(stage.app.url, stage.jwt), stage.associationId, DRAIN_TIMEOUT_MS, 50);
+    drainMs += performance.now() - t0;
+  };
   for (let round = 0; round < ROUNDS; round++) {
     for (const r of routes) {
+      await drain();
       await runLoad({ url: r.url, concurrency: CONCURRENCY, requests: WARMUP, maxMs: MAX_MS, next: r.next, expectStatus: 202 });
       gc();
       const result = await runLoad({ serverPid: r.pid, url: r.url, concurrency: CONCURRENCY, requests: REQUESTS, maxMs: MAX_MS, next: r.next, expectStatus: 202 });
@@ -79,7 +91,7 @@ export async function intakeFigures(stage: Stage, bare: BareUrls, label: string)
     { stage: label, name: 'intake: bare node:http route', value: summary(node) + notOk(node), target: `yardstick (${load})`, pass: failures(node) === 0 ? null : false },
     { stage: label, name: 'intake: bare Express route', value: summary(express) + notOk(express), target: 'yardstick', pass: failures(express) === 0 ? null : false },
     { stage: label, name: 'intake: events route, checks only (type not stored)', value: summary(checks) + notOk(checks), target: 'diagnostic: the route minus the database write', pass: failures(checks) === 0 ? null : false },
-    { stage: label, name: 'intake: events route, signed events stored (202)', value: summary(stored) + notOk(stored), target: 'every event answered 202', pass: failures(stored) === 0 },
+    { stage: label, name: 'intake: events route, signed events stored (202)', value: summary(stored) + notOk(stored) + `; the worker took ${(drainMs / 1000).toFixed(1)} s in all to work off the stored events between rounds`, target: 'every event answered 202', pass: failures(stored) === 0 },
     { stage: label, name: 'intake: stored vs bare Express', value: `${pct(vsExpress)} of its events/s`, target: `≥ ${pct(VS_EXPRESS_TARGET)}`, pass: vsExpress >= VS_EXPRESS_TARGET },
     { stage: label, name: 'intake: stored vs bare node:http', value: `${pct(vsNode)} of its events/s`, target: `≥ ${pct(VS_NODE_TARGET)}`, pass: vsNode >= VS_NODE_TARGET },
   ];

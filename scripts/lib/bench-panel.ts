@@ -14,7 +14,7 @@ import { secs, type Figure } from './figures.js';
 import { flagKey } from './flag-docs.js';
 import { breakdown, issueEdit, isFeatureFlagSubmit, isPropertyBulk, runEvent } from './bench-run.js';
 import { FLAGS } from './bench-sync.js';
-import type { Stage } from './bench-setup.js';
+import { BENCH_PROJECT, type Stage } from './bench-setup.js';
 
 const PANEL_CALLS_TARGET = 10;
 const STATE_PROPERTY = 'appconfigFlagState';
@@ -50,6 +50,7 @@ export async function panelFigures(stage: Stage, label: string, version: number,
   // What a user checks afterwards: every flag in the panel, every issue with its production state.
   const panelFlags = stage.jira.featureFlags.flags.size;
   const withState = stage.jira.issues().filter((i) => {
+    if (i.projectKey !== BENCH_PROJECT) return false;
     const s = i.properties[STATE_PROPERTY] as { enabledIn?: string[]; disabledIn?: string[] } | undefined;
     return !!s && [...(s.enabledIn ?? []), ...(s.disabledIn ?? [])].includes(PRODUCTION.Name);
   }).length;
