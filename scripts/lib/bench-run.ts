@@ -119,6 +119,9 @@ export async function runEvents(stage: Stage, events: unknown[], opts: EventRunO
     }
     const safetyNet = pollUntilProcessed(stage, 250, deadline, slow);
     const fast = allSeen.then(() => pollUntilProcessed(stage, 10, deadline, slow));
+    // The loser of the race may still fail later (the run is over by then): nothing to report.
+    safetyNet.catch(() => undefined);
+    fast.catch(() => undefined);
     const confirmedAt = await Promise.race([fast, safetyNet.then((at) => at ?? fast)]);
     slow.done = true;
     await Promise.allSettled([safetyNet]);
