@@ -23,6 +23,11 @@ import { flagEnvironments, flagReachedAnEnvironment, flagStateProperty } from '.
 import { EnvironmentStore, type FlagPanelRow } from '../db/environments.js';
 
 export const FLAG_STATE_PROPERTY = 'appconfigFlagState';
+/**
+ * The property of a flag with no known state anywhere (a first deployment only started): JQL finds such
+ * an issue by no environment, exactly as an issue without the property, so it is never written.
+ */
+const EMPTY_FLAG_STATE = JSON.stringify(flagStateProperty([]));
 
 export interface PanelOutcome {
   /** Flags sent to the Releases panel. */
@@ -124,7 +129,7 @@ export class ReleasesPanel {
         change.panelDocument = documentText;
         change.sequenceId = Math.max(this.now().getTime(), (panel?.sequenceId ?? 0) + 1);
       }
-      if (stateText !== panel?.flagState) change.flagState = stateText;
+      if (stateText !== (panel?.flagState ?? EMPTY_FLAG_STATE)) change.flagState = stateText;
       if (change.panelDocument !== undefined || change.flagState !== undefined) changes.push(change);
     }
     if (changes.length > 0) {

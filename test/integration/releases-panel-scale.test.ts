@@ -2,9 +2,10 @@
  * What a deployment costs in Jira calls at scale: a version that changes the state of 1,000 flags (here:
  * their first deployment to production, which gives every one of them a production state: the same
  * path as a version flipping flags already in the panel, which the smaller Releases-panel tests cover),
- * deployed to production, is shown in the Releases panel with 10 feature-flag submissions (100 flags a
- * call) and in the appconfigFlagState property with 10 bulk property calls (100 issues a call), plus
- * the one deployment comment on each changed flag's issue; nothing else is written.
+ * deployed to production (start, then complete), is shown in the Releases panel with 10 feature-flag
+ * submissions (100 flags a call) and in the appconfigFlagState property with 10 bulk property calls
+ * (100 issues a call), plus the one deployment comment per event on each changed flag's issue; nothing
+ * else is written. The start alone writes no property: no flag has a known state anywhere yet.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
@@ -47,8 +48,13 @@ describe.each(databaseKinds)('a deployment changing 1,000 flags (%s)', (kind) =>
 
   it('costs 10 submissions and 10 bulk property calls, plus one comment per flag, and shows every flag right', async () => {
     h.jira.clearRequests();
-    await send(deploymentEvent(h, 2, { environment: PRODUCTION, deploymentNumber: 1 }));
-    const requests = h.jira.requests;
+    await send(deploymentEvent(h, 2, { environment: PRODUCTION, deploymentNumber: 1, type: 'OnDeploymentStart' }));
+    const atStart = [...h.jira.requests];
+    expect(calls(atStart, 'POST', SUBMIT), 'submissions when the deployment starts').toHaveLength(0);
+    expect(calls(atStart, 'POST', PROPERTIES), 'property calls when the deployment starts').toHaveLength(0);
+    h.jira.clearRequests();
+    await send(deploymentEvent(h, 2, { environment: PRODUCTION, deploymentNumber: 1, type: 'OnDeploymentComplete' }));
+    const requests = [...atStart, ...h.jira.requests];
 
     const submissions = calls(requests, 'POST', SUBMIT);
     expect(submissions).toHaveLength(10);
@@ -58,9 +64,9 @@ describe.each(databaseKinds)('a deployment changing 1,000 flags (%s)', (kind) =>
     expect(properties.map((r) => (r.body as { issues: unknown[] }).issues.length)).toEqual(Array.from({ length: 10 }, () => 100));
 
     const comments = calls(requests, 'PUT', /^\/rest\/api\/3\/issue\/[^/]+$/);
-    expect(comments).toHaveLength(FLAGS);
+    expect(comments, 'a deployment comment per flag for the start and for the completion').toHaveLength(2 * FLAGS);
     const writes = requests.filter((r) => r.method !== 'GET' && !/\/search\/jql$|\/issue\/bulkfetch$/.test(r.path));
-    expect(writes, 'no write beyond the submissions, the property calls and the comments').toHaveLength(10 + 10 + FLAGS);
+    expect(writes, 'no write beyond the submissions, the property calls and the comments').toHaveLength(10 + 10 + 2 * FLAGS);
     expect(requests.every((r) => r.status >= 200 && r.status < 400)).toBe(true);
 
     // What Jira shows: every flag in production with version 2's value, in the panel and in its property.
