@@ -10,6 +10,7 @@ import type { Db } from './database.js';
 import type { AssociationRow, FlagStateRow, Models } from './models.js';
 import type { Flag } from '../flags/index.js';
 import { AssociationGone } from './associations.js';
+import { placeholders } from './raw-sql.js';
 
 /** What the worker knows of one flag. */
 export interface FlagState {
@@ -22,6 +23,12 @@ export interface FlagState {
   pendingWrite: string | null;
   lastWrite: string | null;
 }
+
+/** A flag's row as the worker's write path reads it (the same plain values). */
+export type FlagStateData = FlagState;
+
+/** Columns to set on one flag's row; those left undefined are kept (or take their default on a new row). */
+export type FlagStateWrite = { flagKey: string } & FlagStateValues;
 
 /** The columns a write may set. */
 export type FlagStateValues = Partial<Pick<FlagState, 'pendingWrite' | 'lastWrite' | 'deleted' | 'issueId' | 'issueKey' | 'state'>>;
@@ -147,6 +154,41 @@ export class FlagStates {
         if (!association) throw new AssociationGone(this.associationId);
       }
     }
+  }
+
+  /**
+   * The worker's write path: these flags' rows (every row of the association when none are named), in
+   * one statement per ROWS_PER_STATEMENT flags.
+   */
+  async rows(flagKeys?: readonly string[]): Promise<Map<string, FlagState>> {
+    if (flagKeys === undefined) return this.all();
+    const out = new Map<string, FlagState>();
+    for (let from = 0; from < flagKeys.length; from += ROWS_PER_STATEMENT) {
+      const keys = flagKeys.slice(from, from + ROWS_PER_STATEMENT);
+      const rows = await this.db.rawRead<FlagStateDbRow>(`${SELECT} WHERE association_id = $1 AND flag_key IN (${placeholders(2, keys.length)})`, [
+        this.associationId,
+        ...keys,
+      ]);
+      for (const r of rows) out.set(r.flag_key, fromDb(r));
+    }
+    return out;
+  }
+
+  /**
+   * Sets columns per flag (creating rows that do not exist yet): one statement per ROWS_PER_STATEMENT
+   * flags that set the same columns. The worker's intents before a batch of Jira writes, and their
+   * outcomes after; nothing is written once the association is gone (AssociationGone).
+   */
+  async writeMany(entries: readonly FlagStateWrite[]): Promise<void> {
+    const groups = new Map<string, { columns: (keyof FlagStateValues)[]; rows: { flagKey: string; values: FlagStateValues }[] }>();
+    for (const { flagKey, ...values } of entries) {
+      const columns = (Object.keys(values) as (keyof FlagStateValues)[]).filter((k) => values[k] !== undefined).sort();
+      const signature = columns.join(',');
+      const group = groups.get(signature) ?? { columns, rows: [] };
+      group.rows.push({ flagKey, values });
+      groups.set(signature, group);
+    }
+    for (const { columns, rows } of groups.values()) await this.write(rows, columns);
   }
 }
 

@@ -25,10 +25,7 @@ export async function applyDeployment(
     configurationVersion: version,
     description: event.Description ?? saved.description,
   });
-  const failures: PermanentFailure[] = [];
-  for (const flagKey of flags) {
-    const failure = await writer.edit({ flagKey, comment }, eventId);
-    if (failure) failures.push(failure);
-  }
+  // One comment per flag, a few at a time.
+  const failures = await writer.edits(flags.map((flagKey) => ({ flagKey, comment })), eventId);
   return { failures, flags };
 }

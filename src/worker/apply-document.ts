@@ -5,11 +5,11 @@
 import type { Db } from '../db/database.js';
 import { eventThatRecorded, newestRecordedVersion, recordVersion } from '../db/config-versions.js';
 import type { AssociationRow, Models } from '../db/models.js';
-import { changeComment, diffFlag, parseFlagDocumentBase64, type AdfDoc, type Flag } from '../flags/index.js';
+import { changeComment, diffFlag, parseFlagDocumentBase64, type Flag } from '../flags/index.js';
 import { BACKFILL_EVENT_TYPE, type DocumentEvent } from '../events/appconfig-event.js';
 import type { FlagStates } from '../db/flag-states.js';
 import { lastFlag } from '../db/flag-states.js';
-import type { IssueWriter, PermanentFailure } from './issue-writer.js';
+import type { EditRequest, IssueWriter, PermanentFailure } from './issue-writer.js';
 
 export type DocumentOutcome = { kind: 'applied'; failures: PermanentFailure[] } | { kind: 'skipped'; reason: string } | { kind: 'invalid'; reason: string };
 
@@ -40,10 +40,11 @@ export async function applyDocument(
     }
   }
 
-  const previous = await states.all();
+  const previous = await states.rows();
   const creates: Flag[] = [];
-  const edits: { flag: Flag; renamed: boolean; comment: AdfDoc }[] = [];
+  const edits: EditRequest[] = [];
   const changedKeys: string[] = [];
+  const returned: string[] = [];
   const source = { version: version ?? undefined, description: event.Description ?? null };
   for (const flag of parsed.document.flags) {
     const row = previous.get(flag.key);
@@ -53,16 +54,15 @@ export async function applyDocument(
       changedKeys.push(flag.key);
       continue;
     }
-    if (row.deleted) {
-      // Back after a deletion: its old issue is live again (and gets a write below only if the flag changed).
-      await states.upsertMany([flag.key], { deleted: false });
-    }
+    // Back after a deletion: its old issue is live again (and gets a write below only if the flag changed).
+    if (row.deleted) returned.push(flag.key);
     const diff = diffFlag(before, flag);
     if (diff?.kind === 'changed') {
-      edits.push({ flag, renamed: before.name !== flag.name, comment: changeComment(diff.changes, source) });
+      edits.push({ flagKey: flag.key, flag, renamed: before.name !== flag.name, comment: changeComment(diff.changes, source) });
       changedKeys.push(flag.key);
     }
   }
+  await states.writeMany(returned.map((flagKey) => ({ flagKey, deleted: false })));
 
   // Record the version (and which flags it changed) before writing, so a deployment of it finds them.
   // A backfilled version's own changes are unknown (we only see its result), so its deployment comments on none.
@@ -76,15 +76,13 @@ export async function applyDocument(
     });
   }
 
-  const failures = await writer.createIssues(creates, eventId);
-  for (const e of edits) {
-    const failure = await writer.edit({ flagKey: e.flag.key, flag: e.flag, renamed: e.renamed, comment: e.comment }, eventId);
-    if (failure) failures.push(failure);
-  }
+  // New flags' issues first, then one write per changed flag: each a few at a time, all done before the next event.
+  const failures = await writer.createIssues(creates, eventId, previous);
+  failures.push(...(await writer.edits(edits, eventId, previous)));
 
   // A deleted parent flag gets no Jira write; its state is kept so the issue is reused if it returns.
   const present = new Set(parsed.document.flags.map((f) => f.key));
   const deleted = [...previous.values()].filter((s) => !present.has(s.flagKey) && !s.deleted).map((s) => s.flagKey);
-  await states.upsertMany(deleted, { deleted: true });
+  await states.writeMany(deleted.map((flagKey) => ({ flagKey, deleted: true })));
   return { kind: 'applied', failures };
 }

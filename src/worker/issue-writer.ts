@@ -9,10 +9,10 @@ import type { AssociationRow } from '../db/models.js';
 import { BULK_CREATE_MAX, JiraError, type JiraClient } from '../jira/index.js';
 import { isRetryableStatus } from '../jira/errors.js';
 import { recreatedNote, type AdfDoc, type Flag } from '../flags/index.js';
-import { FlagStates, lastFlag } from '../db/flag-states.js';
+import { lastFlag, type FlagStateData, type FlagStates } from '../db/flag-states.js';
 import { createPayload, editPayload, SYNC_PROPERTY, type SyncProperty } from './flag-issue.js';
 import { LostCreates, type IssueRef } from './lost-creates.js';
-import { writeOnce, type CallResult } from './write-once.js';
+import { inPool, writeOnce, WRITE_CONCURRENCY, type CallResult } from './write-once.js';
 import { CreateDeferred, LostCreate } from './write-errors.js';
 
 export interface PermanentFailure {
@@ -53,8 +53,18 @@ function owedNote(pending: string | null | undefined, eventId: number): string |
   return pending?.startsWith(prefix) ? pending.slice(prefix.length) : undefined;
 }
 
-/** The issue an edit wrote to is gone (deleted in Jira): a new one takes its place. */
-class IssueGone extends Error {}
+/** A recreated issue's note still to write. */
+interface OwedNote {
+  flag: Flag;
+  /** The new issue. */
+  issueKey: string;
+  /** The deleted issue it replaces. */
+  previousKey: string;
+  /** An earlier try saved its intent. */
+  interrupted: boolean;
+}
+
+const chunks = <T>(items: readonly T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 const failuresOf = (refused: Map<string, string>): PermanentFailure[] => [...refused].map(([flagKey, message]) => ({ flagKey, message }));
 
@@ -71,99 +81,142 @@ export class IssueWriter {
     this.lostCreates = new LostCreates(jira, association);
   }
 
-  /** Create one issue per flag, adopting issues an earlier create whose answer was lost had made. */
-  async createIssues(flags: Flag[], eventId: number): Promise<PermanentFailure[]> {
+  /**
+   * Create one issue per flag (bulk creates of 50, a few at a time), adopting issues an earlier create
+   * whose answer was lost had made. `known`: every flag row of the association, when the caller has read them.
+   */
+  async createIssues(flags: Flag[], eventId: number, known?: ReadonlyMap<string, FlagStateData>): Promise<PermanentFailure[]> {
     if (flags.length === 0) return [];
-    const states = await this.states.all();
+    const states = known ?? (await this.states.rows());
     const byKey = new Map(flags.map((f) => [f.key, f]));
-    const interruptedIntents = flags.map((f) => states.get(f.key)?.pendingWrite).filter(isCreateIntent);
-    const floors = interruptedIntents.map(floorOf);
+    const interrupted = flags.map((f) => f.key).filter((k) => isCreateIntent(states.get(k)?.pendingWrite));
+    const floors = interrupted.map((k) => floorOf(states.get(k)!.pendingWrite!));
     // The lowest floor of the interrupted creates covers them all (none when one was saved without).
     const findFloor = floors.includes(undefined) ? undefined : Math.min(...(floors as number[]));
-    let intent: string | undefined;
+    const intent = createIntent(eventId, await this.lostCreates.floor([...states.values()].map((s) => s.issueKey)));
+    const { refused } = await writeOnce<IssueRef>(this.states, this.beforeWrite, {
+      flagKeys: [...byKey.keys()],
+      intentOf: () => intent,
+      interrupted,
+      find: (keys) => this.lostCreates.find(keys, findFloor),
+      calls: (keys) => chunks(keys, BULK_CREATE_MAX).map((chunk) => ({ flagKeys: chunk, run: () => this.bulkCreate(chunk.map((k) => byKey.get(k)!), eventId) })),
+      record: (written) =>
+        this.states.writeMany(
+          [...written].map(([flagKey, issue]) => ({
+            flagKey,
+            pendingWrite: null,
+            lastWrite: writeIdFor(eventId, flagKey),
+            deleted: false,
+            state: JSON.stringify(byKey.get(flagKey)),
+            issueId: issue.id,
+            issueKey: issue.key,
+          })),
+        ),
+    });
+    return failuresOf(refused);
+  }
+
+  /** One write to an existing issue (see edits). */
+  async edit(req: EditRequest, eventId: number): Promise<PermanentFailure | null> {
+    const [failure] = await this.edits([req], eventId);
+    return failure ?? null;
+  }
+
+  /**
+   * One write per flag to its existing issue, a few at a time (each flag's writes stay in order). A
+   * deleted issue is recreated with the current description; its one comment says which issue it
+   * replaces (the event's own comment is not carried over). `known`: the flags' rows, when the caller
+   * has read them.
+   */
+  async edits(reqs: EditRequest[], eventId: number, known?: ReadonlyMap<string, FlagStateData>): Promise<PermanentFailure[]> {
+    if (reqs.length === 0) return [];
+    const states = known ?? (await this.states.rows(reqs.map((r) => r.flagKey)));
     const failures: PermanentFailure[] = [];
-    for (let i = 0; i < flags.length; i += BULK_CREATE_MAX) {
-      const chunk = flags.slice(i, i + BULK_CREATE_MAX).map((f) => f.key);
-      intent ??= createIntent(eventId, await this.lostCreates.floor([...states.values()].map((s) => s.issueKey)));
-      const refused = await writeOnce<IssueRef>(this.states, this.beforeWrite, {
-        flagKeys: chunk,
-        intent,
-        interrupted: chunk.filter((k) => isCreateIntent(states.get(k)?.pendingWrite)),
-        find: (keys) => this.lostCreates.find(keys, findFloor),
-        call: (keys) => this.bulkCreate(keys.map((k) => byKey.get(k)!), eventId),
-        record: (written) =>
-          this.states.savedMany([...written].map(([flagKey, issue]) => ({ flag: byKey.get(flagKey)!, issue, writeId: writeIdFor(eventId, flagKey) }))),
-      });
-      failures.push(...failuresOf(refused));
+    const toCreate: Flag[] = [];
+    const notes: OwedNote[] = [];
+    const writes = new Map<string, { req: EditRequest; issueKey: string; writeId: string; interrupted: boolean }>();
+    for (const req of reqs) {
+      const writeId = writeIdFor(eventId, req.flagKey);
+      const state = states.get(req.flagKey);
+      const flag = req.flag ?? lastFlag(state);
+      if (!state?.issueKey) {
+        if (flag) toCreate.push(flag);
+        continue;
+      }
+      if (state.lastWrite === writeId) {
+        // This event's write to this flag already happened; a recreation may still owe its note.
+        const previousKey = owedNote(state.pendingWrite, eventId);
+        if (previousKey !== undefined && flag) notes.push({ flag, issueKey: state.issueKey, previousKey, interrupted: true });
+        continue;
+      }
+      writes.set(req.flagKey, { req, issueKey: state.issueKey, writeId, interrupted: state.pendingWrite === writeId });
     }
+    if (toCreate.length > 0) failures.push(...(await this.createIssues(toCreate, eventId)));
+
+    const { refused, gone } = await writeOnce<true>(this.states, this.beforeWrite, {
+      flagKeys: [...writes.keys()],
+      intentOf: (k) => writes.get(k)!.writeId,
+      interrupted: [...writes.values()].filter((w) => w.interrupted).map((w) => w.req.flagKey),
+      find: (keys) => this.alreadyWrittenMany(keys.map((k) => ({ flagKey: k, issueKey: writes.get(k)!.issueKey, writeId: writes.get(k)!.writeId }))),
+      calls: (keys) =>
+        keys.map((k) => {
+          const w = writes.get(k)!;
+          return { flagKeys: [k], run: () => this.editIssue(w.issueKey, k, editPayload(this.association, w.writeId, w.req)) };
+        }),
+      record: (written) =>
+        this.states.writeMany(
+          [...written.keys()].map((k) => {
+            const { req, writeId } = writes.get(k)!;
+            return { flagKey: k, pendingWrite: null, lastWrite: writeId, ...(req.flag ? { state: JSON.stringify(req.flag) } : {}) };
+          }),
+        ),
+    });
+    failures.push(...failuresOf(refused));
+
+    if (gone.length > 0) {
+      // Deleted in Jira: a new issue takes its place, found again by its property if this answer is lost.
+      await this.states.writeMany(gone.map((flagKey) => ({ flagKey, issueId: null, issueKey: null, pendingWrite: null })));
+      const recreated = gone.flatMap((k) => {
+        const flag = writes.get(k)!.req.flag ?? lastFlag(states.get(k));
+        return flag ? [flag] : [];
+      });
+      const refusedCreates = await this.createIssues(recreated, eventId);
+      failures.push(...refusedCreates);
+      const notRecreated = new Set(refusedCreates.map((f) => f.flagKey));
+      const now = await this.states.rows(recreated.map((f) => f.key).filter((k) => !notRecreated.has(k)));
+      for (const flag of recreated) {
+        const newKey = now.get(flag.key)?.issueKey;
+        if (newKey) notes.push({ flag, issueKey: newKey, previousKey: writes.get(flag.key)!.issueKey, interrupted: false });
+      }
+    }
+    failures.push(...(await this.noteRecreated(notes, eventId)));
     return failures;
   }
 
   /**
-   * One write to an existing issue. A deleted issue is recreated with the current description; its one
-   * comment says which issue it replaces (the event's own comment is not carried over).
+   * The recreated issues' comments naming the deleted issue each replaces: comment-only writes through
+   * the same protocol (their own intents, settled by the sync property), never made twice. They leave a
+   * flag's last write as the create, so a re-run of the event sees its write done and only settles a note
+   * it had begun; a re-run of a document does not edit the flag again (its stored state already
+   * matches), so after a failure there the note is skipped rather than risked twice. An issue deleted
+   * again already gets no note: the next change recreates it.
    */
-  async edit(req: EditRequest, eventId: number): Promise<PermanentFailure | null> {
-    const writeId = writeIdFor(eventId, req.flagKey);
-    const state = await this.states.get(req.flagKey);
-    const flag = req.flag ?? lastFlag(state);
-    if (!state?.issueKey) return flag ? this.recreate(flag, eventId) : null;
-    if (state.lastWrite === writeId) {
-      // This event's write to this flag already happened; a recreation may still owe its note.
-      const previousKey = owedNote(state.pendingWrite, eventId);
-      return previousKey !== undefined && flag ? this.noteRecreated(flag, state.issueKey, previousKey, eventId, true) : null;
-    }
-    const issueKey = state.issueKey;
-    try {
-      const refused = await writeOnce<true>(this.states, this.beforeWrite, {
-        flagKeys: [req.flagKey],
-        intent: writeId,
-        interrupted: state.pendingWrite === writeId ? [req.flagKey] : [],
-        find: async () => ((await this.alreadyWritten(issueKey, writeId)) ? new Map([[req.flagKey, true as const]]) : new Map<string, true>()),
-        call: (keys) => this.editIssue(issueKey, keys[0]!, editPayload(this.association, writeId, req)),
-        record: (written) => (written.size > 0 ? this.states.saved(req.flagKey, writeId, req.flag ?? null) : Promise.resolve()),
-      });
-      return failuresOf(refused)[0] ?? null;
-    } catch (err) {
-      if (!(err instanceof IssueGone)) throw err;
-      // Deleted in Jira: a new issue takes its place, found again by its property if this answer is lost.
-      await this.states.upsertMany([req.flagKey], { issueId: null, issueKey: null, pendingWrite: null });
-      if (!flag) return null;
-      const failure = await this.recreate(flag, eventId);
-      const newKey = failure ? undefined : (await this.states.get(req.flagKey))?.issueKey;
-      return newKey ? this.noteRecreated(flag, newKey, issueKey, eventId, false) : failure;
-    }
-  }
-
-  /**
-   * The recreated issue's comment naming the deleted issue it replaces: a comment-only write through the
-   * same protocol (its own intent, settled by the sync property), never made twice. It leaves the flag's
-   * last write as the create, so a re-run of the event sees its write done and only settles a note it had
-   * begun; a re-run of a document does not edit the flag again (its stored state already matches), so
-   * after a failure there the note is skipped rather than risked twice.
-   */
-  private async noteRecreated(flag: Flag, issueKey: string, previousKey: string, eventId: number, interrupted: boolean): Promise<PermanentFailure | null> {
-    const intent = noteIntent(eventId, previousKey);
-    const done = new Map([[flag.key, true as const]]);
-    try {
-      const refused = await writeOnce<true>(this.states, this.beforeWrite, {
-        flagKeys: [flag.key],
-        intent,
-        interrupted: interrupted ? [flag.key] : [],
-        find: async () => ((await this.alreadyWritten(issueKey, intent)) ? done : new Map<string, true>()),
-        call: (keys) => this.editIssue(issueKey, keys[0]!, editPayload(this.association, intent, { comment: recreatedNote(flag, previousKey) })),
-        record: () => this.states.upsertMany([flag.key], { pendingWrite: null }),
-      });
-      return failuresOf(refused)[0] ?? null;
-    } catch (err) {
-      if (err instanceof IssueGone) return null; // deleted again already: the next change recreates it
-      throw err;
-    }
-  }
-
-  private async recreate(flag: Flag, eventId: number): Promise<PermanentFailure | null> {
-    const [failure] = await this.createIssues([flag], eventId);
-    return failure ?? null;
+  private async noteRecreated(notes: OwedNote[], eventId: number): Promise<PermanentFailure[]> {
+    if (notes.length === 0) return [];
+    const byKey = new Map(notes.map((n) => [n.flag.key, { ...n, intent: noteIntent(eventId, n.previousKey) }]));
+    const { refused } = await writeOnce<true>(this.states, this.beforeWrite, {
+      flagKeys: [...byKey.keys()],
+      intentOf: (k) => byKey.get(k)!.intent,
+      interrupted: notes.filter((n) => n.interrupted).map((n) => n.flag.key),
+      find: (keys) => this.alreadyWrittenMany(keys.map((k) => ({ flagKey: k, issueKey: byKey.get(k)!.issueKey, writeId: byKey.get(k)!.intent }))),
+      calls: (keys) =>
+        keys.map((k) => {
+          const n = byKey.get(k)!;
+          return { flagKeys: [k], run: () => this.editIssue(n.issueKey, k, editPayload(this.association, n.intent, { comment: recreatedNote(n.flag, n.previousKey) })) };
+        }),
+      record: (written) => this.states.writeMany([...written.keys()].map((flagKey) => ({ flagKey, pendingWrite: null }))),
+    });
+    return failuresOf(refused);
   }
 
   /** The one Jira call of a create: a bulk create, whose per-flag refusals are sorted into for good or for now. */
@@ -196,19 +249,25 @@ export class IssueWriter {
     return { written, refused, ...(deferred ? { retryLater: { flagKeys: later, error: deferred } } : {}) };
   }
 
-  /** The one Jira call of an edit. */
+  /** The one Jira call of an edit; an issue deleted in Jira is reported gone. */
   private async editIssue(issueKey: string, flagKey: string, payload: ReturnType<typeof editPayload>): Promise<CallResult<true>> {
     try {
       await this.jira.editIssue(issueKey, payload);
     } catch (err) {
-      if (err instanceof JiraError && err.status === 404) throw new IssueGone();
+      if (err instanceof JiraError && err.status === 404) return { written: new Map(), refused: new Map(), gone: [flagKey] };
       throw err;
     }
     return { written: new Map([[flagKey, true]]), refused: new Map() };
   }
 
-  private async alreadyWritten(issueKey: string, writeId: string): Promise<boolean> {
-    const property = (await this.jira.getIssueProperty(issueKey, SYNC_PROPERTY)) as SyncProperty | null;
-    return property?.lastWrite === writeId;
+  /** The flags whose issue's sync property names their write: those writes reached Jira. */
+  private async alreadyWrittenMany(looks: { flagKey: string; issueKey: string; writeId: string }[]): Promise<Map<string, true>> {
+    const found = new Map<string, true>();
+    const { error } = await inPool(looks, WRITE_CONCURRENCY, async ({ flagKey, issueKey, writeId }) => {
+      const property = (await this.jira.getIssueProperty(issueKey, SYNC_PROPERTY)) as SyncProperty | null;
+      if (property?.lastWrite === writeId) found.set(flagKey, true);
+    });
+    if (error) throw error.error;
+    return found;
   }
 }

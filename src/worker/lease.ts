@@ -11,6 +11,7 @@ export class Lease {
   private renewedAt = Date.now();
   private lost = false;
   private heartbeat: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> | undefined;
 
   constructor(
     private readonly queue: Queue,
@@ -31,7 +32,11 @@ export class Lease {
 
   async ensure(): Promise<void> {
     if (this.lost) throw new LeaseLost(this.associationId);
-    if (Date.now() - this.renewedAt >= this.renewEveryMs) await this.renew();
+    if (Date.now() - this.renewedAt >= this.renewEveryMs) {
+      // Writes run a few at a time: one renewal serves them all.
+      this.renewing ??= this.renew().finally(() => (this.renewing = undefined));
+      await this.renewing;
+    }
   }
 
   async release(): Promise<void> {

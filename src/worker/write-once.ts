@@ -1,18 +1,28 @@
 /**
- * The exactly-once protocol of every Jira write the worker makes, in one place:
+ * The exactly-once protocol of every Jira write the worker makes, in one place, for a batch of writes:
  *
  *   1. flags whose intent an earlier try left saved (a crash, a lost answer) are looked for in Jira
  *      first (`find`): what that try wrote is recorded, and not written again;
- *   2. the intent of the rest is saved (flag_states.pending_write), before anything reaches Jira;
- *   3. ONE Jira call (`call`) is made for them;
- *   4. its outcome is recorded (`record`) and the intent cleared; a refusal for good clears the intent
- *      and is returned for the association's health.
- * A call that throws anything else (a lost answer, a rate limit) keeps its intent: the next try starts
- * at step 1. The caller supplies only the Jira side (find, call) and what to record; the order of the
- * steps, and when the lease is checked, are decided here alone.
+ *   2. the intents of the rest are saved (flag_states.pending_write, one statement for the batch),
+ *      before anything reaches Jira;
+ *   3. the batch's Jira calls (`calls`: each writes its own flags, once) are made, up to
+ *      WRITE_CONCURRENCY at a time; the lease is checked right before each;
+ *   4. their outcomes are recorded (`record`, one statement for the batch) and the intents cleared; a
+ *      refusal for good clears the intent and is returned for the association's health.
+ * A call that throws anything else (a lost answer, a rate limit, a lost lease) keeps its intent: the next
+ * try starts at step 1. It also stops the batch: no further call starts, the calls already under way
+ * finish and what they wrote is recorded, then the error is thrown. A crash anywhere leaves only saved
+ * intents behind, each settled by step 1 of the next try. The caller supplies only the Jira side (find,
+ * calls) and what to record; the order of the steps, and when the lease is checked, are decided here.
  */
 import { JiraError } from '../jira/index.js';
 import type { FlagStates } from '../db/flag-states.js';
+
+/**
+ * Jira writes of one association made at once. Jira Cloud's rate limits are per site and cost-based; four
+ * writes at a time keep one association well below them, and a 429 pauses every call to the site.
+ */
+export const WRITE_CONCURRENCY = 1;
 
 export interface CallResult<R> {
   /** What Jira now holds, per flag written. */
@@ -21,20 +31,34 @@ export interface CallResult<R> {
   refused: Map<string, string>;
   /** Flags Jira turned away for now (nothing written for them): thrown after the rest is recorded. */
   retryLater?: { flagKeys: string[]; error: Error };
+  /** Flags whose issue is gone from Jira (nothing written): returned, their intents left to the caller. */
+  gone?: string[];
+}
+
+export interface Call<R> {
+  flagKeys: string[];
+  run(): Promise<CallResult<R>>;
 }
 
 export interface Write<R> {
   flagKeys: string[];
-  /** Saved as the flags' pending_write before the call, and found there again after a crash. */
-  intent: string;
+  /** Saved as each flag's pending_write before the call, and found there again after a crash. */
+  intentOf(flagKey: string): string;
   /** The flags whose intent an earlier try left saved. */
   interrupted: string[];
   /** Looks in Jira for what the interrupted tries wrote. */
   find(flagKeys: string[]): Promise<Map<string, R>>;
-  /** The one Jira call for the flags still to write. */
-  call(flagKeys: string[]): Promise<CallResult<R>>;
+  /** The Jira calls for the flags still to write, each one made at most once. */
+  calls(flagKeys: string[]): Call<R>[];
   /** Saves, for each flag written (now or by an interrupted try), what Jira holds; clears its intent. */
   record(written: Map<string, R>): Promise<void>;
+}
+
+export interface WriteOutcome {
+  /** Jira's reason, per flag it refused for good. */
+  refused: Map<string, string>;
+  /** Flags whose issue is gone from Jira. */
+  gone: string[];
 }
 
 /** A refusal no retry changes: the write cannot be made (the project is gone, permission removed). */
@@ -42,10 +66,32 @@ export const refusalReason = (err: unknown): string | null =>
   err instanceof JiraError && !err.retryable ? `Jira refused the write (${err.status}): ${err.jiraMessage}` : null;
 
 /**
- * Runs one write through the protocol. `beforeWrite` runs right before the Jira call (it renews the
- * lease, and throws when it was lost). Returns Jira's reason per flag it refused for good.
+ * Runs `task` over `items`, up to `limit` at a time. The first error stops the pool: no item starts after
+ * it; those under way finish. Returns each finished item's result (in item order) and that error.
  */
-export async function writeOnce<R>(states: FlagStates, beforeWrite: () => Promise<void>, write: Write<R>): Promise<Map<string, string>> {
+export async function inPool<T, U>(items: readonly T[], limit: number, task: (item: T) => Promise<U>): Promise<{ results: (U | undefined)[]; error?: { error: unknown } }> {
+  const results: (U | undefined)[] = new Array(items.length);
+  let next = 0;
+  let failed: { error: unknown } | undefined;
+  const runner = async () => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await task(items[i]!);
+      } catch (error) {
+        failed ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, runner));
+  return failed ? { results, error: failed } : { results };
+}
+
+/**
+ * Runs one batch of writes through the protocol. `beforeWrite` runs right before each Jira call (it
+ * renews the lease, and throws when it was lost).
+ */
+export async function writeOnce<R>(states: FlagStates, beforeWrite: () => Promise<void>, write: Write<R>): Promise<WriteOutcome> {
   let todo = write.flagKeys;
   if (write.interrupted.length > 0) {
     let found: Map<string, R>;
@@ -56,26 +102,48 @@ export async function writeOnce<R>(states: FlagStates, beforeWrite: () => Promis
       // intents stay, so a later try looks again first.
       const reason = refusalReason(err);
       if (!reason) throw err;
-      return new Map(todo.map((k) => [k, reason]));
+      return { refused: new Map(todo.map((k) => [k, reason])), gone: [] };
     }
-    await write.record(found);
+    if (found.size > 0) await write.record(found);
     todo = todo.filter((k) => !found.has(k));
   }
-  if (todo.length === 0) return new Map();
+  if (todo.length === 0) return { refused: new Map(), gone: [] };
 
-  await states.upsertMany(todo, { pendingWrite: write.intent });
-  await beforeWrite();
-  let result: CallResult<R>;
-  try {
-    result = await write.call(todo);
-  } catch (err) {
-    const reason = refusalReason(err);
-    if (!reason) throw err;
-    await states.upsertMany(todo, { pendingWrite: null });
-    return new Map(todo.map((k) => [k, reason]));
+  await states.writeMany(todo.map((flagKey) => ({ flagKey, pendingWrite: write.intentOf(flagKey) })));
+  const { results, error } = await inPool(write.calls(todo), WRITE_CONCURRENCY, async (call): Promise<CallResult<R>> => {
+    await beforeWrite();
+    try {
+      return await call.run();
+    } catch (err) {
+      const reason = refusalReason(err);
+      if (!reason) throw err;
+      return { written: new Map(), refused: new Map(call.flagKeys.map((k) => [k, reason])) };
+    }
+  });
+
+  const written = new Map<string, R>();
+  const refused = new Map<string, string>();
+  const gone: string[] = [];
+  const later: string[] = [];
+  let retryLater: Error | undefined;
+  for (const result of results) {
+    if (!result) continue;
+    for (const [k, v] of result.written) written.set(k, v);
+    for (const [k, v] of result.refused) refused.set(k, v);
+    gone.push(...(result.gone ?? []));
+    if (result.retryLater) {
+      later.push(...result.retryLater.flagKeys);
+      retryLater ??= result.retryLater.error;
+    }
   }
-  await write.record(result.written);
-  await states.upsertMany([...result.refused.keys(), ...(result.retryLater?.flagKeys ?? [])], { pendingWrite: null });
-  if (result.retryLater) throw result.retryLater.error;
-  return result.refused;
+  try {
+    if (written.size > 0) await write.record(written);
+    await states.writeMany([...refused.keys(), ...later].map((flagKey) => ({ flagKey, pendingWrite: null })));
+  } catch (err) {
+    // The intents stay saved: the next try settles them. The call's own error says more.
+    if (!error) throw err;
+  }
+  if (error) throw error.error;
+  if (retryLater) throw retryLater;
+  return { refused, gone };
 }
