@@ -22,7 +22,7 @@ import type { FlagStates } from '../db/flag-states.js';
  * Jira writes of one association made at once. Jira Cloud's rate limits are per site and cost-based; four
  * writes at a time keep one association well below them, and a 429 pauses every call to the site.
  */
-export const WRITE_CONCURRENCY = 1;
+export const WRITE_CONCURRENCY = 4;
 
 export interface CallResult<R> {
   /** What Jira now holds, per flag written. */

@@ -16,11 +16,11 @@ describe.each(databaseKinds)('Retry-After (%s)', (kind) => {
   const { fresh, replay, snapshotOf, clean, expectHealthy } = faultSuite(kind);
 
   it('8 rate limits in a row (more than the client tries per call): the worker takes over, still never earlier than asked', async () => {
-    const { h: x, id } = await fresh();
+    const { h: x, id, calls } = await fresh();
     x.jira.faults.add({ status: 429, retryAfter: 1, times: 8 });
     await replay(x, id);
     expect(x.jira.requests.filter((r) => r.status === 429)).toHaveLength(8);
-    const pauses = pausesAfter(x.jira.requests, 429);
+    const pauses = pausesAfter(calls, 429);
     expect(pauses).toHaveLength(8);
     for (const p of pauses) expect(p).toBeGreaterThanOrEqual(1000);
     expect(x.logs()).toContain('Jira unavailable or rate limited; event rescheduled');

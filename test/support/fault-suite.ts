@@ -9,9 +9,20 @@ import type { DbKind } from './databases.js';
 import type { FaultSpec, RecordedRequest } from '../doubles/jira/index.js';
 import { type IssueSnapshot, jiraSnapshot, replayReferenceHistory, waitIdle } from './pipeline-kit.js';
 
+/** One request the app made to the Jira double, as the app saw it: when it started, when its answer came. */
+export interface AppCall {
+  started: number;
+  answered?: number;
+  status?: number;
+}
+
 export interface FaultSuite {
-  /** A new harness with one association and an empty request log; closed after the test. */
-  fresh(): Promise<{ h: Harness; id: string }>;
+  /**
+   * A new harness with one association and an empty request log; closed after the test. `calls`: the
+   * requests the app starts to Jira from then on (its writes run a few at a time, so only the app's side
+   * tells which request started after it knew of an answer).
+   */
+  fresh(): Promise<{ h: Harness; id: string; calls: AppCall[] }>;
   /** Sends the reference history, waiting for the queue to drain after each event. */
   replay(x: Harness, id: string, timeoutMs?: number): Promise<void>;
   /** Jira's issues, with the run's own ids replaced so runs compare. */
@@ -27,13 +38,16 @@ export interface FaultSuite {
 export function faultSuite(kind: DbKind): FaultSuite {
   let clean: IssueSnapshot[] | undefined;
   let h: Harness | undefined;
+  let restoreFetch: (() => void) | undefined;
 
   const snapshotOf = (x: Harness) => jiraSnapshot(x.jira, { [x.app.id]: '<app>', [x.profile.id]: '<profile>' });
-  async function fresh(): Promise<{ h: Harness; id: string }> {
+  async function fresh(): Promise<{ h: Harness; id: string; calls: AppCall[] }> {
     h = await startHarness({ db: kind });
     const id = (await h.associate()).id;
     h.jira.clearRequests();
-    return { h, id };
+    const watched = watchFetch(h.jira.tenant().baseUrl);
+    restoreFetch = watched.restore;
+    return { h, id, calls: watched.calls };
   }
   const replay = (x: Harness, id: string, timeoutMs = 25_000) => replayReferenceHistory(x, x, id, () => waitIdle(x.service.db, timeoutMs));
   const cleanSnapshot = (): IssueSnapshot[] => {
@@ -45,6 +59,7 @@ export function faultSuite(kind: DbKind): FaultSuite {
     const { h: ref, id } = await fresh();
     await replay(ref, id);
     clean = snapshotOf(ref);
+    restoreFetch?.();
     await ref.close();
     h = undefined;
     // The reference itself is what the output rules ask for: three issues, 2 + 1 + 1 comments.
@@ -55,6 +70,8 @@ export function faultSuite(kind: DbKind): FaultSuite {
     ]);
   }, 60_000);
   afterEach(async () => {
+    restoreFetch?.();
+    restoreFetch = undefined;
     await h?.close();
     h = undefined;
   });
@@ -80,13 +97,33 @@ export function faultSuite(kind: DbKind): FaultSuite {
   return { fresh, replay, snapshotOf, clean: cleanSnapshot, expectHealthy, underFaults };
 }
 
-/** For every answer with `status`, how long the app waited before its next call (ms). */
-export function pausesAfter(requests: RecordedRequest[], status: number): number[] {
-  const ordered = [...requests].sort((a, b) => a.time - b.time);
+/** Records every request the app starts to `baseUrl`: when it started, when its answer came, its status. */
+function watchFetch(baseUrl: string): { calls: AppCall[]; restore(): void } {
+  const original = globalThis.fetch;
+  const calls: AppCall[] = [];
+  globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (!url.startsWith(baseUrl)) return original(input, init);
+    const call: AppCall = { started: Date.now() };
+    calls.push(call);
+    const res = await original(input, init);
+    call.answered = Date.now();
+    call.status = res.status;
+    return res;
+  };
+  return { calls, restore: () => void (globalThis.fetch = original) };
+}
+
+/**
+ * For every answer with `status`, how long the app waited after it before starting its next request (ms).
+ * Requests already under way when the answer came were sent before the app knew, and do not count.
+ */
+export function pausesAfter(calls: AppCall[], status: number): number[] {
   const pauses: number[] = [];
-  ordered.forEach((r, i) => {
-    const next = ordered[i + 1];
-    if (r.status === status && next) pauses.push(next.time - r.time);
-  });
+  for (const c of calls) {
+    if (c.status !== status || c.answered === undefined) continue;
+    const next = calls.filter((n) => n !== c && n.started >= c.answered!).reduce<number | undefined>((min, n) => (min === undefined || n.started < min ? n.started : min), undefined);
+    if (next !== undefined) pauses.push(next - c.answered);
+  }
   return pauses;
 }
