@@ -152,6 +152,12 @@ export class JiraTransport {
         // A redirect the caller expects is its answer (bulk property sets answer 303 with their task).
         redirect: options.acceptStatuses?.some((s) => s >= 300 && s < 400) ? 'manual' : 'error',
       });
+      // A rate limit closes the site's gate as soon as its answer is here, before its body is read: a
+      // call of another write started meanwhile would be inside the window (call() then sets its jitter).
+      if (res.status === 429 || res.status === 503) {
+        const asked = retryAfterFromHeaders(res.headers);
+        if (asked !== undefined) this.gate.closeFor(asked);
+      }
       text = await res.text();
     } catch (err) {
       throw transportError(err, method, path);
