@@ -62,10 +62,11 @@ export function describeCrashRecovery(kind: DbKind, enabled = true): void {
       await waitFor(`${n} answered Jira calls`, () => doubles.jira.requests.filter(what).length >= n, 30_000, 5);
       // Kill once the held call has reached Jira (not after a fixed sleep: a busy machine may send it late).
       await waitFor('the held call to reach Jira', () => doubles.jira.arrived.filter(what).length > n, 30_000, 2);
-      expect(doubles.jira.requests.filter(what)).toHaveLength(n); // the held call has not been answered yet
+      // Writes go a few at a time: others may have been answered meanwhile, never the held one.
+      const held = doubles.jira.arrived.filter(what)[n]!;
+      expect(doubles.jira.requests).not.toContain(held);
       await app!.kill('SIGKILL');
-      await waitFor('the held call to be carried out', () => doubles.jira.requests.filter(what).length > n, 5000);
-      const held = doubles.jira.requests.filter(what)[n]!;
+      await waitFor('the held call to be carried out', () => doubles.jira.requests.includes(held), 5000);
       expect(held.status).toBeGreaterThanOrEqual(200);
       expect(held.status).toBeLessThan(300);
       doubles.jira.faults.clear();
@@ -104,7 +105,10 @@ export function describeCrashRecovery(kind: DbKind, enabled = true): void {
 
     it('killed during the bulk creates of the first document: after a restart, exactly one issue per flag', async () => {
       await killWhileHeld({ method: 'POST', path: '/rest/api/3/issue/bulk' }, isBulk, 2, events(target())[0]!);
-      expect(doubles.jira.issues()).toHaveLength(150); // the third bulk create landed after the app died
+      // The third bulk create landed after the app died, and so did any other under way then (4 at a time).
+      const landed = doubles.jira.issues().length;
+      expect(landed).toBeGreaterThanOrEqual(150);
+      expect(landed % 50).toBe(0);
 
       doubles.jira.clearRequests();
       await restartAndFinish();
@@ -114,7 +118,7 @@ export function describeCrashRecovery(kind: DbKind, enabled = true): void {
       // The restarted app found the issues of the lost answer by their property and created only the rest.
       expect(doubles.jira.requests.some((r) => r.method === 'POST' && /\/search\/jql$|\/issue\/bulkfetch$/.test(r.path))).toBe(true);
       const created = doubles.jira.requests.filter(isBulk).flatMap((r) => (r.body as { issueUpdates: unknown[] }).issueUpdates);
-      expect(created).toHaveLength(FLAGS - 150);
+      expect(created).toHaveLength(FLAGS - landed);
     }, 90_000);
 
     it('killed during the edits of the second document: each changed flag gets exactly one write and one comment', async () => {
