@@ -54,7 +54,8 @@ export async function intakeFigures(stage: Stage, bare: BareUrls, label: string)
   const events = (type: DeploymentType) => () =>
     signedRequest(stage.target, deploymentEvent(stage.target, UNSEEN_VERSION, { type, deploymentNumber: ++deployment, environment: BENCH_ENVIRONMENT, description: null, parameters }));
   const routes = [
-    { name: 'node', url: `${bare.node.url}/events`, pid: bare.node.pid, next: events('OnDeploymentStart') },
+    // node:http answers 3-4× faster than the rest: 3× the requests keep its round as long as theirs.
+    { name: 'node', url: `${bare.node.url}/events`, pid: bare.node.pid, next: events('OnDeploymentStart'), scale: 3 },
     { name: 'express', url: `${bare.express.url}/events`, pid: bare.express.pid, next: events('OnDeploymentStart') },
     // AppConfig's OnDeploymentBaking: verified, parsed and acknowledged, never stored.
     { name: 'checks', url: stage.target.eventsUrl, pid: stage.app.pid, next: events('OnDeploymentBaking') },
@@ -74,7 +75,7 @@ export async function intakeFigures(stage: Stage, bare: BareUrls, label: string)
       await drain();
       await runLoad({ url: r.url, concurrency: CONCURRENCY, requests: WARMUP, maxMs: MAX_MS, next: r.next, expectStatus: 202 });
       gc();
-      const result = await runLoad({ serverPid: r.pid, url: r.url, concurrency: CONCURRENCY, requests: REQUESTS, maxMs: MAX_MS, next: r.next, expectStatus: 202 });
+      const result = await runLoad({ serverPid: r.pid, url: r.url, concurrency: CONCURRENCY, requests: REQUESTS * (r.scale ?? 1), maxMs: MAX_MS, next: r.next, expectStatus: 202 });
       const before = best.get(r.name);
       if (!before || failures(result) > 0 || (failures(before) === 0 && result.perSecond > before.perSecond)) best.set(r.name, result);
     }
@@ -85,7 +86,7 @@ export async function intakeFigures(stage: Stage, bare: BareUrls, label: string)
   const stored = best.get('stored')!;
   const vsExpress = stored.perSecond / express.perSecond;
   const vsNode = stored.perSecond / node.perSecond;
-  const load = `${CONCURRENCY} connections, ${REQUESTS} requests per round, best of ${ROUNDS} alternating rounds`;
+  const load = `${CONCURRENCY} connections, ${REQUESTS} requests per round (node:http ${3 * REQUESTS}), best of ${ROUNDS} alternating rounds`;
   const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
   return [
     { stage: label, name: 'intake: bare node:http route', value: summary(node) + notOk(node), target: `yardstick (${load})`, pass: failures(node) === 0 ? null : false },
