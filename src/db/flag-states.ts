@@ -7,25 +7,13 @@
  */
 import { Op } from 'sequelize';
 import type { Db } from './database.js';
-import type { AssociationRow, FlagStateRow, Models } from './models.js';
+import type { AssociationRow, FlagStateAttrs, FlagStateRow, Models } from './models.js';
 import type { Flag } from '../flags/index.js';
 import { AssociationGone } from './associations.js';
 import { placeholders } from './raw-sql.js';
 
-/** What the worker knows of one flag. */
-export interface FlagState {
-  flagKey: string;
-  issueId: string | null;
-  issueKey: string | null;
-  /** JSON of the last known Flag (src/flags model), null before its first write. */
-  state: string | null;
-  deleted: boolean;
-  pendingWrite: string | null;
-  lastWrite: string | null;
-}
-
-/** A flag's row as the worker's write path reads it (the same plain values). */
-export type FlagStateData = FlagState;
+/** What the worker knows of one flag: its row, as plain values (`state` is null before its first write). */
+export type FlagState = Omit<FlagStateAttrs, 'associationId' | 'updatedAt'>;
 
 /** Columns to set on one flag's row; those left undefined are kept (or take their default on a new row). */
 export type FlagStateWrite = { flagKey: string } & FlagStateValues;

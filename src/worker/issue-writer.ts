@@ -9,7 +9,7 @@ import type { AssociationRow } from '../db/models.js';
 import { BULK_CREATE_MAX, JiraError, type JiraClient } from '../jira/index.js';
 import { isRetryableStatus } from '../jira/errors.js';
 import { recreatedNote, type AdfDoc, type Flag } from '../flags/index.js';
-import { lastFlag, type FlagStateData, type FlagStates } from '../db/flag-states.js';
+import { lastFlag, type FlagState, type FlagStates } from '../db/flag-states.js';
 import { createPayload, editPayload, SYNC_PROPERTY, type SyncProperty } from './flag-issue.js';
 import { LostCreates, type IssueRef } from './lost-creates.js';
 import { inPool, writeOnce, WRITE_CONCURRENCY, type CallResult } from './write-once.js';
@@ -85,7 +85,7 @@ export class IssueWriter {
    * Create one issue per flag (bulk creates of 50, a few at a time), adopting issues an earlier create
    * whose answer was lost had made. `known`: every flag row of the association, when the caller has read them.
    */
-  async createIssues(flags: Flag[], eventId: number, known?: ReadonlyMap<string, FlagStateData>): Promise<PermanentFailure[]> {
+  async createIssues(flags: Flag[], eventId: number, known?: ReadonlyMap<string, FlagState>): Promise<PermanentFailure[]> {
     if (flags.length === 0) return [];
     const states = known ?? (await this.states.rows());
     const byKey = new Map(flags.map((f) => [f.key, f]));
@@ -128,7 +128,7 @@ export class IssueWriter {
    * replaces (the event's own comment is not carried over). `known`: the flags' rows, when the caller
    * has read them.
    */
-  async edits(reqs: EditRequest[], eventId: number, known?: ReadonlyMap<string, FlagStateData>): Promise<PermanentFailure[]> {
+  async edits(reqs: EditRequest[], eventId: number, known?: ReadonlyMap<string, FlagState>): Promise<PermanentFailure[]> {
     if (reqs.length === 0) return [];
     const states = known ?? (await this.states.rows(reqs.map((r) => r.flagKey)));
     const failures: PermanentFailure[] = [];

@@ -8,6 +8,7 @@ import { EventBatcher } from '../../src/intake/event-batcher.js';
 import { storeEvent } from '../../src/db/event-intake.js';
 import { purgeSite } from '../../src/db/sites.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.js';
+import { associationFields } from '../support/rows.js';
 
 const LIVE = '00000000-0000-4000-8000-0000000000a1';
 const GONE = '00000000-0000-4000-8000-0000000000b2';
@@ -23,11 +24,7 @@ describe.each(databaseKinds)('intake group commit on %s', (kind) => {
     db = await openDatabase({ dataDir: tdb.dataDir, databaseUrl: tdb.databaseUrl });
     await migrate(db);
     models = defineModels(db.sequelize);
-    await models.Association.create({
-      id: LIVE, clientKey: 'site', projectKey: 'FLAG', issueType: 'Task', region: 'eu-west-1', accountId: '123456789012',
-      applicationId: 'app', applicationName: 'shop', configurationProfileId: 'p', configurationProfileName: 'flags',
-      extensionIdentifier: 'jira-flag-tracker', extensionAssociationId: 'x',
-    });
+    await models.Association.create(associationFields(LIVE, { applicationId: 'app', configurationProfileId: 'p' }));
     const rawWrite = db.rawWrite.bind(db);
     db.rawWrite = ((text: string, params?: readonly unknown[]) => {
       if (/^\s*INSERT/.test(text)) transactions++;
@@ -117,11 +114,7 @@ describe.each(databaseKinds)('intake group commit on %s', (kind) => {
       const id = `00000000-0000-4000-8000-00000000c0${round}0`;
       const clientKey = `racing-site-${round}`;
       await models.Site.create({ clientKey, enabled: true, installedAt: new Date() });
-      await models.Association.create({
-        id, clientKey, projectKey: 'FLAG', issueType: 'Task', region: 'eu-west-1', accountId: '123456789012',
-        applicationId: 'app', applicationName: 'shop', configurationProfileId: `p${round}`, configurationProfileName: 'flags',
-        extensionIdentifier: 'jira-flag-tracker', extensionAssociationId: 'x',
-      });
+      await models.Association.create(associationFields(id, { clientKey, applicationId: 'app', configurationProfileId: `p${round}` }));
       const deliveries = Array.from({ length: 60 }, (_, i) =>
         new Promise((resolve) => setTimeout(resolve, i % 20)).then(() =>
           storeEvent(db, { associationId: id, invocationId: `race-${i}`, type: 'OnDeploymentStart', payload: '{}' }),

@@ -9,35 +9,11 @@ import { databaseKinds } from '../support/databases.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { preCreateEvent } from '../support/events.js';
 import { jiraSnapshot, largeDocument, waitIdle, type IssueSnapshot } from '../support/pipeline-kit.js';
+import { watchAppFetch, type AppCall } from '../support/app-fetch.js';
 
 const ASSOCIATIONS = 3;
 const FLAGS = 40;
 const RETRY_AFTER_MS = 1000;
-
-interface Fetched {
-  started: number;
-  answered?: number;
-  status?: number;
-  method: string;
-  path: string;
-}
-
-/** Records every request the app starts to `baseUrl`, with when it started and when its answer came. */
-function watchFetch(baseUrl: string): { calls: Fetched[]; restore(): void } {
-  const original = globalThis.fetch;
-  const calls: Fetched[] = [];
-  globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
-    const url = input instanceof Request ? input.url : String(input);
-    if (!url.startsWith(baseUrl)) return original(input, init);
-    const call: Fetched = { started: Date.now(), method: init?.method ?? 'GET', path: new URL(url).pathname };
-    calls.push(call);
-    const res = await original(input, init);
-    call.answered = Date.now();
-    call.status = res.status;
-    return res;
-  };
-  return { calls, restore: () => void (globalThis.fetch = original) };
-}
 
 describe.each(databaseKinds)('one Retry-After window per Jira site (%s)', (kind) => {
   let h: Harness | undefined;
@@ -50,13 +26,13 @@ describe.each(databaseKinds)('one Retry-After window per Jira site (%s)', (kind)
   });
 
   /** Three associations of the site, first documents synced, then the second documents all at once. */
-  async function run(limit: boolean): Promise<{ x: Harness; calls: Fetched[]; snapshot: IssueSnapshot[] }> {
+  async function run(limit: boolean): Promise<{ x: Harness; calls: AppCall[]; snapshot: IssueSnapshot[] }> {
     const x = await startHarness({ db: kind, profiles: ASSOCIATIONS });
     h = x;
     const ids: string[] = [];
     for (const p of x.profiles) ids.push((await x.associate({ configurationProfileId: p.id })).id);
     const target = (i: number) => ({ app: x.app, profile: x.profiles[i]! });
-    const watched = watchFetch(x.jira.tenant().baseUrl);
+    const watched = watchAppFetch(x.jira.tenant().baseUrl);
     restore = watched.restore;
     if (limit) x.jira.faults.add({ match: { path: /^\/rest\/api\/3\/issue/ }, status: 429, retryAfter: RETRY_AFTER_MS / 1000, everyNth: 5 });
     for (const version of [1, 2] as const) {
@@ -81,7 +57,7 @@ describe.each(databaseKinds)('one Retry-After window per Jira site (%s)', (kind)
     expect(limited.length, 'the faults hit the app').toBeGreaterThanOrEqual(3);
     // Each 429's window: from when the app had the answer, for Retry-After. A request started inside one
     // was started after the app knew it had to wait (those already in flight were sent before it knew).
-    const early = calls.filter((c) => limited.some((l) => c.started >= l.answered! && c.started < l.answered! + RETRY_AFTER_MS));
+    const early = calls.filter((c) => limited.some((l) => c.startedSeq > l.answeredSeq! && c.started < l.answered! + RETRY_AFTER_MS));
     expect(early, 'requests started inside a Retry-After window').toEqual([]);
     // Nothing lost, nothing doubled: the same issues, descriptions, properties and comments as the clean run.
     expect(snapshot).toEqual(clean.snapshot);

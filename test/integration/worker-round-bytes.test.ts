@@ -12,6 +12,7 @@ import { storeEvents } from '../../src/db/event-intake.js';
 import { Queue, type Round } from '../../src/db/event-queue.js';
 import { ROUND_BYTES, ROUND_EVENTS } from '../../src/worker/association-run.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.js';
+import { associationFields } from '../support/rows.js';
 
 const MB = 1_000_000;
 let nextAssociation = 1;
@@ -43,20 +44,7 @@ describe.each(databaseKinds)('worker rounds bounded by bytes (%s)', (kind) => {
 
   async function association(): Promise<string> {
     const id = `00000000-0000-4000-8000-${String(nextAssociation++).padStart(12, '0')}`;
-    await models.Association.create({
-      id,
-      clientKey: 'site',
-      projectKey: 'FLAG',
-      issueType: 'Task',
-      region: 'eu-west-1',
-      accountId: '123456789012',
-      applicationId: `app-${id}`,
-      applicationName: 'shop',
-      configurationProfileId: 'profile',
-      configurationProfileName: 'flags',
-      extensionIdentifier: 'jira-flag-tracker',
-      extensionAssociationId: 'x',
-    });
+    await models.Association.create(associationFields(id));
     return id;
   }
 

@@ -8,13 +8,7 @@ import { startHarness, type Harness } from './harness.js';
 import type { DbKind } from './databases.js';
 import type { FaultSpec, RecordedRequest } from '../doubles/jira/index.js';
 import { type IssueSnapshot, jiraSnapshot, replayReferenceHistory, waitIdle } from './pipeline-kit.js';
-
-/** One request the app made to the Jira double, as the app saw it: when it started, when its answer came. */
-export interface AppCall {
-  started: number;
-  answered?: number;
-  status?: number;
-}
+import { watchAppFetch, type AppCall } from './app-fetch.js';
 
 export interface FaultSuite {
   /**
@@ -45,7 +39,7 @@ export function faultSuite(kind: DbKind): FaultSuite {
     h = await startHarness({ db: kind });
     const id = (await h.associate()).id;
     h.jira.clearRequests();
-    const watched = watchFetch(h.jira.tenant().baseUrl);
+    const watched = watchAppFetch(h.jira.tenant().baseUrl);
     restoreFetch = watched.restore;
     return { h, id, calls: watched.calls };
   }
@@ -95,23 +89,6 @@ export function faultSuite(kind: DbKind): FaultSuite {
   }
 
   return { fresh, replay, snapshotOf, clean: cleanSnapshot, expectHealthy, underFaults };
-}
-
-/** Records every request the app starts to `baseUrl`: when it started, when its answer came, its status. */
-function watchFetch(baseUrl: string): { calls: AppCall[]; restore(): void } {
-  const original = globalThis.fetch;
-  const calls: AppCall[] = [];
-  globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
-    const url = input instanceof Request ? input.url : String(input);
-    if (!url.startsWith(baseUrl)) return original(input, init);
-    const call: AppCall = { started: Date.now() };
-    calls.push(call);
-    const res = await original(input, init);
-    call.answered = Date.now();
-    call.status = res.status;
-    return res;
-  };
-  return { calls, restore: () => void (globalThis.fetch = original) };
 }
 
 /**

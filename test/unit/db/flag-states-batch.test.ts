@@ -9,6 +9,7 @@ import { defineModels, type Models } from '../../../src/db/models.js';
 import { FlagStates } from '../../../src/db/flag-states.js';
 import { AssociationGone, removeAssociation } from '../../../src/db/associations.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../support/databases.js';
+import { associationFields } from '../../support/rows.js';
 
 const ID = '00000000-0000-4000-8000-0000000000f1';
 
@@ -23,20 +24,7 @@ describe.each(databaseKinds)('flag_states batch reads and writes (%s)', (kind) =
     db = await openDatabase({ dataDir: t.dataDir, databaseUrl: t.databaseUrl });
     await migrate(db);
     models = defineModels(db.sequelize);
-    await models.Association.create({
-      id: ID,
-      clientKey: 'site',
-      projectKey: 'FLAG',
-      issueType: 'Task',
-      region: 'eu-west-1',
-      accountId: '123456789012',
-      applicationId: 'app',
-      applicationName: 'shop',
-      configurationProfileId: 'profile',
-      configurationProfileName: 'flags',
-      extensionIdentifier: 'jira-flag-tracker',
-      extensionAssociationId: 'ext',
-    });
+    await models.Association.create(associationFields(ID, { applicationId: 'app' }));
     states = new FlagStates(db, models, ID);
   });
   afterAll(async () => {

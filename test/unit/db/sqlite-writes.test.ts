@@ -10,6 +10,7 @@ import { storeEvent } from '../../../src/db/event-intake.js';
 import { TenantStore } from '../../../src/db/tenant-store.js';
 import { ClientInfoCodec } from '../../../src/db/sites.js';
 import { SEAL_PURPOSE, Sealer } from '../../../src/secrets/sealed.js';
+import { associationFields } from '../../support/rows.js';
 
 const ASSOCIATION_A = '00000000-0000-4000-8000-00000000000a';
 const ASSOCIATION_B = '00000000-0000-4000-8000-00000000000b';
@@ -26,20 +27,7 @@ describe('SQLite: WAL and serialised writes', () => {
     expect(MIGRATION_NAMES[0]).toBe('0001-initial');
     models = defineModels(db.sequelize);
     for (const id of [ASSOCIATION_A, ASSOCIATION_B]) {
-      await models.Association.create({
-        id,
-        clientKey: 'site',
-        projectKey: 'FLAG',
-        issueType: 'Task',
-        region: 'eu-west-1',
-        accountId: '123456789012',
-        applicationId: `app-${id}`,
-        applicationName: 'shop',
-        configurationProfileId: 'profile',
-        configurationProfileName: 'flags',
-        extensionIdentifier: 'jira-flag-tracker',
-        extensionAssociationId: 'x',
-      });
+      await models.Association.create(associationFields(id));
     }
   });
   afterAll(async () => {
