@@ -99,7 +99,7 @@ export function pausesAfter(calls: AppCall[], status: number): number[] {
   const pauses: number[] = [];
   for (const c of calls) {
     if (c.status !== status || c.answered === undefined) continue;
-    const next = calls.filter((n) => n !== c && n.started >= c.answered!).reduce<number | undefined>((min, n) => (min === undefined || n.started < min ? n.started : min), undefined);
+    const next = calls.filter((n) => n.startedSeq > c.answeredSeq!).reduce<number | undefined>((min, n) => (min === undefined || n.started < min ? n.started : min), undefined);
     if (next !== undefined) pauses.push(next - c.answered);
   }
   return pauses;
