@@ -10,7 +10,7 @@ import type { Db } from '../db/database.js';
 import type { AssociationAttrs, AssociationRow, Models } from '../db/models.js';
 import { findByProfile, saveAssociation, type NewAssociation } from '../db/associations.js';
 import { ApiError, badRequest, notFound } from '../http/errors.js';
-import type { JiraClient } from '../jira/index.js';
+import { newestIssueNumber, type JiraClient } from '../jira/index.js';
 import type { SigningSecrets } from '../secrets/signing-secrets.js';
 import {
   checkCredentials,
@@ -26,7 +26,6 @@ import type { AssociationBody } from './request-schemas.js';
 import { accessFrom } from './aws-access.js';
 import { jiraFailure } from './jira-failure.js';
 import { backfill, type BackfillOutcome } from './backfill.js';
-import { newestIssueNumber } from '../worker/lost-creates.js';
 
 export interface AssociateDeps {
   config: ResolvedConfig;

@@ -44,7 +44,7 @@ export interface AssociationAttrs {
   createdAt: Date;
   updatedAt: Date;
 }
-type AssociationOptional =
+export type AssociationOptional =
   | 'issueFloor'
   | 'lastEventAt'
   | 'lastErrorAt'

@@ -3,7 +3,6 @@
  * normalized model. A document AppConfig itself would reject is reported as invalid, with every problem
  * named by its path, in words a Jira admin can act on. Pure: no I/O.
  */
-import { createHash } from 'node:crypto';
 import { compareKeys } from './equal.js';
 import type { Flag, FlagAttribute, FlagDocument, ParseError, ParseResult } from './model.js';
 import { parseFlagDefinition, type FlagDefinition } from './validate/flag-definition.js';
@@ -45,30 +44,20 @@ export function parseFlagDocumentBase64(encoded: string): ParseResult {
   const json = jsonOfBase64(encoded);
   if (!json.ok) return { ok: false, errors: [json.error] };
   const result = validateFlagDocument(json.value);
-  if (result.ok) lastValues = { digest: digestOf(encoded), values: enabledValues(result.document) };
   return result;
 }
 
-/**
- * The on/off value of each flag of a base64 document, or undefined when the document is not valid.
- * The values of the last document parsed are kept (a few bytes a flag, found by the document's
- * digest): the worker parses a document to write its issues, then needs only these values of it,
- * which would otherwise cost a whole second parse.
- */
-export function flagEnabledValuesBase64(encoded: string): Readonly<Record<string, boolean>> | undefined {
-  if (lastValues?.digest === digestOf(encoded)) return lastValues.values;
-  const parsed = parseFlagDocumentBase64(encoded);
-  return parsed.ok ? enabledValues(parsed.document) : undefined;
-}
-
-let lastValues: { digest: string; values: Readonly<Record<string, boolean>> } | undefined;
-
-const digestOf = (encoded: string): string => createHash('sha256').update(encoded).digest('base64');
-
-function enabledValues(document: FlagDocument): Readonly<Record<string, boolean>> {
+/** The on/off value of each flag of a document. */
+export function flagEnabledValues(document: FlagDocument): Readonly<Record<string, boolean>> {
   const values: Record<string, boolean> = {};
   for (const flag of document.flags) values[flag.key] = flag.enabled;
   return Object.freeze(values);
+}
+
+/** The on/off value of each flag of a base64 document, or undefined when the document is not valid. */
+export function flagEnabledValuesBase64(encoded: string): Readonly<Record<string, boolean>> | undefined {
+  const parsed = parseFlagDocumentBase64(encoded);
+  return parsed.ok ? flagEnabledValues(parsed.document) : undefined;
 }
 
 /** Validates an already-parsed JSON value. */

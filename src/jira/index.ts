@@ -6,3 +6,4 @@ export type * from './types.js';
 export type { ConnectAuth, ForgeAuth, JiraAuth } from './auth.js';
 export { FEATURE_FLAGS_PER_CALL, ISSUES_PER_PROPERTY_CALL, type FeatureFlagSubmission } from './feature-flags.js';
 export { RateGate, rateGateFor, type RateGateOptions } from './rate-gate.js';
+export { issueNumber, newestIssueNumber } from './issue-numbers.js';

@@ -5,13 +5,18 @@
 import type { Db } from '../db/database.js';
 import { eventThatRecorded, newestRecordedVersion, recordVersion } from '../db/config-versions.js';
 import type { AssociationRow, Models } from '../db/models.js';
-import { changeComment, diffFlag, parseFlagDocumentBase64, type Flag } from '../flags/index.js';
+import { changeComment, diffFlag, flagEnabledValues, parseFlagDocumentBase64, type Flag } from '../flags/index.js';
 import { BACKFILL_EVENT_TYPE, type DocumentEvent } from '../events/appconfig-event.js';
 import type { FlagStates } from '../db/flag-states.js';
 import { lastFlag } from '../db/flag-states.js';
 import type { EditRequest, IssueWriter, PermanentFailure } from './issue-writer.js';
 
-export type DocumentOutcome = { kind: 'applied'; failures: PermanentFailure[] } | { kind: 'skipped'; reason: string } | { kind: 'invalid'; reason: string };
+/** `flagValues`: each flag on or off in the document, for the Releases-panel step (no second parse). */
+export type DocumentOutcome =
+  | { kind: 'applied'; failures: PermanentFailure[]; flagValues: FlagValues }
+  | { kind: 'skipped'; reason: string; flagValues: FlagValues }
+  | { kind: 'invalid'; reason: string };
+type FlagValues = Readonly<Record<string, boolean>>;
 
 export async function applyDocument(
   deps: { db: Db; models: Models },
@@ -26,17 +31,18 @@ export async function applyDocument(
     const first = parsed.errors[0];
     return { kind: 'invalid', reason: `Not a valid feature-flag document: ${first ? `${first.path} ${first.message}`.trim() : 'unreadable'}` };
   }
+  const flagValues = flagEnabledValues(parsed.document);
   const version = event.ContentVersion != null ? String(event.ContentVersion) : null;
   if (version !== null) {
     const recordedBy = await eventThatRecorded(deps.db, association.id, version);
     // Recorded by another event: a redelivery under a new InvocationId. Recorded by this one: a retry,
     // which goes on (flags already written now diff as unchanged).
-    if (recordedBy !== null && recordedBy !== eventId) return { kind: 'skipped', reason: `version ${version} was already processed` };
+    if (recordedBy !== null && recordedBy !== eventId) return { kind: 'skipped', reason: `version ${version} was already processed`, flagValues };
     // Versions are AppConfig's increasing integers: an older one arriving late must not undo a newer one.
     const newest = await newestRecordedVersion(deps.db, association.id);
     const n = Number(version);
     if (newest !== null && Number.isInteger(n) && n < newest) {
-      return { kind: 'skipped', reason: `version ${version} is older than version ${newest}, already processed` };
+      return { kind: 'skipped', reason: `version ${version} is older than version ${newest}, already processed`, flagValues };
     }
   }
 
@@ -84,5 +90,5 @@ export async function applyDocument(
   const present = new Set(parsed.document.flags.map((f) => f.key));
   const deleted = [...previous.values()].filter((s) => !present.has(s.flagKey) && !s.deleted).map((s) => s.flagKey);
   await states.writeMany(deleted.map((flagKey) => ({ flagKey, deleted: true })));
-  return { kind: 'applied', failures };
+  return { kind: 'applied', failures, flagValues };
 }

@@ -13,7 +13,7 @@ import { decide, type Decision, type Health } from './error-handlers.js';
 import { FlagStates } from '../db/flag-states.js';
 import { IssueWriter } from './issue-writer.js';
 import { Lease } from './lease.js';
-import { processEvent, type EventResult } from './process-event.js';
+import { processEvent, type EventResult, type Processed } from './process-event.js';
 import { LeaseLost, type Queue, type QueuedEvent } from '../db/event-queue.js';
 import { SavedVersions } from './saved-versions.js';
 import { ReleasesPanel, type PanelOutcome } from './releases-panel.js';
@@ -124,18 +124,18 @@ async function runRound(run: Run, association: AssociationRow, events: QueuedEve
   const panel = new ReleasesPanel(db, models, association);
   for (const event of events) {
     if (run.deps.stopped()) return 'end-run';
-    let result: EventResult;
+    let processed: Processed;
     let shown: PanelOutcome | null;
     try {
-      result = await processEvent({ db, models }, association, event, states, versions, writer);
+      processed = await processEvent({ db, models }, association, event, states, versions, writer);
       // The environments and the Releases panel follow every event, whatever its issue writes gave.
-      shown = await panel.afterEvent(event.payload, run.jira, () => beforeWrite(run));
+      shown = await panel.afterEvent(processed, run.jira, () => beforeWrite(run));
     } catch (err) {
       if (err instanceof LeaseLost || err instanceof AssociationGone) throw err;
       await run.done.flush();
       return settleFailure(run, event, err);
     }
-    await recordResult(run, event, result);
+    await recordResult(run, event, processed.result);
     if (shown) await recordPanelOutcome(run, shown);
   }
   return 'next-round';

@@ -13,7 +13,7 @@
  */
 import type { Db } from '../db/database.js';
 import type { AssociationRow, Models } from '../db/models.js';
-import { isDeploymentEvent, parseStoredEvent, type StoredEventPayload } from '../events/appconfig-event.js';
+import { isDeploymentEvent, type StoredEventPayload } from '../events/appconfig-event.js';
 import { flagEnabledValuesBase64, type Flag } from '../flags/index.js';
 import { ASSOCIATION_PROPERTY, featureFlag, type JiraFeatureFlag } from '../flags/render/feature-flag.js';
 import { FEATURE_FLAGS_PER_CALL, ISSUES_PER_PROPERTY_CALL, JiraError, type JiraClient } from '../jira/index.js';
@@ -63,15 +63,18 @@ export class ReleasesPanel {
    * After the worker processed a stored event: record it, and send what is due (always: what an earlier
    * attempt recorded and could not send, before a failure or a crash, goes now). Null for an unreadable event.
    */
-  async afterEvent(payload: string, jira: JiraClient, beforeWrite: () => Promise<void>): Promise<PanelOutcome | null> {
-    const parsed = parseStoredEvent(payload);
-    if (!parsed.ok) return null;
-    await this.observe(parsed.event);
+  async afterEvent(
+    processed: { event: StoredEventPayload | null; flagValues?: Readonly<Record<string, boolean>> },
+    jira: JiraClient,
+    beforeWrite: () => Promise<void>,
+  ): Promise<PanelOutcome | null> {
+    if (!processed.event) return null;
+    await this.observe(processed.event, processed.flagValues);
     return this.publish(jira, beforeWrite);
   }
 
   /** Records what the event says about versions and environments; true when it could change the panel. */
-  async observe(event: StoredEventPayload): Promise<boolean> {
+  async observe(event: StoredEventPayload, flagValues?: Readonly<Record<string, boolean>>): Promise<boolean> {
     if (isDeploymentEvent(event)) {
       const fact = deploymentFact(event.Type, event, this.now());
       if ('skip' in fact) return false;
@@ -82,8 +85,8 @@ export class ReleasesPanel {
       return true;
     }
     if (event.ContentVersion == null) return true;
-    // The values only: the document was parsed whole a moment ago to write its issues (see flagEnabledValuesBase64).
-    const values = flagEnabledValuesBase64(event.Content ?? '');
+    // The values only, as the worker's parse of the document gave them (parsed here when not given).
+    const values = flagValues ?? flagEnabledValuesBase64(event.Content ?? '');
     if (!values) return false;
     await this.store.saveVersionValues(String(event.ContentVersion), values);
     return true;

@@ -2,26 +2,14 @@
  * Rows written straight into the database by tests of the layers below the API (queue, intake batches,
  * flag states), where saving an association through the Configure API would test something else.
  */
-import type { AssociationAttrs } from '../../src/db/models.js';
+import type { Optional } from 'sequelize';
+import type { AssociationAttrs, AssociationOptional } from '../../src/db/models.js';
 
-type AssociationFields = Pick<
-  AssociationAttrs,
-  | 'id'
-  | 'clientKey'
-  | 'projectKey'
-  | 'issueType'
-  | 'region'
-  | 'accountId'
-  | 'applicationId'
-  | 'applicationName'
-  | 'configurationProfileId'
-  | 'configurationProfileName'
-  | 'extensionIdentifier'
-  | 'extensionAssociationId'
->;
+/** What creating an association row takes: its attributes, less those the database fills in. */
+type NewAssociation = Optional<AssociationAttrs, AssociationOptional>;
 
 /** An association of site `site`, project FLAG, with every field an association row needs. */
-export function associationFields(id: string, overrides: Partial<AssociationFields> = {}): AssociationFields {
+export function associationFields(id: string, overrides: Partial<NewAssociation> = {}): NewAssociation {
   return {
     id,
     clientKey: 'site',

@@ -21,6 +21,16 @@ function fakeStates(log: string[]) {
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
+/** One call per flag, doing `during` before it answers that its flag was written. */
+const callPerFlag = (todo: string[], during: (flagKey: string) => Promise<void>): Call<true>[] =>
+  todo.map((k) => ({
+    flagKeys: [k],
+    run: async () => {
+      await during(k);
+      return { written: new Map([[k, true]]), refused: new Map() };
+    },
+  }));
+
 describe('writeOnce, a batch of writes', () => {
   it('saves every intent in one statement before any call, runs the calls WRITE_CONCURRENCY at a time, records in one statement', async () => {
     const log: string[] = [];
@@ -35,18 +45,14 @@ describe('writeOnce, a batch of writes', () => {
       interrupted: [],
       find: async () => new Map(),
       calls: (todo) =>
-        todo.map((k): Call<true> => ({
-          flagKeys: [k],
-          run: async () => {
-            // Every intent is saved before the first call reaches Jira.
-            expect(keys.every((key) => pending.get(key) === `7:${key}`)).toBe(true);
-            running++;
-            most = Math.max(most, running);
-            await tick();
-            running--;
-            return { written: new Map([[k, true]]), refused: new Map() };
-          },
-        })),
+        callPerFlag(todo, async () => {
+          // Every intent is saved before the first call reaches Jira.
+          expect(keys.every((key) => pending.get(key) === `7:${key}`)).toBe(true);
+          running++;
+          most = Math.max(most, running);
+          await tick();
+          running--;
+        }),
       record: async (written) => {
         recorded.push(...written.keys());
         log.push(`record ${written.size}`);
@@ -79,14 +85,10 @@ describe('writeOnce, a batch of writes', () => {
         interrupted: [],
         find: async () => new Map(),
         calls: (todo) =>
-          todo.map((k): Call<true> => ({
-            flagKeys: [k],
-            run: async () => {
-              started.push(k);
-              await tick();
-              return { written: new Map([[k, true]]), refused: new Map() };
-            },
-          })),
+          callPerFlag(todo, async (k) => {
+            started.push(k);
+            await tick();
+          }),
         record: async (written) => {
           recorded.push(...written.keys());
         },
