@@ -110,34 +110,76 @@ async function beforeWrite(run: Run): Promise<void> {
   await run.done.flush();
 }
 
+/** A processed event whose done mark waits (see runRound). */
+interface Held {
+  event: QueuedEvent;
+  result: EventResult;
+}
+
 async function runRound(run: Run, association: AssociationRow, events: QueuedEvent[]): Promise<RoundEnd> {
   const { db, models } = run.deps;
+  let jira: JiraClient;
   try {
-    run.jira ??= await run.deps.jiraFor(association.clientKey);
+    jira = run.jira ??= await run.deps.jiraFor(association.clientKey);
   } catch (err) {
     return settleFailure(run, events[0]!, err);
   }
+  // The Releases panel follows every event, whatever its issue writes gave, but is published once per
+  // round (it reads every flag), after the round's last event. Until then the last processed event is
+  // held: its done mark waits, so a crash or a Jira failure before the publish leaves it due, and
+  // processing it again (which writes nothing twice) publishes. It is marked before a later event's
+  // first issue write, as every processed event must be.
+  let held: Held | null = null;
+  const release = async (): Promise<void> => {
+    const h = held;
+    held = null;
+    if (h) await recordResult(run, h.event, h.result);
+  };
   const states = new FlagStates(db, models, run.associationId);
   const versions = new SavedVersions(db, run.associationId);
   await versions.prefetch(events);
-  const writer = new IssueWriter(run.jira, association, states, () => beforeWrite(run));
+  const writer = new IssueWriter(jira, association, states, async () => {
+    await release();
+    await beforeWrite(run);
+  });
   const panel = new ReleasesPanel(db, models, association);
+  let observed = false;
   for (const event of events) {
     if (run.deps.stopped()) return 'end-run';
     let processed: Processed;
-    let shown: PanelOutcome | null;
     try {
       processed = await processEvent({ db, models }, association, event, states, versions, writer);
-      // The environments and the Releases panel follow every event, whatever its issue writes gave.
-      shown = await panel.afterEvent(processed, run.jira, () => beforeWrite(run));
+      if (processed.event) await panel.observe(processed.event, processed.flagValues);
     } catch (err) {
       if (err instanceof LeaseLost || err instanceof AssociationGone) throw err;
       await run.done.flush();
-      return settleFailure(run, event, err);
+      const end = await settleFailure(run, event, err, held?.event);
+      if (end === 'end-run') return end;
+      break; // set aside: publish what the events before it recorded; the next round goes on after it
     }
-    await recordResult(run, event, processed.result);
-    if (shown) await recordPanelOutcome(run, shown);
+    observed = true;
+    await release();
+    held = { event, result: processed.result };
   }
+  return observed ? publishRound(run, panel, jira, held) : 'next-round';
+}
+
+/** Publishes the Releases panel for the round, then marks the held event done. */
+async function publishRound(run: Run, panel: ReleasesPanel, jira: JiraClient, held: Held | null): Promise<RoundEnd> {
+  let shown: PanelOutcome;
+  try {
+    // The held event stays unmarked through the panel's own writes: processing it again repeats none.
+    shown = await panel.publish(jira, () => beforeWrite(run));
+  } catch (err) {
+    if (err instanceof LeaseLost || err instanceof AssociationGone) throw err;
+    await run.done.flush();
+    if (held) return settleFailure(run, held.event, err);
+    // Only after an event set aside having written to Jira: nothing is left to hold the publish.
+    run.log.warn({ err }, 'could not publish the Releases panel; it is published with the next event');
+    return 'next-round';
+  }
+  if (held) await recordResult(run, held.event, held.result);
+  await recordPanelOutcome(run, shown);
   return 'next-round';
 }
 
@@ -159,22 +201,23 @@ async function recordResult(run: Run, event: QueuedEvent, result: EventResult): 
 
 /**
  * Carries out what the error handlers decided for a failed event. Rescheduled (or waiting): the events
- * after it wait, in order, so the run ends. Set aside: the next round goes on with the events after it.
+ * after it wait, in order, so the run ends; so does `unpublished`, an earlier event of the round whose
+ * Releases-panel publish had not happened yet (no attempt counted for it). Set aside: the next round
+ * goes on with the events after it.
  */
-async function settleFailure(run: Run, event: QueuedEvent, err: unknown): Promise<RoundEnd> {
+async function settleFailure(run: Run, event: QueuedEvent, err: unknown, unpublished?: QueuedEvent): Promise<RoundEnd> {
   const { queue, searchLagMs } = run.deps;
   const decision: Decision = decide(err, { attempts: event.attempts, searchLagMs });
   const log = run.log.child({ eventId: event.id });
   if (decision.health) await showOnHealth(run, decision.health);
   switch (decision.kind) {
     case 'retry':
-      await queue.reschedule(event, decision.delayMs, decision.reason, { countAttempt: true });
-      log.warn({ err, delayMs: decision.delayMs }, decision.summary);
-      return 'end-run';
     case 'wait':
     case 'stop':
-      await queue.reschedule(event, decision.delayMs, decision.reason, { countAttempt: false });
-      log.warn({ reason: decision.reason, delayMs: decision.delayMs }, decision.summary);
+      await queue.reschedule(event, decision.delayMs, decision.reason, { countAttempt: decision.kind === 'retry' });
+      if (unpublished) await queue.reschedule(unpublished, decision.delayMs, decision.reason, { countAttempt: false });
+      if (decision.kind === 'retry') log.warn({ err, delayMs: decision.delayMs }, decision.summary);
+      else log.warn({ reason: decision.reason, delayMs: decision.delayMs }, decision.summary);
       return 'end-run';
     case 'set-aside':
       await queue.completeMany([{ event, failure: decision.reason }]);

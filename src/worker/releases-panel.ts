@@ -3,10 +3,12 @@
  * environments, for one association:
  *
  * 1. `observe` records what an event says: a saved version's flag values, or a deployment's effect on
- *    its environment (idempotent: processing an event again changes nothing).
+ *    its environment (idempotent: processing an event again changes nothing). The worker calls it after
+ *    each event.
  * 2. `publish` renders every flag in the panel, records the flags whose panel or property changed (a new
  *    updateSequenceId is taken right then, so a late retry can never overwrite newer state), and sends
- *    what is due: whole flags, 100 a call; properties, 100 issues a call.
+ *    what is due: whole flags, 100 a call; properties, 100 issues a call. It reads every flag of the
+ *    association, so the worker calls it once per round, after the round's last event.
  *
  * What is recorded stays due until Jira answers, so a failure or a crash only delays it. Retryable Jira
  * failures propagate (the worker reschedules the event); refusals are returned for the health.
@@ -21,6 +23,7 @@ import { appConfigConsoleUrl } from '../environments/console-link.js';
 import { applyDeployment, deploymentFact } from '../environments/deployments.js';
 import { flagEnvironments, flagReachedAnEnvironment, flagStateProperty } from '../environments/flag-environments.js';
 import { EnvironmentStore, type FlagPanelRow } from '../db/environments.js';
+import { FlagStates } from '../db/flag-states.js';
 
 export const FLAG_STATE_PROPERTY = 'appconfigFlagState';
 /**
@@ -59,20 +62,6 @@ export class ReleasesPanel {
     this.store = new EnvironmentStore(db, models, association.id);
   }
 
-  /**
-   * After the worker processed a stored event: record it, and send what is due (always: what an earlier
-   * attempt recorded and could not send, before a failure or a crash, goes now). Null for an unreadable event.
-   */
-  async afterEvent(
-    processed: { event: StoredEventPayload | null; flagValues?: Readonly<Record<string, boolean>> },
-    jira: JiraClient,
-    beforeWrite: () => Promise<void>,
-  ): Promise<PanelOutcome | null> {
-    if (!processed.event) return null;
-    await this.observe(processed.event, processed.flagValues);
-    return this.publish(jira, beforeWrite);
-  }
-
   /** Records what the event says about versions and environments; true when it could change the panel. */
   async observe(event: StoredEventPayload, flagValues?: Readonly<Record<string, boolean>>): Promise<boolean> {
     if (isDeploymentEvent(event)) {
@@ -97,7 +86,7 @@ export class ReleasesPanel {
     const outcome: PanelOutcome = { submitted: 0, propertiesSet: 0, refusals: [], unknownIssueKeys: [] };
     const environments = await this.store.environments();
     if (environments.length === 0) return outcome; // nothing deployed yet: no flag is in the panel
-    const flags = await this.models.FlagState.findAll({ where: { associationId: this.association.id }, attributes: ['flagKey', 'issueId', 'issueKey', 'state'] });
+    const flags = (await new FlagStates(this.db, this.models, this.association.id).all()).values();
     const versions = new Set<string>();
     for (const e of environments) for (const d of [e.deployed, e.deploying, e.previous]) if (d?.version) versions.add(d.version);
     const values = await this.store.versionValues([...versions]);
