@@ -2,12 +2,13 @@
  * The Configure API's request bodies. Each failure names the body field, so the page can show the
  * message next to it.
  */
-import { z } from 'zod';
+import { z } from 'zod/v4';
+import { whenMissing } from '../schema.js';
 import { badRequest } from '../http/errors.js';
 import { ACCESS_KEY_ID, KEY_CHARACTERS, REGION_CODE, SECRET_ACCESS_KEY_LENGTH, SESSION_TOKEN_MAX_LENGTH } from '../aws/index.js';
 
 const region = z
-  .string({ required_error: 'Choose the AWS Region of your AppConfig application.' })
+  .string(whenMissing('Choose the AWS Region of your AppConfig application.'))
   .trim()
   .regex(REGION_CODE, 'This is not an AWS Region code (e.g. eu-west-1).');
 
@@ -17,11 +18,11 @@ const SECRET = SECRET_ACCESS_KEY_LENGTH;
 export const awsKeysSchema = z.object({
   region,
   accessKeyId: z
-    .string({ required_error: 'Enter the IAM access key ID.' })
+    .string(whenMissing('Enter the IAM access key ID.'))
     .trim()
     .regex(ACCESS_KEY_ID, 'An access key ID starts with AKIA (or ASIA for temporary keys) followed by letters and digits.'),
   secretAccessKey: z
-    .string({ required_error: 'Enter the secret access key.' })
+    .string(whenMissing('Enter the secret access key.'))
     .trim()
     .min(SECRET.min, 'The secret access key looks too short; paste it whole.')
     .max(SECRET.max, 'The secret access key looks too long.')
@@ -45,7 +46,7 @@ const NOT_TEXT = 'This contains a broken character (half of a UTF-16 surrogate p
 
 const idOrName = (what: string) =>
   z
-    .string({ required_error: `Enter the ${what} ID or name.` })
+    .string(whenMissing(`Enter the ${what} ID or name.`))
     .trim()
     .min(1, `Enter the ${what} ID or name.`)
     .max(128, `An AppConfig ${what} ID or name has at most 128 characters.`)
@@ -53,7 +54,7 @@ const idOrName = (what: string) =>
 
 export const associationBodySchema = awsKeysSchema.extend({
   projectKey: z
-    .string({ required_error: 'Choose the Jira project the flag issues go to.' })
+    .string(whenMissing('Choose the Jira project the flag issues go to.'))
     .trim()
     .regex(/^[A-Z][A-Z0-9_]{0,254}$/, 'A Jira project key is upper-case letters and digits, e.g. FLAG.'),
   applicationId: idOrName('application'),
@@ -66,17 +67,11 @@ export const profilesBodySchema = awsKeysSchema.extend({ applicationId: idOrName
 
 export type AssociationBody = z.infer<typeof associationBodySchema>;
 
-/** Parse or throw a 400 naming the first offending field. Secrets are never echoed. */
-export function parseBody<T extends z.ZodTypeAny>(schema: T, body: unknown): z.infer<T> {
+/** Parse or throw a 400 naming the first offending field. Secrets are never echoed (zod's messages hold no input). */
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
   const result = schema.safeParse(body ?? {});
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const field = typeof issue.path[0] === 'string' ? issue.path[0] : undefined;
-  const message =
-    issue.code === 'invalid_type' && issue.received === 'undefined'
-      ? issue.message.startsWith('Required')
-        ? `${field ?? 'A field'} is required.`
-        : issue.message
-      : issue.message;
-  throw badRequest('invalid_field', message, field);
+  throw badRequest('invalid_field', issue.message, field);
 }

@@ -4,7 +4,8 @@
  * worker reads it back from the database. Only what the product reads is required; everything else
  * AppConfig sends passes through untouched and is stored as it came (minus the signing secret).
  */
-import { z } from 'zod';
+import { z } from 'zod/v4';
+import { whenMissing } from '../schema.js';
 import {
   BACKFILL_EVENT_TYPE,
   DEPLOYMENT_EVENT_TYPES,
@@ -29,10 +30,10 @@ const columnText = (max: number) => z.string().max(max).regex(NO_CONTROL_CHARACT
 // Free text (names, descriptions) may hold newlines and tabs, but not NUL, for the same reason.
 const freeText = (max: number) => z.string().max(max).refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
 
-const idName = z.object({ Id: columnText(128).min(1), Name: freeText(256).nullish() }).passthrough();
-const versionOf = (params?: z.RawCreateParams) => z.union([columnText(64), z.number().int().nonnegative()], params);
+const idName = z.looseObject({ Id: columnText(128).min(1), Name: freeText(256).nullish() });
+const versionOf = (missing?: string) => z.union([columnText(64), z.number().int().nonnegative()], missing ? whenMissing(missing) : undefined);
 const version = versionOf();
-const required = { required_error: 'is required for this event type' };
+const REQUIRED = 'is required for this event type';
 
 const common = {
   InvocationId: columnText(256).min(1),
@@ -49,27 +50,30 @@ const common = {
 };
 
 /** A saved flag document: `Content` is the document in base64, `ContentVersion` its version number. */
-const savedVersionSchema = z
-  .object({ ...common, Type: z.literal(SAVED_VERSION_EVENT_TYPE), Content: z.string(required).min(1, required.required_error) })
-  .passthrough();
+const savedVersionSchema = z.looseObject({ ...common, Type: z.literal(SAVED_VERSION_EVENT_TYPE), Content: z.string(whenMissing(REQUIRED)).min(1, REQUIRED) });
 /**
  * The app's own backfill of the latest hosted version: the fields of a saved version. Its content is
  * what AWS holds, even empty: the worker then reports it as an invalid flag document.
  */
 const backfillSchema = savedVersionSchema.extend({ Type: z.literal(BACKFILL_EVENT_TYPE), Content: z.string() });
-const deploymentSchema = z
-  .object({
-    ...common,
-    Type: z.enum(DEPLOYMENT_EVENT_TYPES),
-    ConfigurationVersion: versionOf({ required_error: 'is required for deployment events' }),
-  })
-  .passthrough();
-const ignoredSchema = z.object({ ...common, Type: z.enum(IGNORED_EVENT_TYPES) }).passthrough();
+const deploymentSchema = z.looseObject({
+  ...common,
+  Type: z.enum(DEPLOYMENT_EVENT_TYPES),
+  ConfigurationVersion: versionOf('is required for deployment events'),
+});
+const ignoredSchema = z.looseObject({ ...common, Type: z.enum(IGNORED_EVENT_TYPES) });
+
+/** A Type none of the schemas has: named with the types that are. */
+const typeOneOf = (types: readonly string[]) => ({
+  error: (issue: { code?: string; errors?: unknown[] }) =>
+    issue.code === 'invalid_union' && !issue.errors?.length ? `must be one of ${types.join(', ')}` : undefined,
+});
+const EXTENSION_TYPES = [SAVED_VERSION_EVENT_TYPE, ...DEPLOYMENT_EVENT_TYPES, ...IGNORED_EVENT_TYPES];
 
 /** What AppConfig (through the forwarder) may send. */
-export const extensionEventSchema = z.discriminatedUnion('Type', [savedVersionSchema, deploymentSchema, ignoredSchema]);
+export const extensionEventSchema = z.discriminatedUnion('Type', [savedVersionSchema, deploymentSchema, ignoredSchema], typeOneOf(EXTENSION_TYPES));
 /** What the app keeps: the types that lead to Jira writes, and its own backfill. */
-const storedEventSchema = z.discriminatedUnion('Type', [savedVersionSchema, backfillSchema, deploymentSchema]);
+const storedEventSchema = z.discriminatedUnion('Type', [savedVersionSchema, backfillSchema, deploymentSchema], typeOneOf([SAVED_VERSION_EVENT_TYPE, BACKFILL_EVENT_TYPE, ...DEPLOYMENT_EVENT_TYPES]));
 
 export type ExtensionEvent = z.infer<typeof extensionEventSchema>;
 /** A flag document to apply: a saved version, or the backfill of the latest one. */
@@ -80,9 +84,22 @@ export type StoredEventPayload = DocumentEvent | DeploymentEvent;
 
 export type ParseResult<T> = { ok: true; event: T } | { ok: false; code: 'invalid_json' | 'invalid_event'; message: string };
 
+/**
+ * One problem as "<field> <what is wrong>". A union (a version is a string or a number) says no more
+ * than "Invalid input": the problem told is that of the alternative of the value's own type.
+ */
+function describeIssue(issue: z.core.$ZodIssue, path: PropertyKey[] = []): string {
+  const at = [...path, ...issue.path];
+  if (issue.code === 'invalid_union') {
+    const own = issue.errors.find((alternative) => alternative[0] && alternative[0].code !== 'invalid_type')?.[0];
+    if (own) return describeIssue(own, at);
+  }
+  return `${at.length ? at.map(String).join('.') : 'body'} ${issue.message}`;
+}
+
 /** The first few problems, in words an operator can act on. */
 function describeSchemaError(error: z.ZodError): string {
-  const issues = error.issues.slice(0, 3).map((issue) => `${issue.path.length ? issue.path.join('.') : 'body'} ${issue.message}`);
+  const issues = error.issues.slice(0, 3).map((issue) => describeIssue(issue));
   if (issues.length === 0) return 'The body is not an AppConfig extension event.';
   const more = error.issues.length > 3 ? ` (and ${error.issues.length - 3} more)` : '';
   return `Not an AppConfig extension event: ${issues.join('; ')}${more}`;
@@ -119,7 +136,7 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; co
   }
 }
 
-function parseWith<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, text: string): ParseResult<T> {
+function parseWith<T>(schema: z.ZodType<T>, text: string): ParseResult<T> {
   const json = parseJson(text);
   if (!json.ok) return json;
   const parsed = schema.safeParse(json.value);

@@ -70,7 +70,9 @@ describe('the AppConfig extension event', () => {
     ['an InvocationId holding a NUL', { ...JSON.parse(preCreate), InvocationId: 'a\u0000b' }, 'InvocationId'],
     ['a Description holding a NUL', { ...JSON.parse(preCreate), Description: 'a\u0000b' }, 'Description must not contain NUL'],
     ['an environment name holding a NUL', { ...JSON.parse(deployment), Environment: { Id: 'env5678', Name: 'prod\u0000' } }, 'Environment.Name'],
-    ['the backfill type, which only the app writes', { ...JSON.parse(preCreate), Type: 'Backfill' }, 'Type'],
+    ['the backfill type, which only the app writes', { ...JSON.parse(preCreate), Type: 'Backfill' }, 'Type must be one of PreCreateHostedConfigurationVersion, OnDeploymentStart'],
+    ['a version below zero', { ...JSON.parse(deployment), ConfigurationVersion: -1 }, 'ConfigurationVersion Too small: expected number to be >=0'],
+    ['a version that is neither text nor a number', { ...JSON.parse(deployment), ConfigurationVersion: true }, 'ConfigurationVersion Invalid input'],
   ])('refuses %s, naming the field', (_name, event, message) => {
     const parsed = parseExtensionEvent(JSON.stringify(event));
     expect(parsed.ok).toBe(false);
