@@ -54,14 +54,17 @@ export async function applyDocument(
   const source = { version: version ?? undefined, description: event.Description ?? null };
   for (const flag of parsed.document.flags) {
     const row = previous.get(flag.key);
-    const before = lastFlag(row);
-    if (!row?.issueKey || !before) {
+    if (!row?.issueKey || !row.state) {
       creates.push(flag);
       changedKeys.push(flag.key);
       continue;
     }
     // Back after a deletion: its old issue is live again (and gets a write below only if the flag changed).
     if (row.deleted) returned.push(flag.key);
+    // The state is stored as this same JSON text: equal text is an unchanged flag, found without parsing
+    // the old state or diffing it (most flags of a new version are unchanged).
+    if (row.state === JSON.stringify(flag)) continue;
+    const before = lastFlag(row)!;
     const diff = diffFlag(before, flag);
     if (diff?.kind === 'changed') {
       edits.push({ flagKey: flag.key, flag, renamed: before.name !== flag.name, comment: changeComment(diff.changes, source) });
