@@ -68,7 +68,25 @@ export class EnvironmentStore {
     return rows[0] ? environmentFrom(rows[0]) : undefined;
   }
 
-  saveEnvironment(s: EnvironmentState): Promise<void> {
+  /**
+   * What a worker round observed, in one transaction: environments whose state changed, and saved
+   * versions' flag values (recorded once: a redelivery or a retry keeps the first).
+   */
+  saveObservations(environments: readonly EnvironmentState[], versions: ReadonlyMap<string, Readonly<Record<string, boolean>>>): Promise<void> {
+    if (environments.length === 0 && versions.size === 0) return Promise.resolve();
+    return this.write(async (transaction) => {
+      for (const s of environments) await this.saveEnvironment(s, transaction);
+      for (const [version, values] of versions) {
+        await this.db.sequelize.query(
+          `INSERT INTO version_flag_values (association_id, version, flag_values, created_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (association_id, version) DO NOTHING`,
+          { bind: [this.associationId, version, JSON.stringify(values), new Date()], transaction },
+        );
+      }
+    });
+  }
+
+  private async saveEnvironment(s: EnvironmentState, transaction: Transaction): Promise<void> {
     const cols = [
       s.environmentName,
       s.deployed?.version ?? null, s.deployed?.deploymentNumber ?? null, s.deployed?.at ?? null,
@@ -76,32 +94,19 @@ export class EnvironmentStore {
       s.deploying?.version ?? null, s.deploying?.deploymentNumber ?? null, s.deploying?.at ?? null,
       s.settledNumber, s.revertedNumber, s.updatedAt,
     ];
-    return this.write(async (transaction) => {
-      await this.db.sequelize.query(
-        `INSERT INTO environment_states (association_id, environment_id, environment_name,
-           deployed_version, deployed_number, deployed_at, previous_version, previous_number, previous_at,
-           deploying_version, deploying_number, deploying_since, settled_number, reverted_number, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-         ON CONFLICT (association_id, environment_id) DO UPDATE SET
-           environment_name = excluded.environment_name,
-           deployed_version = excluded.deployed_version, deployed_number = excluded.deployed_number, deployed_at = excluded.deployed_at,
-           previous_version = excluded.previous_version, previous_number = excluded.previous_number, previous_at = excluded.previous_at,
-           deploying_version = excluded.deploying_version, deploying_number = excluded.deploying_number, deploying_since = excluded.deploying_since,
-           settled_number = excluded.settled_number, reverted_number = excluded.reverted_number, updated_at = excluded.updated_at`,
-        { bind: [this.associationId, s.environmentId, ...cols], transaction },
-      );
-    });
-  }
-
-  /** Records a saved version's flag values once (a redelivery or a retry keeps the first). */
-  saveVersionValues(version: string, values: Record<string, boolean>): Promise<void> {
-    return this.write(async (transaction) => {
-      await this.db.sequelize.query(
-        `INSERT INTO version_flag_values (association_id, version, flag_values, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (association_id, version) DO NOTHING`,
-        { bind: [this.associationId, version, JSON.stringify(values), new Date()], transaction },
-      );
-    });
+    await this.db.sequelize.query(
+      `INSERT INTO environment_states (association_id, environment_id, environment_name,
+         deployed_version, deployed_number, deployed_at, previous_version, previous_number, previous_at,
+         deploying_version, deploying_number, deploying_since, settled_number, reverted_number, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       ON CONFLICT (association_id, environment_id) DO UPDATE SET
+         environment_name = excluded.environment_name,
+         deployed_version = excluded.deployed_version, deployed_number = excluded.deployed_number, deployed_at = excluded.deployed_at,
+         previous_version = excluded.previous_version, previous_number = excluded.previous_number, previous_at = excluded.previous_at,
+         deploying_version = excluded.deploying_version, deploying_number = excluded.deploying_number, deploying_since = excluded.deploying_since,
+         settled_number = excluded.settled_number, reverted_number = excluded.reverted_number, updated_at = excluded.updated_at`,
+      { bind: [this.associationId, s.environmentId, ...cols], transaction },
+    );
   }
 
   async versionValues(versions: readonly string[]): Promise<Map<string, Record<string, boolean>>> {

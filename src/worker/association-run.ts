@@ -124,17 +124,24 @@ async function runRound(run: Run, association: AssociationRow, events: QueuedEve
   } catch (err) {
     return settleFailure(run, events[0]!, err);
   }
-  // The Releases panel follows every event, whatever its issue writes gave, but is published once per
-  // round (it reads every flag), after the round's last event. Until then the last processed event is
-  // held: its done mark waits, so a crash or a Jira failure before the publish leaves it due, and
-  // processing it again (which writes nothing twice) publishes. It is marked before a later event's
-  // first issue write, as every processed event must be.
-  let held: Held | null = null;
-  const release = async (): Promise<void> => {
-    const h = held;
-    held = null;
-    if (h) await recordResult(run, h.event, h.result);
-  };
+  const panel = new ReleasesPanel(db, models, association);
+  // What each event says about environments and versions is taken in as it is processed, and the
+  // Releases panel published once, after the round's last event (it reads every flag). So the events
+  // processed since the last Jira write stay unmarked: what they told the panel is saved in one
+  // transaction, then they are marked done, before the next issue write (every processed event must be
+  // marked before a later event writes) or before the publish; the last one only after the publish.
+  // A crash or a failure before then leaves them due, and processing them again writes nothing twice.
+  const unmarked: Held[] = [];
+  let releasing: Promise<void> | undefined;
+  const release = (keep = 0): Promise<void> =>
+    (releasing ??= (async () => {
+      try {
+        await panel.saveObserved();
+        for (const h of unmarked.splice(0, Math.max(0, unmarked.length - keep))) await recordResult(run, h.event, h.result);
+      } finally {
+        releasing = undefined;
+      }
+    })());
   const states = new FlagStates(db, models, run.associationId);
   const versions = new SavedVersions(db, run.associationId);
   await versions.prefetch(events);
@@ -142,7 +149,6 @@ async function runRound(run: Run, association: AssociationRow, events: QueuedEve
     await release();
     await beforeWrite(run);
   });
-  const panel = new ReleasesPanel(db, models, association);
   let observed = false;
   for (const event of events) {
     if (run.deps.stopped()) return 'end-run';
@@ -152,33 +158,36 @@ async function runRound(run: Run, association: AssociationRow, events: QueuedEve
       if (processed.event) await panel.observe(processed.event, processed.flagValues);
     } catch (err) {
       if (err instanceof LeaseLost || err instanceof AssociationGone) throw err;
+      // The events before it are kept and marked; its own processing, when retried, publishes them.
+      await release();
       await run.done.flush();
-      const end = await settleFailure(run, event, err, held?.event);
+      const end = await settleFailure(run, event, err);
       if (end === 'end-run') return end;
       break; // set aside: publish what the events before it recorded; the next round goes on after it
     }
     observed = true;
-    await release();
-    held = { event, result: processed.result };
+    unmarked.push({ event, result: processed.result });
   }
-  return observed ? publishRound(run, panel, jira, held) : 'next-round';
+  return observed ? publishRound(run, panel, jira, release, unmarked) : 'next-round';
 }
 
-/** Publishes the Releases panel for the round, then marks the held event done. */
-async function publishRound(run: Run, panel: ReleasesPanel, jira: JiraClient, held: Held | null): Promise<RoundEnd> {
+/** Publishes the Releases panel for the round; the round's last unmarked event is marked after it. */
+async function publishRound(run: Run, panel: ReleasesPanel, jira: JiraClient, release: (keep?: number) => Promise<void>, unmarked: readonly Held[]): Promise<RoundEnd> {
   let shown: PanelOutcome;
   try {
-    // The held event stays unmarked through the panel's own writes: processing it again repeats none.
+    await release(1);
+    // The last event stays unmarked through the panel's own writes: processing it again repeats none.
     shown = await panel.publish(jira, () => beforeWrite(run));
   } catch (err) {
     if (err instanceof LeaseLost || err instanceof AssociationGone) throw err;
     await run.done.flush();
-    if (held) return settleFailure(run, held.event, err);
+    const last = unmarked[0];
+    if (last) return settleFailure(run, last.event, err);
     // Only after an event set aside having written to Jira: nothing is left to hold the publish.
     run.log.warn({ err }, 'could not publish the Releases panel; it is published with the next event');
     return 'next-round';
   }
-  if (held) await recordResult(run, held.event, held.result);
+  await release();
   await recordPanelOutcome(run, shown);
   return 'next-round';
 }
@@ -201,23 +210,22 @@ async function recordResult(run: Run, event: QueuedEvent, result: EventResult): 
 
 /**
  * Carries out what the error handlers decided for a failed event. Rescheduled (or waiting): the events
- * after it wait, in order, so the run ends; so does `unpublished`, an earlier event of the round whose
- * Releases-panel publish had not happened yet (no attempt counted for it). Set aside: the next round
- * goes on with the events after it.
+ * after it wait, in order, so the run ends. Set aside: the next round goes on with the events after it.
  */
-async function settleFailure(run: Run, event: QueuedEvent, err: unknown, unpublished?: QueuedEvent): Promise<RoundEnd> {
+async function settleFailure(run: Run, event: QueuedEvent, err: unknown): Promise<RoundEnd> {
   const { queue, searchLagMs } = run.deps;
   const decision: Decision = decide(err, { attempts: event.attempts, searchLagMs });
   const log = run.log.child({ eventId: event.id });
   if (decision.health) await showOnHealth(run, decision.health);
   switch (decision.kind) {
     case 'retry':
+      await queue.reschedule(event, decision.delayMs, decision.reason, { countAttempt: true });
+      log.warn({ err, delayMs: decision.delayMs }, decision.summary);
+      return 'end-run';
     case 'wait':
     case 'stop':
-      await queue.reschedule(event, decision.delayMs, decision.reason, { countAttempt: decision.kind === 'retry' });
-      if (unpublished) await queue.reschedule(unpublished, decision.delayMs, decision.reason, { countAttempt: false });
-      if (decision.kind === 'retry') log.warn({ err, delayMs: decision.delayMs }, decision.summary);
-      else log.warn({ reason: decision.reason, delayMs: decision.delayMs }, decision.summary);
+      await queue.reschedule(event, decision.delayMs, decision.reason, { countAttempt: false });
+      log.warn({ reason: decision.reason, delayMs: decision.delayMs }, decision.summary);
       return 'end-run';
     case 'set-aside':
       await queue.completeMany([{ event, failure: decision.reason }]);

@@ -2,9 +2,9 @@
  * Keeps Jira's Releases panel and the `appconfigFlagState` issue property in step with the
  * environments, for one association:
  *
- * 1. `observe` records what an event says: a saved version's flag values, or a deployment's effect on
+ * 1. `observe` takes in what an event says: a saved version's flag values, or a deployment's effect on
  *    its environment (idempotent: processing an event again changes nothing). The worker calls it after
- *    each event.
+ *    each event, and `saveObserved` once for many events, before it marks them done.
  * 2. `publish` renders every flag in the panel, records the flags whose panel or property changed (a new
  *    updateSequenceId is taken right then, so a late retry can never overwrite newer state), and sends
  *    what is due: whole flags, 100 a call; properties, 100 issues a call. It reads every flag of the
@@ -20,7 +20,7 @@ import { flagEnabledValuesBase64, type Flag } from '../flags/index.js';
 import { ASSOCIATION_PROPERTY, featureFlag, type JiraFeatureFlag } from '../flags/render/feature-flag.js';
 import { FEATURE_FLAGS_PER_CALL, ISSUES_PER_PROPERTY_CALL, JiraError, type JiraClient } from '../jira/index.js';
 import { appConfigConsoleUrl } from '../environments/console-link.js';
-import { applyDeployment, deploymentFact } from '../environments/deployments.js';
+import { applyDeployment, deploymentFact, type EnvironmentState } from '../environments/deployments.js';
 import { flagEnvironments, flagReachedAnEnvironment, flagStateProperty } from '../environments/flag-environments.js';
 import { EnvironmentStore, type FlagPanelRow } from '../db/environments.js';
 import { FlagStates } from '../db/flag-states.js';
@@ -62,28 +62,47 @@ export class ReleasesPanel {
     this.store = new EnvironmentStore(db, models, association.id);
   }
 
-  /** Records what the event says about versions and environments; true when it could change the panel. */
-  async observe(event: StoredEventPayload, flagValues?: Readonly<Record<string, boolean>>): Promise<boolean> {
+  /** Environments as this round's events left them (read once each), and those to save. */
+  private readonly roundEnvironments = new Map<string, EnvironmentState | undefined>();
+  private readonly changedEnvironments = new Set<string>();
+  /** Saved versions' flag values to record. */
+  private readonly newVersionValues = new Map<string, Readonly<Record<string, boolean>>>();
+
+  /**
+   * Takes in what the event says about versions and environments (idempotent: an event seen again
+   * changes nothing). Kept in memory until `saveObserved`: the worker saves a round's observations in
+   * one transaction, before it marks their events done.
+   */
+  async observe(event: StoredEventPayload, flagValues?: Readonly<Record<string, boolean>>): Promise<void> {
     if (isDeploymentEvent(event)) {
       const fact = deploymentFact(event.Type, event, this.now());
-      if ('skip' in fact) return false;
-      const before = await this.store.environment(fact.environmentId);
+      if ('skip' in fact) return;
+      const before = this.roundEnvironments.has(fact.environmentId) ? this.roundEnvironments.get(fact.environmentId) : await this.store.environment(fact.environmentId);
       const after = applyDeployment(before, fact);
-      if (after === before) return false;
-      await this.store.saveEnvironment(after);
-      return true;
+      this.roundEnvironments.set(fact.environmentId, after);
+      if (after !== before) this.changedEnvironments.add(fact.environmentId);
+      return;
     }
-    if (event.ContentVersion == null) return true;
+    if (event.ContentVersion == null) return;
     // The values only, as the worker's parse of the document gave them (parsed here when not given).
     const values = flagValues ?? flagEnabledValuesBase64(event.Content ?? '');
-    if (!values) return false;
-    await this.store.saveVersionValues(String(event.ContentVersion), values);
-    return true;
+    const version = String(event.ContentVersion);
+    if (values && !this.newVersionValues.has(version)) this.newVersionValues.set(version, values);
+  }
+
+  /** Saves what `observe` took in since the last save, in one transaction. */
+  async saveObserved(): Promise<void> {
+    const environments = [...this.changedEnvironments].map((id) => this.roundEnvironments.get(id)!);
+    const versions = new Map(this.newVersionValues);
+    await this.store.saveObservations(environments, versions);
+    for (const e of environments) this.changedEnvironments.delete(e.environmentId);
+    for (const v of versions.keys()) this.newVersionValues.delete(v);
   }
 
   /** Records the flags whose panel or property changed, then sends everything due. */
   async publish(jira: JiraClient, beforeWrite: () => Promise<void> = async () => {}): Promise<PanelOutcome> {
     const outcome: PanelOutcome = { submitted: 0, propertiesSet: 0, refusals: [], unknownIssueKeys: [] };
+    await this.saveObserved();
     const environments = await this.store.environments();
     if (environments.length === 0) return outcome; // nothing deployed yet: no flag is in the panel
     const flags = (await new FlagStates(this.db, this.models, this.association.id).all()).values();
