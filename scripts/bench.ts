@@ -4,7 +4,8 @@
  * The app runs as its own process (node dist/src/server.js); the Jira and AWS doubles run here, on
  * 127.0.0.1. Each group of rows gets a fresh app and database (so memory is measured from the same idle
  * process, and no row inherits another's work): the sync rows and the deployment after them; the
- * growth sizes 100 and 5,000 (1,000 is the first-sync row); the large documents; intake.
+ * growth sizes 100 and 5,000 (1,000 is the first-sync row); the large documents (on V8's default heap, and
+ * again under a heap ceiling); intake.
  * Exits 1 when a target is missed.
  */
 import os from 'node:os';
@@ -15,7 +16,7 @@ import { createBenchDatabase, type BenchDatabase, type DbKind } from './lib/benc
 import { startStage, type Stage } from './lib/bench-setup.js';
 import { syncFigures, type FirstSync } from './lib/bench-sync.js';
 import { growthFigures, growthPoint, GROWTH_SIZES } from './lib/bench-growth.js';
-import { largeDocumentFigures } from './lib/bench-large.js';
+import { HEAP_CEILING_MB, largeDocumentFigures } from './lib/bench-large.js';
 import { panelFigures } from './lib/bench-panel.js';
 import { JIRA_LATENCY_MS, WRITE_CONCURRENCY } from './lib/bench-run.js';
 import { Children, onInterrupt } from './lib/children.js';
@@ -44,11 +45,11 @@ function machine(): string {
 }
 
 /** A fresh database and app for `fn`, closed and dropped afterwards. */
-async function withStage<T>(kind: DbKind, what: string, fn: (stage: Stage) => Promise<T>): Promise<T> {
+async function withStage<T>(kind: DbKind, what: string, fn: (stage: Stage) => Promise<T>, nodeArgs: string[] = []): Promise<T> {
   const slot: { stage?: Stage; db?: BenchDatabase } = {};
   open.push(slot);
   slot.db = await createBenchDatabase(kind, process.env.DATABASE_URL);
-  slot.stage = await startStage(children, slot.db);
+  slot.stage = await startStage(children, slot.db, { nodeArgs });
   say(`${kind} ${what}: app pid ${slot.stage.app.pid} at ${slot.stage.app.url}; ${slot.db.label}`);
   const t0 = Date.now();
   const result = await fn(slot.stage);
@@ -72,7 +73,10 @@ async function runKind(kind: DbKind, bare: BareUrls): Promise<Figure[]> {
   for (const flags of GROWTH_SIZES.filter((n) => n !== sync.first.flags)) {
     points.push(await withStage(kind, `growth ${flags} flags`, (stage) => growthPoint(stage, flags)));
   }
-  const large = await withStage(kind, 'large documents', (stage) => largeDocumentFigures(stage, kind));
+  const large = [
+    ...(await withStage(kind, 'large documents', (stage) => largeDocumentFigures(stage, kind))),
+    ...(await withStage(kind, 'large documents, heap ceiling', (stage) => largeDocumentFigures(stage, kind, HEAP_CEILING_MB), [`--max-old-space-size=${HEAP_CEILING_MB}`])),
+  ];
   const intake = await withStage(kind, 'intake', (stage) => intakeFigures(stage, bare, kind));
   say(`${kind}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return [...sync.figures, ...growthFigures(points, kind), ...intake, ...large, ...sync.panel];

@@ -5,6 +5,12 @@
  * one flag's value (so each is processed and makes exactly one edit), are posted back to back. Printed:
  * the app's peak resident memory above its idle level from the first of those POSTs until the API
  * reports all fifty processed.
+ *
+ * Run twice. On V8's default heap the figure is mostly V8's choice to grow the heap rather than collect
+ * (garbage of documents already processed), so it is printed for information. The target is on the
+ * second run, with the app's heap capped at HEAP_CEILING_MB (`--max-old-space-size`, as the README advises
+ * operators): less than the fifty events take as the app stores them, so an app that held them all at
+ * once could not finish, and its resident memory then shows what the app really holds.
  */
 import { preCreateEvent } from '../../test/support/events.js';
 import { parametersOf } from './events.js';
@@ -21,8 +27,11 @@ const DOCUMENTS = 50;
 /** The worker's payload budget per round that issue 15 asks for. */
 const ROUND_BUDGET_BYTES = 8 * 2 ** 20;
 const TARGET_BYTES = 150e6;
+/** The heap ceiling of the second run: under the fifty events' 180 MB. */
+export const HEAP_CEILING_MB = 128;
 
-export async function largeDocumentFigures(stage: Stage, label: string): Promise<Figure[]> {
+/** `heapCeilingMb`: the app runs with that --max-old-space-size (the caller starts it so); the target applies. */
+export async function largeDocumentFigures(stage: Stage, label: string, heapCeilingMb?: number): Promise<Figure[]> {
   const { jira } = stage;
   const opts = { descriptionLength: DESCRIPTION_LENGTH };
   const params = { parameters: parametersOf(stage.target) };
@@ -52,17 +61,20 @@ export async function largeDocumentFigures(stage: Stage, label: string): Promise
   // the one being received at the door), whatever the backlog, and has room left for parsing and
   // comparing two versions of a 2.7 MB document.
   const target = TARGET_BYTES;
+  const heap = heapCeilingMb ? `, heap capped at ${heapCeilingMb} MB` : ', V8 default heap';
+  const within = m ? m.aboveBytes <= target && edits === DOCUMENTS : null;
   return [
     {
       stage: label,
-      name: `worker memory: ${DOCUMENTS} documents of ${mb(documentBytes / DOCUMENTS)} posted back to back`,
+      name: `worker memory: ${DOCUMENTS} documents of ${mb(documentBytes / DOCUMENTS)} posted back to back${heap}`,
       value:
         (m ? `+${mb(m.aboveBytes)} above idle (peak ${mb(m.peakBytes)}, idle ${mb(m.idleBytes)}; ${m.how})` : 'n/a (no /proc)') +
         `; ${edits} edits (${breakdown(run.requests)}); all processed in ${secs(run.wallMs)}`,
-      target:
-        `≤ ${mb(target, 0)} above idle: less than the ${DOCUMENTS} events (${mb(eventBytes, 0)}; ${mb(documentBytes, 0)} of document text) held at once; ` +
-        `a worker reading ≤ ${mb(ROUND_BUDGET_BYTES)} of payload a round holds 2 of them; ${DOCUMENTS} edits`,
-      pass: m ? m.aboveBytes <= target && edits === DOCUMENTS : null,
+      target: heapCeilingMb
+        ? `≤ ${mb(target, 0)} above idle: less than the ${DOCUMENTS} events (${mb(eventBytes, 0)}; ${mb(documentBytes, 0)} of document text) held at once, ` +
+          `and all processed within a ${heapCeilingMb} MB heap; a worker reading ≤ ${mb(ROUND_BUDGET_BYTES)} of payload a round holds 2 of them; ${DOCUMENTS} edits`
+        : `information: V8 grows its heap before it collects; the target is on the capped run; ${DOCUMENTS} edits`,
+      pass: heapCeilingMb ? within : edits === DOCUMENTS ? null : false,
     },
   ];
 }
