@@ -8,7 +8,7 @@ import { UniqueConstraintError } from 'sequelize';
 import type { ResolvedConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { AssociationAttrs, AssociationRow, Models } from '../db/models.js';
-import { findByProfile, saveAssociation, type NewAssociation } from '../db/associations.js';
+import { findById, findByProfile, saveAssociation, type NewAssociation } from '../db/associations.js';
 import { ApiError, badRequest, notFound } from '../http/errors.js';
 import { newestIssueNumber, type JiraClient } from '../jira/index.js';
 import type { SigningSecrets } from '../secrets/signing-secrets.js';
@@ -120,7 +120,7 @@ async function locate(w: Where): Promise<{ ours: AssociationRow | null; link: Ex
   const ours = await findByProfile(models, { clientKey: w.site.clientKey, ...w.profileKey });
   const link = await existingExtensionLink(w.access, config.baseUrl, w.resourceArn, w.extensionIdentifier);
   if (link?.pointsAt && link.pointsAt !== ours?.id) {
-    const holder = await models.Association.findByPk(link.pointsAt);
+    const holder = await findById(models, link.pointsAt);
     const k = w.profileKey;
     const isOurs =
       holder?.clientKey === w.site.clientKey &&

@@ -1,4 +1,4 @@
-/** Association rows, always looked up within one site: another site's id is simply not found. */
+/** Association rows, looked up within one site (another site's id is simply not found); only findById is not. */
 import { Op, type Transaction } from 'sequelize';
 import type { Db } from './database.js';
 import type { AssociationAttrs, AssociationRow, Models } from './models.js';
@@ -6,6 +6,14 @@ import { deleteEnvironmentRows } from './environments-delete.js';
 
 export function findForSite(models: Models, clientKey: string, id: string): Promise<AssociationRow | null> {
   return models.Association.findOne({ where: { id, clientKey } });
+}
+
+/**
+ * By id alone, whatever its site: for the worker, which acts for every site, and for telling whose
+ * association an extension link in AWS points at (the caller compares the site).
+ */
+export function findById(models: Models, id: string): Promise<AssociationRow | null> {
+  return models.Association.findByPk(id);
 }
 
 export function listForSite(models: Models, clientKey: string): Promise<AssociationRow[]> {

@@ -145,6 +145,12 @@ export class Queue {
     return { events, bytes, full: events.length === limits.maxEvents || rows.length > events.length };
   }
 
+  /** Whether the event is still waiting to be processed (false once done, failed or deleted). */
+  async isPending(eventId: number): Promise<boolean> {
+    const rows = await this.db.rawRead<{ status: string }>('SELECT status FROM events WHERE id = $1', [eventId]);
+    return rows[0]?.status === 'pending';
+  }
+
   /** Mark processed events done (or failed, with the reason). `attempts` counts failed tries. */
   async completeMany(outcomes: { event: QueuedEvent; failure?: string }[]): Promise<void> {
     if (outcomes.length === 0) return;

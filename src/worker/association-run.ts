@@ -3,7 +3,7 @@
  * until its queue is empty (or waits for a retry), then give the lease back.
  */
 import type { Db } from '../db/database.js';
-import { AssociationGone } from '../db/associations.js';
+import { AssociationGone, findById } from '../db/associations.js';
 import { recordFailure } from '../db/health.js';
 import type { AssociationRow, Models } from '../db/models.js';
 import type { JiraClient } from '../jira/index.js';
@@ -97,7 +97,7 @@ function associationReader(run: Run): () => Promise<AssociationRow | null> {
   let readAt = 0;
   return async () => {
     if (!row || Date.now() - readAt >= ASSOCIATION_REREAD_MS) {
-      row = await run.deps.models.Association.findByPk(run.associationId);
+      row = await findById(run.deps.models, run.associationId);
       readAt = Date.now();
     }
     return row;
@@ -158,8 +158,9 @@ async function runRound(run: Run, association: AssociationRow, events: QueuedEve
       if (processed.event) await panel.observe(processed.event, processed.flagValues);
     } catch (err) {
       if (err instanceof LeaseLost || err instanceof AssociationGone) throw err;
-      // The events before it are kept and marked; its own processing, when retried, publishes them.
-      await release();
+      // The events before it are kept and marked (or, when the database fails too, processed again,
+      // writing nothing); its own processing, when retried, publishes what they told the panel.
+      await release().catch((e: unknown) => run.log.warn({ err: e }, 'could not record the events before a failed one; they will be processed again'));
       await run.done.flush();
       const end = await settleFailure(run, event, err);
       if (end === 'end-run') return end;
@@ -181,8 +182,10 @@ async function publishRound(run: Run, panel: ReleasesPanel, jira: JiraClient, re
   } catch (err) {
     if (err instanceof LeaseLost || err instanceof AssociationGone) throw err;
     await run.done.flush();
-    const last = unmarked[0];
-    if (last) return settleFailure(run, last.event, err);
+    // The round's last event (or, when the save before the publish failed, its oldest unmarked one, the
+    // others waiting behind it in order) is tried again; processing it again publishes.
+    const waiting = unmarked[0];
+    if (waiting) return settleFailure(run, waiting.event, err);
     // Only after an event set aside having written to Jira: nothing is left to hold the publish.
     run.log.warn({ err }, 'could not publish the Releases panel; it is published with the next event');
     return 'next-round';

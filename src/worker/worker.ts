@@ -88,8 +88,7 @@ export class Worker {
   async awaitEvent(eventId: number, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const row = await this.opts.models.StoredEvent.findByPk(eventId, { attributes: ['status'] });
-      if (!row || row.status !== 'pending') return true;
+      if (!(await this.queue.isPending(eventId))) return true;
       if (Date.now() >= deadline) return false;
       await new Promise((r) => setTimeout(r, 50));
     }
