@@ -9,7 +9,7 @@ import { databaseKinds } from '../support/databases.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { deploymentEvent, preCreateEvent } from '../support/events.js';
 import { flagsV1, flagsV2 } from '../support/fixtures.js';
-import { eventCounts, issuesByFlag, waitIdle } from '../support/pipeline-kit.js';
+import { eventCounts, issuesByFlag, panelValues, waitIdle } from '../support/pipeline-kit.js';
 import { waitFor } from '../support/wait.js';
 
 const PRODUCTION = { Id: 'env-prd', Name: 'production' };
@@ -32,13 +32,7 @@ describe.each(databaseKinds)('Releases panel under Jira faults (%s)', (kind) => 
     const res = await h.sendEvent(id, event);
     expect(res.status).toBe(202);
   };
-  const prodValues = () =>
-    Object.fromEntries(
-      [...h.jira.featureFlags.flags.values()].map(({ flag }) => [
-        flag.key as string,
-        (flag.details.find((d) => (d.environment as { name: string }).name === 'production')?.status as { enabled: boolean } | undefined)?.enabled,
-      ]),
-    );
+  const prodValues = () => panelValues(h.jira, 'production');
   const health = async () => ((await h.api('get', '/api/associations')).body as { associations: { id: string; health: { status: string; lastError: { code: string; message: string } | null } }[] }).associations.find((a) => a.id === id)!.health;
 
   it('429 and 503 on both APIs only delay: the panel and the properties end exactly right, each sent once it gets through', async () => {

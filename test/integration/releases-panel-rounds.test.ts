@@ -11,7 +11,7 @@ import { databaseKinds } from '../support/databases.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { deploymentEvent, preCreateEvent } from '../support/events.js';
 import { flagsV1, flagsV2 } from '../support/fixtures.js';
-import { eventCounts, issuesByFlag, waitIdle } from '../support/pipeline-kit.js';
+import { eventCounts, issuesByFlag, panelValues, waitIdle } from '../support/pipeline-kit.js';
 import { waitFor } from '../support/wait.js';
 
 const STAGING = { Id: 'env-stg', Name: 'staging' };
@@ -35,14 +35,6 @@ describe.each(databaseKinds)('Releases panel published once per round (%s)', (ki
     const res = await h.sendEvent(id, event);
     expect(res.status).toBe(202);
   };
-  /** Each flag's value in one environment, as the Releases panel shows it. */
-  const panelValues = (environment: string) =>
-    Object.fromEntries(
-      [...h.jira.featureFlags.flags.values()].map(({ flag }) => [
-        flag.key as string,
-        (flag.details.find((d) => (d.environment as { name: string }).name === environment)?.status as { enabled: boolean } | undefined)?.enabled,
-      ]),
-    );
   const flagState = (flagKey: string) => h.jira.issue(issuesByFlag(h.jira).get(flagKey)!.key)?.properties.appconfigFlagState;
   const statuses = () =>
     h.service.db.sequelize.query<{ id: number | string; status: string; last_error: string | null }>('SELECT id, status, last_error FROM events ORDER BY id', {
@@ -62,8 +54,8 @@ describe.each(databaseKinds)('Releases panel published once per round (%s)', (ki
     expect(h.jira.requests.filter((r) => r.method === 'POST' && r.path === FLAGS)).toHaveLength(1);
     expect(h.jira.requests.filter((r) => r.method === 'POST' && r.path === PROPS)).toHaveLength(1);
     // search_ranking is not in version 1: off in staging.
-    expect(panelValues('staging')).toEqual({ checkout_v2: true, beta_banner: false, search_ranking: false });
-    expect(panelValues('production')).toEqual({ checkout_v2: true, beta_banner: true, search_ranking: false });
+    expect(panelValues(h.jira, 'staging')).toEqual({ checkout_v2: true, beta_banner: false, search_ranking: false });
+    expect(panelValues(h.jira, 'production')).toEqual({ checkout_v2: true, beta_banner: true, search_ranking: false });
     expect(flagState('beta_banner')).toEqual({ enabledIn: ['production'], disabledIn: ['staging'], deployedVersion: { production: '2', staging: '1' } });
     expect(flagState('search_ranking')).toEqual({ enabledIn: [], disabledIn: ['production', 'staging'], deployedVersion: { production: '2', staging: '1' } });
     expect(await eventCounts(h.service.db)).toMatchObject({ pending: 0, failed: 0, done: 5 });
@@ -86,7 +78,7 @@ describe.each(databaseKinds)('Releases panel published once per round (%s)', (ki
     expect(complete?.last_error).toContain('500');
 
     await waitIdle(h.service.db, 60_000);
-    expect(panelValues('staging')).toEqual({ checkout_v2: true, beta_banner: true, search_ranking: false });
+    expect(panelValues(h.jira, 'staging')).toEqual({ checkout_v2: true, beta_banner: true, search_ranking: false });
     expect(flagState('search_ranking')).toEqual({ enabledIn: [], disabledIn: ['production', 'staging'], deployedVersion: { production: '2', staging: '2' } });
     expect(h.jira.requests.filter((r) => r.path === FLAGS && r.status === 202)).toHaveLength(1);
     expect(await eventCounts(h.service.db)).toMatchObject({ pending: 0, failed: 0 });

@@ -45,6 +45,16 @@ export function successfulWrites(requests: RecordedRequest[]): RecordedRequest[]
   );
 }
 
+/** Each flag in the Jira double's Releases panel, on or off in `environment` (undefined: not there). */
+export function panelValues(jira: JiraDouble, environment: string): Record<string, boolean | undefined> {
+  return Object.fromEntries(
+    [...jira.featureFlags.flags.values()].map(({ flag }) => [
+      flag.key as string,
+      (flag.details.find((d) => (d.environment as { name: string }).name === environment)?.status as { enabled: boolean } | undefined)?.enabled,
+    ]),
+  );
+}
+
 /** Successful PUT /rest/api/3/issue/{key} calls, per issue key. */
 export function editsByIssue(requests: RecordedRequest[]): Map<string, RecordedRequest[]> {
   const out = new Map<string, RecordedRequest[]>();
