@@ -29,6 +29,11 @@ describe('decide', () => {
   it('a retryable Jira error honours Retry-After; elements a bulk create deferred are retried', () => {
     const d = decide(jiraError(429, { retryAfterMs: 7_000 }), ctx);
     expect(d.kind === 'retry' && d.delayMs).toBeGreaterThanOrEqual(7_000);
+    // Never earlier, and hardly later: the Jira client's own jitter (at most 5 %, at most 1 s).
+    expect(d.kind === 'retry' && d.delayMs).toBeLessThanOrEqual(7_350);
+    const long = decide(jiraError(429, { retryAfterMs: 600_000 }), ctx);
+    expect(long.kind === 'retry' && long.delayMs).toBeGreaterThanOrEqual(600_000);
+    expect(long.kind === 'retry' && long.delayMs).toBeLessThanOrEqual(601_000);
     expect(decide(new CreateDeferred(503, 'busy'), ctx).kind).toBe('retry');
   });
 
