@@ -17,6 +17,7 @@ import { processEvent, type EventResult, type Processed } from './process-event.
 import { LeaseLost, type Queue, type QueuedEvent } from '../db/event-queue.js';
 import { SavedVersions } from './saved-versions.js';
 import { ReleasesPanel, type PanelOutcome } from './releases-panel.js';
+import { UnmarkedEvents } from './unmarked-events.js';
 
 export interface RunDeps {
   db: Db;
@@ -110,12 +111,6 @@ async function beforeWrite(run: Run): Promise<void> {
   await run.done.flush();
 }
 
-/** A processed event whose done mark waits (see runRound). */
-interface Held {
-  event: QueuedEvent;
-  result: EventResult;
-}
-
 async function runRound(run: Run, association: AssociationRow, events: QueuedEvent[]): Promise<RoundEnd> {
   const { db, models } = run.deps;
   let jira: JiraClient;
@@ -124,29 +119,18 @@ async function runRound(run: Run, association: AssociationRow, events: QueuedEve
   } catch (err) {
     return settleFailure(run, events[0]!, err);
   }
+  // What each event says about environments and versions is taken in as it is processed; the Releases
+  // panel is published once, after the round's last event (it reads every flag).
   const panel = new ReleasesPanel(db, models, association);
-  // What each event says about environments and versions is taken in as it is processed, and the
-  // Releases panel published once, after the round's last event (it reads every flag). So the events
-  // processed since the last Jira write stay unmarked: what they told the panel is saved in one
-  // transaction, then they are marked done, before the next issue write (every processed event must be
-  // marked before a later event writes) or before the publish; the last one only after the publish.
-  // A crash or a failure before then leaves them due, and processing them again writes nothing twice.
-  const unmarked: Held[] = [];
-  let releasing: Promise<void> | undefined;
-  const release = (keep = 0): Promise<void> =>
-    (releasing ??= (async () => {
-      try {
-        await panel.saveObserved();
-        for (const h of unmarked.splice(0, Math.max(0, unmarked.length - keep))) await recordResult(run, h.event, h.result);
-      } finally {
-        releasing = undefined;
-      }
-    })());
+  const unmarked = new UnmarkedEvents(
+    () => panel.saveObserved(),
+    (p) => recordResult(run, p.event, p.result),
+  );
   const states = new FlagStates(db, models, run.associationId);
   const versions = new SavedVersions(db, run.associationId);
   await versions.prefetch(events);
   const writer = new IssueWriter(jira, association, states, async () => {
-    await release();
+    await unmarked.release();
     await beforeWrite(run);
   });
   let observed = false;
@@ -160,23 +144,23 @@ async function runRound(run: Run, association: AssociationRow, events: QueuedEve
       if (err instanceof LeaseLost || err instanceof AssociationGone) throw err;
       // The events before it are kept and marked (or, when the database fails too, processed again,
       // writing nothing); its own processing, when retried, publishes what they told the panel.
-      await release().catch((e: unknown) => run.log.warn({ err: e }, 'could not record the events before a failed one; they will be processed again'));
+      await unmarked.release().catch((e: unknown) => run.log.warn({ err: e }, 'could not record the events before a failed one; they will be processed again'));
       await run.done.flush();
       const end = await settleFailure(run, event, err);
       if (end === 'end-run') return end;
       break; // set aside: publish what the events before it recorded; the next round goes on after it
     }
     observed = true;
-    unmarked.push({ event, result: processed.result });
+    unmarked.add({ event, result: processed.result });
   }
-  return observed ? publishRound(run, panel, jira, release, unmarked) : 'next-round';
+  return observed ? publishRound(run, panel, jira, unmarked) : 'next-round';
 }
 
 /** Publishes the Releases panel for the round; the round's last unmarked event is marked after it. */
-async function publishRound(run: Run, panel: ReleasesPanel, jira: JiraClient, release: (keep?: number) => Promise<void>, unmarked: readonly Held[]): Promise<RoundEnd> {
+async function publishRound(run: Run, panel: ReleasesPanel, jira: JiraClient, unmarked: UnmarkedEvents): Promise<RoundEnd> {
   let shown: PanelOutcome;
   try {
-    await release(1);
+    await unmarked.release(1);
     // The last event stays unmarked through the panel's own writes: processing it again repeats none.
     shown = await panel.publish(jira, () => beforeWrite(run));
   } catch (err) {
@@ -184,13 +168,13 @@ async function publishRound(run: Run, panel: ReleasesPanel, jira: JiraClient, re
     await run.done.flush();
     // The round's last event (or, when the save before the publish failed, its oldest unmarked one, the
     // others waiting behind it in order) is tried again; processing it again publishes.
-    const waiting = unmarked[0];
+    const waiting = unmarked.oldest;
     if (waiting) return settleFailure(run, waiting.event, err);
     // Only after an event set aside having written to Jira: nothing is left to hold the publish.
     run.log.warn({ err }, 'could not publish the Releases panel; it is published with the next event');
     return 'next-round';
   }
-  await release();
+  await unmarked.release();
   await recordPanelOutcome(run, shown);
   return 'next-round';
 }
