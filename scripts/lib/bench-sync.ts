@@ -24,6 +24,8 @@ const FIRST_SYNC_TARGET_MS = 1000;
 const FIRST_SYNC_MEMORY_TARGET = 25e6;
 const CHANGED_TARGET_MS = 500;
 const RETRY_SLACK = 1.1;
+/** How long after a 429's answer a call may reach the double and still have been sent before the app read it. */
+const IN_FLIGHT_MS = 10;
 
 export interface FirstSync {
   flags: number;
@@ -93,9 +95,6 @@ export async function firstSync(stage: Stage, flags: number, timeoutMs: number):
   const exact = run.requests.length === creates && run.requests.every((r) => isBulkCreate(r) && r.status === 201) && state.oneIssuePerFlag;
   return { flags, documentBytes: Buffer.byteLength(document), run, exact };
 }
-
-/** How long after a 429's answer a call may reach the double and still have been sent before the app read it. */
-const IN_FLIGHT_MS = 10;
 
 /** Length of the union of [start, end] intervals. */
 export function unionLength(windows: [number, number][]): number {
@@ -173,8 +172,6 @@ export async function syncFigures(stage: Stage, label: string): Promise<{ figure
   // close together overlap, so the minimum is the length of their union, not their count × Retry-After.
   const windows = limited.map((r): [number, number] => [r.answeredAt!, r.answeredAt! + RETRY_AFTER_S * 1000]);
   const union = unionLength(windows);
-  // A call that started inside a window (after a 429 was answered, before its Retry-After ran out);
-  // one already in flight when the 429 was answered is no violation.
   // How long after the 429's answer a call reached the double. With several writes under way, a call the
   // app sent before it had read a 429 answered beside another call's answer still reaches the double
   // (which runs in this process and notes a call when its handler runs) a few ms after that answer:

@@ -58,52 +58,8 @@ const ROWS_PER_STATEMENT = 500;
 export class FlagStates {
   constructor(
     private readonly db: Db,
-    // Kept for the callers' signature; every statement here is plain SQL.
-    _models: Models,
     readonly associationId: string,
   ) {}
-
-  async all(): Promise<Map<string, FlagState>> {
-    const rows = await this.db.rawRead<FlagStateDbRow>(`${SELECT} WHERE association_id = $1`, [this.associationId]);
-    const states = new Map<string, FlagState>();
-    for (const r of rows) states.set(r.flag_key, fromDb(r));
-    return states;
-  }
-
-  async get(flagKey: string): Promise<FlagState | null> {
-    const [row] = await this.db.rawRead<FlagStateDbRow>(`${SELECT} WHERE association_id = $1 AND flag_key = $2`, [this.associationId, flagKey]);
-    return row ? fromDb(row) : null;
-  }
-
-  /** Set the same columns on several flags at once (creating rows that do not exist yet). */
-  upsertMany(flagKeys: string[], values: FlagStateValues): Promise<void> {
-    return this.write(
-      [...new Set(flagKeys)].map((flagKey) => ({ flagKey, values })),
-      (Object.keys(values) as (keyof FlagStateValues)[]).filter((k) => values[k] !== undefined),
-    );
-  }
-
-  /** Record that write `writeId` reached the flag's issue, which now reflects `flag` (when given). */
-  saved(flagKey: string, writeId: string, flag: Flag | null, issue?: { id: string; key: string }): Promise<void> {
-    return this.upsertMany([flagKey], {
-      pendingWrite: null,
-      lastWrite: writeId,
-      ...(flag ? { state: JSON.stringify(flag) } : {}),
-      ...(issue ? { issueId: issue.id, issueKey: issue.key } : {}),
-    });
-  }
-
-  /** Many flags saved at once after a bulk create: one statement. */
-  savedMany(entries: { flag: Flag; issue: { id: string; key: string }; writeId: string }[]): Promise<void> {
-    const byKey = new Map(entries.map((e) => [e.flag.key, e]));
-    return this.write(
-      [...byKey.values()].map(({ flag, issue, writeId }) => ({
-        flagKey: flag.key,
-        values: { pendingWrite: null, lastWrite: writeId, deleted: false, state: JSON.stringify(flag), issueId: issue.id, issueKey: issue.key },
-      })),
-      ['pendingWrite', 'lastWrite', 'deleted', 'state', 'issueId', 'issueKey'],
-    );
-  }
 
   /**
    * Inserts or updates the rows (each flag once), setting `columns` from each row's values, in
@@ -144,13 +100,13 @@ export class FlagStates {
     }
   }
 
-  /**
-   * The worker's write path: these flags' rows (every row of the association when none are named), in
-   * one statement per ROWS_PER_STATEMENT flags.
-   */
+  /** These flags' rows (every row of the association when none are named), one statement per ROWS_PER_STATEMENT flags. */
   async rows(flagKeys?: readonly string[]): Promise<Map<string, FlagState>> {
-    if (flagKeys === undefined) return this.all();
     const out = new Map<string, FlagState>();
+    if (flagKeys === undefined) {
+      for (const r of await this.db.rawRead<FlagStateDbRow>(`${SELECT} WHERE association_id = $1`, [this.associationId])) out.set(r.flag_key, fromDb(r));
+      return out;
+    }
     for (let from = 0; from < flagKeys.length; from += ROWS_PER_STATEMENT) {
       const keys = flagKeys.slice(from, from + ROWS_PER_STATEMENT);
       const rows = await this.db.rawRead<FlagStateDbRow>(`${SELECT} WHERE association_id = $1 AND flag_key IN (${placeholders(2, keys.length)})`, [
@@ -168,15 +124,16 @@ export class FlagStates {
    * outcomes after; nothing is written once the association is gone (AssociationGone).
    */
   async writeMany(entries: readonly FlagStateWrite[]): Promise<void> {
-    const groups = new Map<string, { columns: (keyof FlagStateValues)[]; rows: { flagKey: string; values: FlagStateValues }[] }>();
+    // A statement may set a row once: a flag named twice with the same columns keeps its last values.
+    const groups = new Map<string, { columns: (keyof FlagStateValues)[]; rows: Map<string, FlagStateValues> }>();
     for (const { flagKey, ...values } of entries) {
       const columns = (Object.keys(values) as (keyof FlagStateValues)[]).filter((k) => values[k] !== undefined).sort();
       const signature = columns.join(',');
-      const group = groups.get(signature) ?? { columns, rows: [] };
-      group.rows.push({ flagKey, values });
+      const group = groups.get(signature) ?? { columns, rows: new Map() };
+      group.rows.set(flagKey, values);
       groups.set(signature, group);
     }
-    for (const { columns, rows } of groups.values()) await this.write(rows, columns);
+    for (const { columns, rows } of groups.values()) await this.write([...rows].map(([flagKey, values]) => ({ flagKey, values })), columns);
   }
 }
 

@@ -14,7 +14,7 @@ export type {
   ParseResult,
 } from './model.js';
 export { KEY_PATTERN, MAX_ATTRIBUTES_PER_FLAG } from './model.js';
-export { flagEnabledValues, flagEnabledValuesBase64, formatParseErrors, parseFlagDocument, parseFlagDocumentBase64, validateFlagDocument } from './parse.js';
+export { flagEnabledValues, formatParseErrors, parseFlagDocument, parseFlagDocumentBase64, validateFlagDocument } from './parse.js';
 export { deepEqual } from './equal.js';
 export { CHANGE_ORDER, diffDocuments, diffFlag, flagChanges } from './diff.js';
 export type { FlagChange, FlagChangeKind, FlagDiff } from './diff.js';

@@ -43,8 +43,7 @@ function jsonOfBase64(encoded: string): Step<unknown> {
 export function parseFlagDocumentBase64(encoded: string): ParseResult {
   const json = jsonOfBase64(encoded);
   if (!json.ok) return { ok: false, errors: [json.error] };
-  const result = validateFlagDocument(json.value);
-  return result;
+  return validateFlagDocument(json.value);
 }
 
 /** The on/off value of each flag of a document. */
@@ -52,12 +51,6 @@ export function flagEnabledValues(document: FlagDocument): Readonly<Record<strin
   const values: Record<string, boolean> = {};
   for (const flag of document.flags) values[flag.key] = flag.enabled;
   return Object.freeze(values);
-}
-
-/** The on/off value of each flag of a base64 document, or undefined when the document is not valid. */
-export function flagEnabledValuesBase64(encoded: string): Readonly<Record<string, boolean>> | undefined {
-  const parsed = parseFlagDocumentBase64(encoded);
-  return parsed.ok ? flagEnabledValues(parsed.document) : undefined;
 }
 
 /** Validates an already-parsed JSON value. */

@@ -126,7 +126,7 @@ async function runRound(run: Run, association: AssociationRow, events: QueuedEve
     () => panel.saveObserved(),
     (p) => recordResult(run, p.event, p.result),
   );
-  const states = new FlagStates(db, models, run.associationId);
+  const states = new FlagStates(db, run.associationId);
   const versions = new SavedVersions(db, run.associationId);
   await versions.prefetch(events);
   const writer = new IssueWriter(jira, association, states, async () => {

@@ -2,8 +2,8 @@
  * Processed events, marked done in groups. Marking one late is safe (processing it again writes
  * nothing: its writes are recorded per flag), as long as every processed event is marked before the
  * next Jira write; so the group is flushed before each write, before a failure is handled, and at the
- * end of a run; a write that asks while a flush is under way waits for it. One log line per group (not one per event): under a stream of events, a line per event
- * cost the worker more than the events did.
+ * end of a run; a write that asks while a flush is under way waits for it. One log line per group (not
+ * one per event): under a stream of events, a line per event cost the worker more than the events did.
  */
 import type { Logger } from '../log.js';
 import type { Queue, QueuedEvent } from '../db/event-queue.js';

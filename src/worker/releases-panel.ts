@@ -16,7 +16,7 @@
 import type { Db } from '../db/database.js';
 import type { AssociationRow, Models } from '../db/models.js';
 import { isDeploymentEvent, type StoredEventPayload } from '../events/appconfig-event.js';
-import { flagEnabledValuesBase64, type Flag } from '../flags/index.js';
+import type { Flag } from '../flags/index.js';
 import { ASSOCIATION_PROPERTY, featureFlag, type JiraFeatureFlag } from '../flags/render/feature-flag.js';
 import { FEATURE_FLAGS_PER_CALL, ISSUES_PER_PROPERTY_CALL, JiraError, type JiraClient } from '../jira/index.js';
 import { appConfigConsoleUrl } from '../environments/console-link.js';
@@ -83,11 +83,10 @@ export class ReleasesPanel {
       if (after !== before) this.changedEnvironments.add(fact.environmentId);
       return;
     }
-    if (event.ContentVersion == null) return;
-    // The values only, as the worker's parse of the document gave them (parsed here when not given).
-    const values = flagValues ?? flagEnabledValuesBase64(event.Content ?? '');
+    // The values only, as the worker's parse of the document gave them (none for an invalid document).
+    if (event.ContentVersion == null || !flagValues) return;
     const version = String(event.ContentVersion);
-    if (values && !this.newVersionValues.has(version)) this.newVersionValues.set(version, values);
+    if (!this.newVersionValues.has(version)) this.newVersionValues.set(version, flagValues);
   }
 
   /** Saves what `observe` took in since the last save, in one transaction. */
@@ -105,7 +104,7 @@ export class ReleasesPanel {
     await this.saveObserved();
     const environments = await this.store.environments();
     if (environments.length === 0) return outcome; // nothing deployed yet: no flag is in the panel
-    const flags = (await new FlagStates(this.db, this.models, this.association.id).all()).values();
+    const flags = (await new FlagStates(this.db, this.association.id).rows()).values();
     const versions = new Set<string>();
     for (const e of environments) for (const d of [e.deployed, e.deploying, e.previous]) if (d?.version) versions.add(d.version);
     const values = await this.store.versionValues([...versions]);

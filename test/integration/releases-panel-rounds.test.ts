@@ -35,7 +35,7 @@ describe.each(databaseKinds)('Releases panel published once per round (%s)', (ki
     const res = await h.sendEvent(id, event);
     expect(res.status).toBe(202);
   };
-  const flagState = (flagKey: string) => h.jira.issue(issuesByFlag(h.jira).get(flagKey)!.key)?.properties.appconfigFlagState;
+  const flagState = (flagKey: string) => issuesByFlag(h.jira).get(flagKey)?.properties.appconfigFlagState;
   const statuses = () =>
     h.service.db.sequelize.query<{ id: number | string; status: string; last_error: string | null }>('SELECT id, status, last_error FROM events ORDER BY id', {
       type: QueryTypes.SELECT,
@@ -71,7 +71,7 @@ describe.each(databaseKinds)('Releases panel published once per round (%s)', (ki
     h.jira.faults.add({ match: { method: 'POST', path: FLAGS }, status: 500, times: 5 });
     h.service.worker.start();
 
-        await waitFor('the failure recorded', async () => (await statuses()).at(-1)?.last_error != null, 20_000);
+    await waitFor('the failure recorded', async () => (await statuses()).at(-1)?.last_error != null, 20_000);
     const [start, complete] = (await statuses()).slice(before);
     expect(start?.status).toBe('done');
     expect(complete?.status).toBe('pending');

@@ -99,8 +99,8 @@ export function pausesAfter(calls: AppCall[], status: number): number[] {
   const pauses: number[] = [];
   for (const c of calls) {
     if (c.status !== status || c.answered === undefined) continue;
-    const next = calls.filter((n) => n.startedSeq > c.answeredSeq!).reduce<number | undefined>((min, n) => (min === undefined || n.started < min ? n.started : min), undefined);
-    if (next !== undefined) pauses.push(next - c.answered);
+    const starts = calls.filter((n) => n.startedSeq > c.answeredSeq!).map((n) => n.started);
+    if (starts.length > 0) pauses.push(Math.min(...starts) - c.answered);
   }
   return pauses;
 }

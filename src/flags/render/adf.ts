@@ -96,21 +96,20 @@ function pushText(out: AdfInline[], value: string, marks: readonly AdfMark['type
   }
 }
 
-/** Text nodes for `text` with `marks`; none at all for an empty string. Newlines become hardBreaks. */
-export function text(value: string, ...marks: AdfMark['type'][]): AdfInline[] {
+function marked(value: string, marks: readonly AdfMark['type'][]): AdfInline[] {
   const out: AdfInline[] = [];
   pushText(out, value, marks);
   return out;
 }
 
+/** Text nodes for `text` with `marks`; none at all for an empty string. Newlines become hardBreaks. */
+export function text(value: string, ...marks: AdfMark['type'][]): AdfInline[] {
+  return marked(value, marks);
+}
+
 const CODE: readonly AdfMark['type'][] = ['code'];
 const STRONG: readonly AdfMark['type'][] = ['strong'];
 const EM: readonly AdfMark['type'][] = ['em'];
-const marked = (value: string, marks: readonly AdfMark['type'][]): AdfInline[] => {
-  const out: AdfInline[] = [];
-  pushText(out, value, marks);
-  return out;
-};
 export const code = (value: string): AdfInline[] => marked(value, CODE);
 export const strong = (value: string): AdfInline[] => marked(value, STRONG);
 export const em = (value: string): AdfInline[] => marked(value, EM);
@@ -136,14 +135,12 @@ export function inline(...parts: Inline[]): AdfInline[] {
 }
 
 export function paragraph(...parts: Inline[]): AdfParagraph {
-  const content: AdfInline[] = [];
-  for (const part of parts) pushInline(content, part);
+  const content = inline(...parts);
   return content.length > 0 ? { type: 'paragraph', content } : { type: 'paragraph' };
 }
 
 export function heading(level: 1 | 2 | 3 | 4 | 5 | 6, ...parts: Inline[]): AdfHeading {
-  const content: AdfInline[] = [];
-  for (const part of parts) pushInline(content, part);
+  const content = inline(...parts);
   return content.length > 0 ? { type: 'heading', attrs: { level }, content } : { type: 'heading', attrs: { level } };
 }
 

@@ -25,7 +25,7 @@ describe.each(databaseKinds)('flag_states batch reads and writes (%s)', (kind) =
     await migrate(db);
     models = defineModels(db.sequelize);
     await models.Association.create(associationFields(ID, { applicationId: 'app' }));
-    states = new FlagStates(db, models, ID);
+    states = new FlagStates(db, ID);
   });
   afterAll(async () => {
     await db?.close();

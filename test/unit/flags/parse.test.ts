@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flagEnabledValuesBase64, formatParseErrors, parseFlagDocument, parseFlagDocumentBase64 } from '../../../src/flags/parse.js';
+import { flagEnabledValues, formatParseErrors, parseFlagDocument, parseFlagDocumentBase64 } from '../../../src/flags/parse.js';
 import { fixtureDocument, fixtureText, type FixtureName } from '../../support/fixtures.js';
 import { flagOf } from './helpers.js';
 
@@ -97,8 +97,13 @@ describe('parseFlagDocument: normalization', () => {
   });
 });
 
-describe('flagEnabledValuesBase64: each flag on or off', () => {
+describe('flagEnabledValues: each flag on or off', () => {
   const b64 = (name: FixtureName) => Buffer.from(fixtureText(name), 'utf8').toString('base64');
+  /** The values of a base64 document, or undefined when it is not valid. */
+  const flagEnabledValuesBase64 = (encoded: string) => {
+    const parsed = parseFlagDocumentBase64(encoded);
+    return parsed.ok ? flagEnabledValues(parsed.document) : undefined;
+  };
 
   it('gives the values of a valid document, whether or not it was just parsed, and nothing for an invalid one', () => {
     const v1 = b64('flags-v1.json');

@@ -8,7 +8,7 @@ import { LeaseLost } from '../../../src/db/event-queue.js';
 import type { FlagStates, FlagStateWrite } from '../../../src/db/flag-states.js';
 import { WRITE_CONCURRENCY, writeOnce, type Call } from '../../../src/worker/write-once.js';
 
-function fakeStates(log: string[]) {
+function fakeStates(log: string[] = []) {
   const pending = new Map<string, string | null>();
   const states = {
     async writeMany(entries: FlagStateWrite[]) {
@@ -65,8 +65,7 @@ describe('writeOnce, a batch of writes', () => {
   });
 
   it('a lease lost mid-batch: no call starts after it, the calls under way finish and are recorded, the error is thrown', async () => {
-    const log: string[] = [];
-    const { states, pending } = fakeStates(log);
+    const { states, pending } = fakeStates();
     const keys = Array.from({ length: 12 }, (_, i) => `f${i}`);
     const started: string[] = [];
     let checks = 0;
@@ -103,8 +102,7 @@ describe('writeOnce, a batch of writes', () => {
   });
 
   it('a refusal for good clears its intent and is returned; a rate limit keeps the others recorded and is thrown', async () => {
-    const log: string[] = [];
-    const { states, pending } = fakeStates(log);
+    const { states, pending } = fakeStates();
     const later = new Error('429');
     const run = writeOnce<true>(states, async () => {}, {
       flagKeys: ['a', 'b', 'c'],
