@@ -2,7 +2,7 @@
  * The Configure API's request bodies. Each failure names the body field, so the page can show the
  * message next to it.
  */
-import { z } from 'zod/v4';
+import { z } from 'zod';
 import { whenMissing } from '../schema.js';
 import { badRequest } from '../http/errors.js';
 import { ACCESS_KEY_ID, KEY_CHARACTERS, REGION_CODE, SECRET_ACCESS_KEY_LENGTH, SESSION_TOKEN_MAX_LENGTH } from '../aws/index.js';

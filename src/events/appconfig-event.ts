@@ -4,7 +4,7 @@
  * worker reads it back from the database. Only what the product reads is required; everything else
  * AppConfig sends passes through untouched and is stored as it came (minus the signing secret).
  */
-import { z } from 'zod/v4';
+import { z } from 'zod';
 import { whenMissing } from '../schema.js';
 import {
   BACKFILL_EVENT_TYPE,

@@ -48,6 +48,19 @@ describe('the AppConfig extension event', () => {
     expect(parsed.ok && parsed.event).toMatchObject({ Extra: { nested: [1, 2] } });
   });
 
+  it('takes keys named like object internals ("constructor", "__proto__") as plain data', () => {
+    // A fuzzed delivery with Parameters {"constructor": null} once crashed the schema library (a 500).
+    for (const key of ['constructor', '__proto__', 'prototype', 'hasOwnProperty']) {
+      const body = `{"InvocationId":"i","Type":"OnDeploymentComplete","Application":{"Id":"a","${key}":null},"ConfigurationVersion":"1","Parameters":{"${key}":null,"SigningSecret":"s"}}`;
+      const parsed = parseExtensionEvent(body);
+      if (!parsed.ok || !isStoredEvent(parsed.event)) throw new Error(`${key}: ${JSON.stringify(parsed)}`);
+      // "__proto__" is dropped rather than kept: kept, it would set the stored object's prototype.
+      const stored = JSON.parse(storedPayload(parsed.event)).Parameters;
+      expect(stored, key).toEqual(key === '__proto__' ? {} : { [key]: null });
+      expect(Object.getPrototypeOf(stored), key).toBe(Object.prototype);
+    }
+  });
+
   it('tells deployment events from documents', () => {
     const back = parseStoredEvent(storedPayload(JSON.parse(deployment)));
     expect(back.ok && isDeploymentEvent(back.event)).toBe(true);
