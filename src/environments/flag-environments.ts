@@ -45,7 +45,8 @@ function valueIn(version: string | null, flagKey: string, values: VersionValues)
   if (version === null) return null;
   const flags = values(version);
   if (!flags) return null;
-  return flags[flagKey] ?? false;
+  // Own keys only: a flag named "toString" or "constructor" must not read Object.prototype's members.
+  return Object.hasOwn(flags, flagKey) ? flags[flagKey]! : false;
 }
 
 /** The flag in each environment, ordered by name (then id) so that every rendering is stable. */
@@ -76,7 +77,10 @@ export function flagEnvironments(flagKey: string, environments: readonly Environ
 
 /** Whether the flag ever existed in a version deployed (or being deployed) to any of these environments. */
 export function flagReachedAnEnvironment(flagKey: string, environments: readonly EnvironmentState[], values: VersionValues): boolean {
-  const holds = (version: string | null | undefined) => version != null && values(version)?.[flagKey] !== undefined;
+  const holds = (version: string | null | undefined) => {
+    const flags = version == null ? undefined : values(version);
+    return flags !== undefined && Object.hasOwn(flags, flagKey);
+  };
   return environments.some((env) => holds(env.deployed?.version) || holds(env.deploying?.version) || holds(env.previous?.version));
 }
 
@@ -90,11 +94,12 @@ export interface FlagStateProperty {
 export function flagStateProperty(views: readonly FlagInEnvironment[]): FlagStateProperty {
   const enabledIn = new Set<string>();
   const disabledIn = new Set<string>();
-  const deployedVersion: Record<string, string> = {};
+  const deployed: [string, string][] = [];
   for (const v of views) {
     if (v.enabled === true) enabledIn.add(v.environmentName);
     if (v.enabled === false) disabledIn.add(v.environmentName);
-    if (v.deployedVersion !== null) deployedVersion[v.environmentName] = v.deployedVersion;
+    if (v.deployedVersion !== null) deployed.push([v.environmentName, v.deployedVersion]);
   }
-  return { enabledIn: [...enabledIn].sort(), disabledIn: [...disabledIn].sort(), deployedVersion };
+  // fromEntries defines each name as an own key: an environment named "__proto__" is kept, not dropped.
+  return { enabledIn: [...enabledIn].sort(), disabledIn: [...disabledIn].sort(), deployedVersion: Object.fromEntries(deployed) };
 }

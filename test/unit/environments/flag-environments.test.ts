@@ -69,6 +69,20 @@ describe('flagEnvironments', () => {
     expect(flagReachedAnEnvironment('search', [env('s', 'staging', ['start', 1, '2'])], values)).toBe(true);
     expect(flagReachedAnEnvironment('checkout', [env('s', 'staging', ['complete', 1, '9'])], values)).toBe(false);
   });
+
+  it('a flag named like an Object member ("toString", "constructor") is off where its version lacks it, and has not reached it', () => {
+    // Version values are plain objects (parsed from JSON): only their own keys are flags.
+    const staging = env('s', 'staging', ['complete', 1, '1'], ['start', 2, '2']);
+    for (const key of ['toString', 'constructor', 'valueOf', 'hasOwnProperty']) {
+      const [view] = flagEnvironments(key, [staging], values);
+      expect([view!.enabled, view!.deploying?.enabled], key).toEqual([false, false]);
+      expect(flagReachedAnEnvironment(key, [staging], values), key).toBe(false);
+      expect(flagStateProperty([view!]), key).toEqual({ enabledIn: [], disabledIn: ['staging'], deployedVersion: { staging: '1' } });
+    }
+    const withIt = (v: string) => (v === '2' ? { ...versions['2'], toString: true } : versions[v]);
+    expect(flagReachedAnEnvironment('toString', [staging], withIt)).toBe(true);
+    expect(flagEnvironments('toString', [staging], withIt)[0]!.deploying?.enabled).toBe(true);
+  });
 });
 
 describe('flagStateProperty', () => {
@@ -84,6 +98,13 @@ describe('flagStateProperty', () => {
       disabledIn: ['production'],
       deployedVersion: { dev: '7', production: '1', staging: '2' },
     });
+  });
+  it('keeps an environment whose name is "__proto__" in deployedVersion, as its own key', () => {
+    const odd = env('x', '__proto__', ['complete', 1, '2']);
+    const property = flagStateProperty(flagEnvironments('checkout', [odd], values));
+    expect(property.enabledIn).toEqual(['__proto__']);
+    expect(JSON.parse(JSON.stringify(property)).deployedVersion).toEqual(JSON.parse('{"__proto__":"2"}'));
+    expect(Object.getPrototypeOf(property.deployedVersion)).toBe(Object.prototype);
   });
 });
 
