@@ -9,11 +9,12 @@
  * - POST /forge/pre-uninstall: delete every row of the installation, with the same purge a Connect
  *   uninstall runs.
  * Identity comes from the FIT alone, never from a body. Any token that does not verify is a 401 and
- * changes nothing.
+ * changes nothing; on the three event routes, a verified token of any other module (a UI call) is a 403
+ * and changes nothing.
  */
 import { Router, type Request, type RequestHandler } from 'express';
 import { asyncHandler } from '../http/async.js';
-import { ApiError, unauthorized } from '../http/errors.js';
+import { ApiError, forbidden, unauthorized } from '../http/errors.js';
 import type { Logger } from '../log.js';
 import { setRequestTenant } from '../tenancy/request-context.js';
 import type { ForgeInstallations } from './installations.js';
@@ -33,6 +34,19 @@ export interface ForgeDoorDeps {
   purge: (tenantKey: string) => Promise<void>;
   log: Logger;
 }
+
+/**
+ * The manifest modules whose calls each Forge event route answers (forge/manifest.yml): the module's
+ * own key or its endpoint's, whichever the FIT names. A UI module's endpoint has no fixed path, so its
+ * Custom UI could invokeRemote any path of this backend with a valid FIT: without this check, anyone
+ * who can open the flag panel could call /forge/pre-uninstall and delete the installation's data.
+ */
+export const EVENT_ROUTE_MODULES = {
+  '/forge/lifecycle': ['lifecycle', 'lifecycle-endpoint'],
+  '/forge/heartbeat': ['heartbeat', 'heartbeat-endpoint'],
+  '/forge/pre-uninstall': ['pre-uninstall', 'pre-uninstall-endpoint'],
+} as const;
+type EventRoute = keyof typeof EVENT_ROUTE_MODULES;
 
 const bearerOf = (req: Request): string | undefined => {
   const header = req.headers.authorization;
@@ -58,6 +72,20 @@ export class ForgeDoor {
       }
       throw err;
     }
+  }
+
+  /** The verified invocation of a Forge event route: Forge's own call for that route's module, made for no user. */
+  private async eventInvocation(req: Request, route: EventRoute): Promise<ForgeInvocation> {
+    const invocation = await this.invocation(req);
+    const modules: readonly string[] = EVENT_ROUTE_MODULES[route];
+    if (invocation.accountId !== undefined || invocation.moduleKey === undefined || !modules.includes(invocation.moduleKey)) {
+      this.deps.log.warn(
+        { route: `POST ${route}`, status: 403, installationId: invocation.installationId, module: invocation.moduleKey ?? null, user: invocation.accountId !== undefined },
+        'Forge invocation refused: not the module this route answers',
+      );
+      throw forbidden('not_a_forge_event', `This route answers Forge's own ${modules[0]} calls only.`);
+    }
+    return invocation;
   }
 
   /** The app system token the call brought, kept when it is the newest. */
@@ -94,9 +122,9 @@ export class ForgeDoor {
     const router = Router();
     const { installations, log } = this.deps;
 
-    const recordInstallation = (event: string) =>
+    const recordInstallation = (route: EventRoute, event: string) =>
       asyncHandler(async (req, res) => {
-        const invocation = await this.invocation(req);
+        const invocation = await this.eventInvocation(req, route);
         const live = await installations.record({ installationId: invocation.installationId, apiBaseUrl: invocation.apiBaseUrl, cloudId: invocation.cloudId });
         if (live) await this.keepSystemToken(req, invocation);
         if (!req.headers[SYSTEM_TOKEN_HEADER]) log.warn({ installationId: invocation.installationId, event }, 'Forge sent no app system token; Jira work waits for one');
@@ -104,13 +132,13 @@ export class ForgeDoor {
         res.status(200).json({ ok: true });
       });
 
-    router.post('/forge/lifecycle', recordInstallation('lifecycle'));
-    router.post('/forge/heartbeat', recordInstallation('heartbeat'));
+    router.post('/forge/lifecycle', recordInstallation('/forge/lifecycle', 'lifecycle'));
+    router.post('/forge/heartbeat', recordInstallation('/forge/heartbeat', 'heartbeat'));
 
     router.post(
       '/forge/pre-uninstall',
       asyncHandler(async (req, res) => {
-        const { installationId } = await this.invocation(req);
+        const { installationId } = await this.eventInvocation(req, '/forge/pre-uninstall');
         // First, quickly, the installation disappears for every reader (API, worker); then the purge.
         const known = await installations.beginUninstall(installationId);
         if (!known) {

@@ -19,6 +19,8 @@ export interface ForgeInvocation {
   /** The user of a UI call (claim `principal`); absent on lifecycle, scheduled and uninstall calls. */
   accountId: string | undefined;
   cloudId: string | undefined;
+  /** The manifest module Forge invoked for (claim `app.module.key`): a UI module, a trigger, the uninstall hook. */
+  moduleKey: string | undefined;
   /** When Forge issued this invocation (seconds): orders the app system tokens calls bring. */
   issuedAt: number;
 }
@@ -93,11 +95,13 @@ export function createFitVerifier(opts: FitVerifierOptions): (token: string) => 
     }
     if (app.id !== undefined && app.id !== appAri) throw new InvalidInvocationToken('the invocation token is for another app');
     const context = (claims.context ?? {}) as Record<string, unknown>;
+    const module = (app.module ?? {}) as Record<string, unknown>;
     return {
       installationId,
       apiBaseUrl: jiraBaseOf(app.apiBaseUrl, opts.production),
       accountId: str(claims.principal),
       cloudId: str(context.cloudId),
+      moduleKey: str(module.key),
       issuedAt: claims.iat!,
     };
   };

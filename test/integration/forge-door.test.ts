@@ -52,6 +52,35 @@ describe.each(databaseKinds)('Forge door guard (%s)', (kind) => {
     expect((await h.forgeApi('GET', '/api/associations')).status).toBe(200);
   });
 
+  it("a valid FIT of a UI call, or of another Forge module, is refused on the lifecycle, heartbeat and pre-uninstall routes (403) and changes nothing", async () => {
+    // A Custom UI's invokeRemote may name any path: the flag panel, open to any user who can see the
+    // issue, must not reach the uninstall hook.
+    const user = h.siteJira.adminAccountId;
+    const panel = { principal: user, module: { type: 'jira:issueContext', key: 'flag-panel' } };
+    const before = await h.allRows();
+    const requestsBefore = h.siteJira.requests.length;
+    const answers = [
+      await h.forge.preUninstall(h.service.url, h.inst, panel),
+      await h.forge.preUninstall(h.service.url, h.inst, { principal: user, module: { type: 'jira:adminPage', key: 'configure' } }),
+      await h.forge.preUninstall(h.service.url, h.inst, { module: { type: 'core:endpoint', key: 'lifecycle-endpoint' } }),
+      await h.forge.preUninstall(h.service.url, h.inst, { principal: user, module: { type: 'preUninstall', key: 'pre-uninstall' } }),
+      await h.forge.preUninstall(h.service.url, h.inst, { claims: { app: { installationId: h.inst.installationId, apiBaseUrl: h.inst.apiBaseUrl } } }),
+      await h.forge.lifecycle(h.service.url, h.inst, 'installed', panel),
+      await h.forge.heartbeat(h.service.url, h.inst, panel),
+      await h.forge.heartbeat(h.service.url, h.inst, { module: { type: 'preUninstall', key: 'pre-uninstall' } }),
+    ];
+    for (const a of answers) {
+      expect(a.status, a.text).toBe(403);
+      expect((a.json as { error: { code: string } }).error.code).toBe('not_a_forge_event');
+      expect(a.text).not.toContain(h.inst.systemToken);
+    }
+    expect(await h.allRows()).toEqual(before);
+    expect(h.siteJira.requests.length).toBe(requestsBefore);
+    expect((await h.forgeApi('GET', '/api/associations')).status).toBe(200);
+    // Forge's own calls still get through.
+    expect((await h.forge.heartbeat(h.service.url, h.inst)).status).toBe(200);
+  });
+
   it('a FIT without a Bearer scheme, an empty one and a Connect JWT for a Forge installation are refused alike', async () => {
     for (const authorization of ['Bearer', 'Bearer ', 'Basic abc', `JWT ${await h.forge.fit(h.inst, { principal: h.siteJira.adminAccountId })}`]) {
       const res = await h.forge.invokeRemote(h.service.url, h.inst, { path: '/api/associations', accountId: h.siteJira.adminAccountId }, { authorization });

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { checkForgeManifest, renderForgeManifest } from '../../../scripts/lib/forge-manifest.js';
 import { projectRoot } from '../../../src/paths.js';
+import { EVENT_ROUTE_MODULES } from '../../../src/forge/door.js';
 
 const forgeDir = path.join(projectRoot, 'forge');
 const manifestPath = path.join(forgeDir, 'manifest.yml');
@@ -76,6 +77,16 @@ describe('forge/manifest.yml', () => {
     const preUninstall = (modules.preUninstall as Json[])[0]!;
     expect(endpoint(preUninstall.endpoint)).toMatchObject({ remote: 'backend', route: { path: '/forge/pre-uninstall' } });
     expect(manifest.remotes).toHaveLength(1);
+  });
+
+  it('the backend answers each Forge event route for the module that calls it, named by its key or its endpoint key', () => {
+    for (const [route, [moduleKey, endpointKey]] of Object.entries(EVENT_ROUTE_MODULES)) {
+      const module = [...(modules.trigger as Json[]), ...(modules.scheduledTrigger as Json[]), ...(modules.preUninstall as Json[])].find((m) => m.key === moduleKey);
+      expect(module?.endpoint, route).toBe(endpointKey);
+      expect(endpoint(endpointKey).route, route).toEqual({ path: route });
+    }
+    // The UI modules' endpoints have no fixed path: their calls can name any path, so the routes above check the module.
+    expect([endpoint('configure-api').route, endpoint('panel-api').route]).toEqual([undefined, undefined]);
   });
 
   it('asks for the least scopes: Jira issue data read and write, the two remote tokens, and writing and deleting Releases-panel flags', () => {
