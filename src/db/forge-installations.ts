@@ -26,7 +26,7 @@ export class ForgeInstallationStore {
 
   /**
    * The installation exists with these facts, and has the per-tenant row every tenant has (sites:
-   * enabled). False, and nothing written, while it is being uninstalled.
+   * enabled). False, and nothing written, once its uninstall has begun (and for good after the purge).
    */
   record(facts: InstallationFacts): Promise<boolean> {
     return this.db.transaction(async (transaction) => {
@@ -78,18 +78,23 @@ export class ForgeInstallationStore {
     );
   }
 
-  /** Marks the installation as being uninstalled and its tenant disabled, at once. False if it was unknown. */
+  /**
+   * Marks the installation as being uninstalled and its tenant disabled, at once. False if it has no
+   * data: unknown, or already purged (its row is then a bare tombstone, with no tenant row).
+   */
   beginUninstall(installationId: string): Promise<boolean> {
     return this.db.transaction(async (transaction) => {
-      const [changed] = await this.models.ForgeInstallation.update({ uninstallingAt: new Date() }, { where: { installationId }, transaction });
-      await this.models.Site.update({ enabled: false }, { where: { clientKey: installationId }, transaction });
-      return changed > 0;
+      await this.models.ForgeInstallation.update({ uninstallingAt: new Date() }, { where: { installationId, uninstallingAt: null }, transaction });
+      const [sites] = await this.models.Site.update({ enabled: false }, { where: { clientKey: installationId }, transaction });
+      return sites > 0;
     });
   }
 
-  /** Installations whose uninstall began and whose purge has not finished. */
+  /** Installations whose uninstall began and whose purge has not finished: their tenant row is still there. */
   async uninstallsPending(): Promise<string[]> {
     const rows = await this.models.ForgeInstallation.findAll({ where: { uninstallingAt: { [Op.ne]: null } }, attributes: ['installationId'] });
-    return rows.map((r) => r.installationId);
+    if (rows.length === 0) return [];
+    const sites = await this.models.Site.findAll({ where: { clientKey: rows.map((r) => r.installationId) }, attributes: ['clientKey'] });
+    return sites.map((s) => s.clientKey);
   }
 }

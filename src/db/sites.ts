@@ -90,7 +90,8 @@ export async function isSiteEnabled(models: Models, clientKey: string): Promise<
 
 /**
  * Uninstall: every row the app holds for the site, in every table, in one transaction. Nothing of the
- * site remains; later events for its associations are recognised by their signature alone (410).
+ * site remains but a Forge installation's bare id (below); later events for its associations are
+ * recognised by their signature alone (410).
  */
 export function purgeSite(db: Db, models: Models, clientKey: string): Promise<void> {
   return db.transaction(async (transaction) => {
@@ -105,8 +106,14 @@ export function purgeSite(db: Db, models: Models, clientKey: string): Promise<vo
     await deleteAssociationRows(models, transaction, associations.map((a) => a.id));
     await models.Association.destroy({ where: { clientKey }, transaction });
     await models.Site.destroy({ where: { clientKey }, transaction });
-    // A Forge installation's own row (its key is the installation id); none for a Connect site.
-    await models.ForgeInstallation.destroy({ where: { installationId: clientKey }, transaction });
+    // A Forge installation's own row (its key is the installation id; none for a Connect site) is
+    // emptied, not deleted: its id stays as a tombstone, so a Forge retry or a scheduled run already
+    // under way when the uninstall came cannot record the installation again (ids are never reused).
+    await models.ForgeInstallation.update(
+      { apiBaseUrl: '', cloudId: null, systemTokenSealed: null, systemTokenIssuedAt: null, systemTokenRefusedAt: null },
+      { where: { installationId: clientKey }, transaction },
+    );
+    await models.ForgeInstallation.update({ uninstallingAt: new Date() }, { where: { installationId: clientKey, uninstallingAt: null }, transaction });
     await models.AddonSetting.destroy({ where: { clientKey }, transaction });
   });
 }

@@ -128,7 +128,8 @@ export class ForgeDoor {
         const live = await installations.record({ installationId: invocation.installationId, apiBaseUrl: invocation.apiBaseUrl, cloudId: invocation.cloudId });
         if (live) await this.keepSystemToken(req, invocation);
         if (!req.headers[SYSTEM_TOKEN_HEADER]) log.warn({ installationId: invocation.installationId, event }, 'Forge sent no app system token; Jira work waits for one');
-        log.info({ installationId: invocation.installationId, event, ...(live ? {} : { ignored: 'being uninstalled' }) }, 'Forge installation recorded');
+        if (live) log.info({ installationId: invocation.installationId, event }, 'Forge installation recorded');
+        else log.info({ installationId: invocation.installationId, event }, 'Forge call for an uninstalled installation ignored');
         res.status(200).json({ ok: true });
       });
 

@@ -53,7 +53,7 @@ export class ForgeInstallations {
   /**
    * Lifecycle or heartbeat: the installation exists (a reinstall arrives with a new id). It also gets the
    * per-tenant row every tenant has (sites: enabled), which the worker's queue and the health read; Forge
-   * has no enable/disable, so it stays enabled until the uninstall. False while it is being uninstalled.
+   * has no enable/disable, so it stays enabled until the uninstall. False once its uninstall has begun.
    */
   record(facts: InstallationFacts): Promise<boolean> {
     return this.rows.record(facts);

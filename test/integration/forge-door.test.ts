@@ -142,7 +142,7 @@ describe.each(databaseKinds)('Forge door guard (%s)', (kind) => {
 
     const restarted = await startService({ ...h.service.config, port: 0, worker: { ...h.service.config.worker, enabled: false } }, createLogger('silent'), { host: '127.0.0.1' });
     try {
-      await waitFor('the interrupted purge to finish', async () => !(await h.allRows()).some((r) => r.includes(inst.installationId)));
+      await waitFor('the interrupted purge to finish', async () => (await h.rowsMentioning(inst.installationId)).length === 0);
     } finally {
       await restarted.close();
     }

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
-import { startForgeHarness, type ForgeHarness } from '../support/forge-harness.js';
+import { isTombstone, startForgeHarness, type ForgeHarness } from '../support/forge-harness.js';
 import { deploymentEvent, preCreateEvent } from '../support/events.js';
 import { flagsV1, flagsV2 } from '../support/fixtures.js';
 import { jiraSnapshot, waitIdle } from '../support/pipeline-kit.js';
@@ -116,8 +116,11 @@ describe.each(databaseKinds)('Forge door, whole flow beside a Connect site (%s)'
   it('pre-uninstall deletes every row of the installation and leaves the Connect site working', async () => {
     const res = await h.forge.preUninstall(h.service.url, h.inst);
     expect(res.status).toBe(200);
+    expect(await h.rowsMentioning(h.inst.installationId)).toEqual([]);
+    expect(await h.rowsMentioning(forgeAssociationId)).toEqual([]);
     const rows = await h.allRows();
-    expect(rows.filter((r) => r.includes(h.inst.installationId) || r.includes(forgeAssociationId))).toEqual([]);
+    // Of the installation, only its bare id is kept (no URL, no token), so it cannot come back.
+    expect(rows.filter((r) => r.includes(h.inst.installationId)).map(isTombstone)).toEqual([true]);
     expect(rows.some((r) => r.includes(connectAssociationId))).toBe(true);
 
     // The removed association's events are gone for good; the Connect site's go on.
@@ -126,6 +129,17 @@ describe.each(databaseKinds)('Forge door, whole flow beside a Connect site (%s)'
     expect((await h.sendEvent(connectAssociationId, preCreateEvent(connectTarget(), flagsV1(), 3))).status).toBe(202);
     await waitIdle(h.service.db);
     expect((await h.api('get', '/api/associations')).status).toBe(200);
+  });
+
+  it('a Forge call still under way at the uninstall (a retried lifecycle event, a heartbeat) brings nothing back', async () => {
+    const before = await h.allRows();
+    expect((await h.forge.heartbeat(h.service.url, h.inst)).status).toBe(200);
+    expect((await h.forge.lifecycle(h.service.url, h.inst, 'upgraded')).status).toBe(200);
+    expect(await h.allRows()).toEqual(before);
+    expect((await h.forgeApi('GET', '/api/associations')).status).toBe(401);
+    // A second pre-uninstall finds nothing to delete.
+    expect((await h.forge.preUninstall(h.service.url, h.inst)).status).toBe(200);
+    expect(await h.allRows()).toEqual(before);
   });
 
   it('a reinstall is a new installation and starts empty', async () => {

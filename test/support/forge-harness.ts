@@ -8,6 +8,10 @@ import { startForgeDouble, type ForgeDouble, type ForgeInstallation, type Remote
 import { startJiraDouble, type JiraDouble } from '../doubles/jira/index.js';
 import { associationForm, startHarness, type Harness, type HarnessOptions } from './harness.js';
 
+/** A purged installation's row: its id kept so a late Forge call cannot record it again, nothing else. */
+export const isTombstone = (row: string): boolean =>
+  row.startsWith('forge_installations: ') && row.includes('"api_base_url":""') && row.includes('"system_token_sealed":null') && row.includes('"cloud_id":null');
+
 export interface ForgeHarness extends Harness {
   forge: ForgeDouble;
   /** The Jira site the Forge installation is on. */
@@ -21,6 +25,8 @@ export interface ForgeHarness extends Harness {
   forgeAssociate(overrides?: Record<string, unknown>): Promise<Record<string, unknown> & { id: string }>;
   /** Every row of every table, as JSON lines "table: row" (for "nothing of the tenant is left" checks). */
   allRows(): Promise<string[]>;
+  /** The rows that mention `id`, but for an uninstalled installation's bare tombstone (its id, no URL, no token). */
+  rowsMentioning(id: string): Promise<string[]>;
 }
 
 export async function startForgeHarness(opts: HarnessOptions = {}): Promise<ForgeHarness> {
@@ -54,6 +60,9 @@ export async function startForgeHarness(opts: HarnessOptions = {}): Promise<Forg
         for (const row of rows) out.push(`${table}: ${JSON.stringify(row)}`);
       }
       return out;
+    },
+    async rowsMentioning(id: string) {
+      return (await fh.allRows()).filter((r) => r.includes(id) && !isTombstone(r));
     },
     async close() {
       await closeHarness();
