@@ -97,8 +97,10 @@ describe('log lines stay bounded whatever is logged', () => {
       'x',
     );
     log.error({ err: Object.assign(new Error('sdk'), { credentials: { secretAccessKey: 'AWS-SECRET-4' } }) }, 'x');
+    log.warn({ req: { headers: { 'x-forge-oauth-system': 'FORGE-SYSTEM-5', 'x-forge-oauth-user': 'FORGE-USER-6' } } }, 'x');
+    log.warn({ headers: { 'x-forge-oauth-system': 'FORGE-SYSTEM-7' } }, 'x');
     const text = lines.join('');
-    for (const secret of ['secret.jwt.token', 'AWS-SECRET-1', 'TOKEN-3', 'AWS-SECRET-4']) expect(text).not.toContain(secret);
+    for (const secret of ['secret.jwt.token', 'AWS-SECRET-1', 'TOKEN-3', 'AWS-SECRET-4', 'FORGE-SYSTEM-5', 'FORGE-USER-6', 'FORGE-SYSTEM-7']) expect(text).not.toContain(secret);
     // Past the 50th key the rest are dropped, not printed: the shared secret cannot surface either way.
     expect(text).not.toContain('SHARED-2');
   });
