@@ -8,7 +8,11 @@
  */
 import type { Db } from './database.js';
 import type { Models } from './models.js';
+import { isDatabaseUnavailable } from './unavailable.js';
 import { CLIENT_INFO, type ClientInfo, type ClientInfoCodec } from './sites.js';
+
+/** The text an ACE refusal carries when the tenant lookup could not reach the database. */
+export const TENANT_STORE_UNAVAILABLE = 'the tenant store cannot reach the database';
 
 const asObject = (val: unknown): unknown => (typeof val === 'string' ? JSON.parse(val) : val);
 
@@ -29,7 +33,17 @@ export class TenantStore {
   }
 
   async get(key: string, clientKey: string): Promise<unknown> {
-    const row = await this.models.AddonSetting.findOne({ where: { key, clientKey } });
+    // ACE looks the tenant up by the JWT's claims before it verifies them: an `iss` or `aud` that is an
+    // object or an array names no tenant (ACE then refuses the token, 401) and must not reach the query.
+    if (typeof key !== 'string' || typeof clientKey !== 'string') return null;
+    let row;
+    try {
+      row = await this.models.AddonSetting.findOne({ where: { key, clientKey } });
+    } catch (err) {
+      // ACE keeps only the text of what the store throws: the error handler reads this one as a 503.
+      if (isDatabaseUnavailable(err)) throw new Error(TENANT_STORE_UNAVAILABLE);
+      throw err;
+    }
     if (!row) return null;
     return key === CLIENT_INFO ? this.clientInfo.decode(row.val, clientKey) : asObject(row.val);
   }

@@ -9,6 +9,7 @@ import { aceRefusalReason } from '../connect/ace-log.js';
 import { hasRequestTenant, requestTenant } from '../tenancy/request-context.js';
 import { TenantUnavailable } from '../tenancy/errors.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { TENANT_STORE_UNAVAILABLE } from '../db/tenant-store.js';
 import type { Logger } from '../log.js';
 import { sendJson } from './send-json.js';
 
@@ -46,6 +47,9 @@ function pathDecodeError(err: unknown): ApiError | undefined {
   return undefined;
 }
 
+const databaseUnavailable = () =>
+  new ApiError(503, 'database_unavailable', 'The app cannot reach its database right now; nothing was changed. Try again shortly.');
+
 export function toApiError(err: unknown): ApiError | undefined {
   if (err instanceof ApiError) return err;
   if (err instanceof TenantUnavailable) {
@@ -59,11 +63,9 @@ export function toApiError(err: unknown): ApiError | undefined {
     if (err.code === 400 || err.code === 401 || err.code === 403 || err.code === 404) {
       return new AuthenticationFailed(aceRefusalReason(err.message));
     }
-    return undefined;
+    return err.message.includes(TENANT_STORE_UNAVAILABLE) ? databaseUnavailable() : undefined;
   }
-  if (isDatabaseUnavailable(err)) {
-    return new ApiError(503, 'database_unavailable', 'The app cannot reach its database right now; nothing was changed. Try again shortly.');
-  }
+  if (isDatabaseUnavailable(err)) return databaseUnavailable();
   return pathDecodeError(err) ?? bodyParserError(err);
 }
 

@@ -430,4 +430,18 @@ describe.each(databaseKinds.filter((k) => k === 'postgres'))('event intake while
     expect(await eventCounts(h.service.db)).toMatchObject({ total: 1, pending: 1 });
     expect(h.logs()).not.toContain('internal_error');
   });
+
+  it('a Connect page (ACE looks the site up before the page is served) is a 503 too, not a 500', async () => {
+    const page = new URL(h.jira.pageUrl(h.service.url, '/configure', h.jira.adminAccountId));
+    await cut();
+    try {
+      const res = await fetch(page);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(await res.json()).toMatchObject({ error: { code: 'database_unavailable' } });
+    } finally {
+      await restore();
+    }
+    expect(h.logs()).not.toContain('unexpected error');
+  });
 });

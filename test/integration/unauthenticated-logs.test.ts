@@ -50,6 +50,22 @@ describe('unauthenticated callers and the logs', () => {
     expect(h.logs()).not.toContain('[[[[[[[[');
   });
 
+  it('a token whose iss or aud is an object or an array (never verified that far) gets the one 401, not a 500', async () => {
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const iat = Math.floor(Date.now() / 1000);
+    const odd = [{ iss: { a: 1 } }, { iss: [{ a: 1 }] }, { iss: h.jira.clientKey, aud: [{ $gt: '' }] }, { iss: h.jira.clientKey, aud: [['x']] }];
+    const aceRoutes = [['post', '/enabled'], ['post', '/disabled'], ['get', '/configure'], ['get', '/panel/flag?issueId=1&issueKey=FLAG-1'], ['get', '/api/associations']] as const;
+    for (const claims of odd) {
+      const token = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ ...claims, qsh: 'context-qsh', iat, exp: iat + 180 })}.c2lnbmF0dXJl`;
+      for (const [method, path] of aceRoutes) {
+        const res = await request(h.service.app)[method](path).set('Authorization', `JWT ${token}`);
+        expect(res.status, `${JSON.stringify(claims)} ${method} ${path}`).toBe(401);
+        expect(res.body).toEqual(REFUSED);
+      }
+    }
+    expect(logLines().filter((l) => l.level === 50 || l.msg === 'unexpected error')).toEqual([]);
+  });
+
   it('never logs the body of an unauthenticated caller', async () => {
     const marker = `AKIA${randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`;
     const body = { clientKey: h.jira.clientKey, baseUrl: h.jira.url, accessKeyId: marker, secretAccessKey: `secret-${marker}`, note: `note-${marker}` };
