@@ -50,14 +50,19 @@ export class Queue {
     private readonly leaseMs: number,
   ) {}
 
-  /** Associations with due work whose site is enabled and whose lease is free. */
+  /**
+   * Associations with due work whose site is enabled and whose lease is free. Due work is the oldest
+   * pending event being due: a later event never overtakes it (nextRound stops there), so an association
+   * whose head waits for its retry has nothing to do and is not picked (picked, its run would end at
+   * once and the worker would look again at once, round and round, ahead of associations with work).
+   */
   async candidates(limit: number): Promise<string[]> {
     const now = new Date();
     const rows = await this.db.rawRead<{ id: string }>(
       `SELECT a.id AS id FROM associations a
          JOIN sites s ON s.client_key = a.client_key AND s.enabled = $1
         WHERE (a.lease_until IS NULL OR a.lease_until < $2)
-          AND EXISTS (SELECT 1 FROM events e WHERE e.association_id = a.id AND e.status = 'pending' AND e.available_at <= $2)
+          AND (SELECT e.available_at FROM events e WHERE e.association_id = a.id AND e.status = 'pending' ORDER BY e.id LIMIT 1) <= $2
         ORDER BY a.last_event_at ASC
         LIMIT $3`,
       [true, now, limit],

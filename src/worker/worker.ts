@@ -130,11 +130,18 @@ export class Worker {
   private launch(associationId: string): void {
     const { db, models, log, jiraFor, leaseMs, searchLagMs } = this.opts;
     const deps = { db, models, log, jiraFor, leaseMs, searchLagMs, queue: this.queue, stopped: () => this.stopped };
+    let failed = false;
     const run = runAssociation(deps, associationId)
-      .catch((err) => log.error({ err, associationId }, 'worker run failed'))
+      .catch((err: unknown) => {
+        failed = true;
+        log.error({ err, associationId }, 'worker run failed; trying again at the next poll');
+      })
       .finally(() => {
         this.running.delete(associationId);
-        this.notify(); // its next events, or another association's, may be due
+        // Its next events, or another association's, may be due. A run that failed outside its events'
+        // own handling (the database refusing writes, say) waits for the next poll: looking again at
+        // once, it would fail again as fast as it can.
+        if (!failed) this.notify();
       });
     this.running.set(associationId, run);
   }
