@@ -9,7 +9,7 @@
  * - stop:      the tenant is gone: leave its events untouched and end the run.
  * Every decision that a user can act on carries a health entry for the association's status.
  */
-import { ConnectionError, TimeoutError as SequelizeTimeoutError } from 'sequelize';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { JiraError } from '../jira/index.js';
 import { TenantUnavailable } from '../tenancy/errors.js';
 import { retryDelayMs } from './backoff.js';
@@ -92,24 +92,9 @@ const jiraRefused: ErrorHandler = (err) => {
   return { kind: 'set-aside', reason: err.message, summary: 'Jira refused a request; event set aside', health: { code: 'jira_refused', message: `Jira refused a request (${err.status}): ${err.jiraMessage}` } };
 };
 
-const TRANSIENT_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_FULL', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
-/** PostgreSQL SQLSTATE classes of a failure that passes: connection (08), rollback (40), resources (53), shutdown (57P). */
-const TRANSIENT_SQLSTATE = /^(08|40|53|57P|55P03)/;
-
-function transientDatabaseFault(err: unknown): boolean {
-  if (err instanceof ConnectionError || err instanceof SequelizeTimeoutError) return true;
-  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { parent?: unknown }).parent, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code !== 'string') continue;
-    if (TRANSIENT_CODES.has(code) || code.startsWith('SQLITE_IOERR')) return true;
-    if (/^[0-9A-Z]{5}$/.test(code) && TRANSIENT_SQLSTATE.test(code)) return true;
-  }
-  return /connection (terminated|refused|closed)|Connection terminated/i.test(messageOf(err));
-}
-
 /** The database is unreachable or busy: the event is fine, try again (shown on health while it lasts). */
 const databaseUnavailable: ErrorHandler = (err, ctx) => {
-  if (!transientDatabaseFault(err)) return undefined;
+  if (!isDatabaseUnavailable(err)) return undefined;
   return {
     kind: 'retry',
     delayMs: retryDelayMs(ctx.attempts),
