@@ -43,12 +43,24 @@ export class LeaseLost extends Error {
   }
 }
 
+/**
+ * Lease times by the database's clock on PostgreSQL: there several processes share the leases, and one
+ * whose clock runs ahead would see a live lease as expired and take it. SQLite has one process, whose
+ * clock is the only one: its lease times are bound as parameters.
+ */
+const DB_NOW = 'clock_timestamp()';
+const dbNowPlus = (msParam: string) => `clock_timestamp() + ${msParam}::integer * interval '1 millisecond'`;
+
 export class Queue {
+  private readonly byDatabaseClock: boolean;
+
   constructor(
     private readonly db: Db,
     readonly workerId: string,
     private readonly leaseMs: number,
-  ) {}
+  ) {
+    this.byDatabaseClock = db.dialect === 'postgres';
+  }
 
   /**
    * Associations with due work whose site is enabled and whose lease is free. Due work is the oldest
@@ -61,7 +73,7 @@ export class Queue {
     const rows = await this.db.rawRead<{ id: string }>(
       `SELECT a.id AS id FROM associations a
          JOIN sites s ON s.client_key = a.client_key AND s.enabled = $1
-        WHERE (a.lease_until IS NULL OR a.lease_until < $2)
+        WHERE (a.lease_until IS NULL OR a.lease_until < ${this.byDatabaseClock ? DB_NOW : '$2'})
           AND (SELECT e.available_at FROM events e WHERE e.association_id = a.id AND e.status = 'pending' ORDER BY e.id LIMIT 1) <= $2
         ORDER BY a.last_event_at ASC
         LIMIT $3`,
@@ -72,21 +84,27 @@ export class Queue {
 
   /** Take the lease if it is free or expired. True when this worker now owns the association. */
   async claim(associationId: string): Promise<boolean> {
-    const now = new Date();
-    const taken = await this.db.rawWriteUnsynced(
-      `UPDATE associations SET lease_owner = $1, lease_until = $2
-        WHERE id = $3 AND (lease_until IS NULL OR lease_until < $4 OR lease_owner = $1)
-        RETURNING id`,
-      [this.workerId, new Date(now.getTime() + this.leaseMs), associationId, now],
-    );
+    const taken = this.byDatabaseClock
+      ? await this.db.rawWriteUnsynced(
+          `UPDATE associations SET lease_owner = $1, lease_until = ${dbNowPlus('$2')}
+            WHERE id = $3 AND (lease_until IS NULL OR lease_until < ${DB_NOW} OR lease_owner = $1)
+            RETURNING id`,
+          [this.workerId, this.leaseMs, associationId],
+        )
+      : await this.db.rawWriteUnsynced(
+          `UPDATE associations SET lease_owner = $1, lease_until = $2
+            WHERE id = $3 AND (lease_until IS NULL OR lease_until < $4 OR lease_owner = $1)
+            RETURNING id`,
+          [this.workerId, new Date(Date.now() + this.leaseMs), associationId, new Date()],
+        );
     return taken.length === 1;
   }
 
   /** Extend the lease; throws LeaseLost when another worker has taken it meanwhile. */
   async renew(associationId: string): Promise<void> {
     const renewed = await this.db.rawWriteUnsynced(
-      'UPDATE associations SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 RETURNING id',
-      [new Date(Date.now() + this.leaseMs), associationId, this.workerId],
+      `UPDATE associations SET lease_until = ${this.byDatabaseClock ? dbNowPlus('$1') : '$1'} WHERE id = $2 AND lease_owner = $3 RETURNING id`,
+      [this.byDatabaseClock ? this.leaseMs : new Date(Date.now() + this.leaseMs), associationId, this.workerId],
     );
     if (renewed.length !== 1) throw new LeaseLost(associationId);
   }

@@ -2,9 +2,10 @@
  * When the worker looks again: an association whose oldest event waits for its retry has nothing to
  * do (a later event never overtakes it), so the queue does not offer it; and a run that fails outside
  * its events' own handling (here the database refusing the lease) is tried again at the next poll,
- * not at once, and its events are processed once the database takes writes again. Real databases.
+ * not at once, and its events are processed once the database takes writes again; and on PostgreSQL,
+ * where processes share leases, a process whose clock runs ahead cannot take a live lease. Real databases.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { defineModels, type Models } from '../../src/db/models.js';
@@ -58,6 +59,44 @@ describe.each(databaseKinds)('the queue offers only associations whose oldest ev
 
     await queue.reschedule(round.events[0]!, 0, 'due again', { countAttempt: false });
     expect((await queue.candidates(10)).sort()).toEqual([waiting, due].sort());
+  });
+});
+
+describe.each(databaseKinds.filter((k) => k === 'postgres'))('leases by the database clock (%s)', (kind) => {
+  let tdb: TestDatabase;
+  let db: Db;
+  let models: Models;
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase(kind);
+    db = await openDatabase({ dataDir: tdb.dataDir, databaseUrl: tdb.databaseUrl });
+    await migrate(db);
+    models = defineModels(db.sequelize);
+    await models.Site.create({ clientKey: 'site', enabled: true, installedAt: new Date() });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  afterAll(async () => {
+    await db.close();
+    await tdb.drop();
+  });
+
+  it("a process whose clock is two minutes ahead cannot take another process's live 60 s lease, nor is offered the association", async () => {
+    const id = '00000000-0000-4000-8000-00000000aaaa';
+    await models.Association.create(associationFields(id));
+    await storeEvents(db, [{ associationId: id, invocationId: 'inv-1', type: 'OnDeploymentComplete', payload: '{}' }]);
+    const a = new Queue(db, 'process-a', 60_000);
+    const b = new Queue(db, 'process-b', 60_000);
+    expect(await a.claim(id)).toBe(true);
+
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 120_000 });
+    expect(await b.claim(id)).toBe(false);
+    expect(await b.candidates(10)).toEqual([]);
+    await a.renew(id); // the owner keeps it, whatever its own clock says
+
+    await a.release(id);
+    expect(await b.claim(id)).toBe(true);
   });
 });
 
