@@ -11,13 +11,15 @@ import type { FlagStates } from '../db/flag-states.js';
 import { lastFlag } from '../db/flag-states.js';
 import type { EditRequest, IssueWriter, PermanentFailure } from './issue-writer.js';
 
-/** `flagValues`: each flag on or off in the document, for the Releases-panel step (no second parse). */
 export type DocumentOutcome =
-  | { kind: 'applied'; failures: PermanentFailure[]; flagValues: FlagValues }
-  | { kind: 'skipped'; reason: string; flagValues: FlagValues }
+  | { kind: 'applied'; failures: PermanentFailure[] }
+  | { kind: 'skipped'; reason: string }
   | { kind: 'invalid'; reason: string };
-type FlagValues = Readonly<Record<string, boolean>>;
 
+/**
+ * `onValues`: each flag on or off in the document, handed to the Releases-panel step as soon as the
+ * document is read (no second parse), before any Jira write: the version's values stand whatever Jira answers.
+ */
 export async function applyDocument(
   deps: { db: Db; models: Models },
   association: AssociationRow,
@@ -25,24 +27,25 @@ export async function applyDocument(
   event: DocumentEvent,
   states: FlagStates,
   writer: IssueWriter,
+  onValues: (values: Readonly<Record<string, boolean>>) => Promise<void>,
 ): Promise<DocumentOutcome> {
   const parsed = parseFlagDocumentBase64(event.Content);
   if (!parsed.ok) {
     const first = parsed.errors[0];
     return { kind: 'invalid', reason: `Not a valid feature-flag document: ${first ? `${first.path} ${first.message}`.trim() : 'unreadable'}` };
   }
-  const flagValues = flagEnabledValues(parsed.document);
+  await onValues(flagEnabledValues(parsed.document));
   const version = event.ContentVersion != null ? String(event.ContentVersion) : null;
   if (version !== null) {
     const recordedBy = await eventThatRecorded(deps.db, association.id, version);
     // Recorded by another event: a redelivery under a new InvocationId. Recorded by this one: a retry,
     // which goes on (flags already written now diff as unchanged).
-    if (recordedBy !== null && recordedBy !== eventId) return { kind: 'skipped', reason: `version ${version} was already processed`, flagValues };
+    if (recordedBy !== null && recordedBy !== eventId) return { kind: 'skipped', reason: `version ${version} was already processed` };
     // Versions are AppConfig's increasing integers: an older one arriving late must not undo a newer one.
     const newest = await newestRecordedVersion(deps.db, association.id);
     const n = Number(version);
     if (newest !== null && Number.isInteger(n) && n < newest) {
-      return { kind: 'skipped', reason: `version ${version} is older than version ${newest}, already processed`, flagValues };
+      return { kind: 'skipped', reason: `version ${version} is older than version ${newest}, already processed` };
     }
   }
 
@@ -93,5 +96,5 @@ export async function applyDocument(
   const present = new Set(parsed.document.flags.map((f) => f.key));
   const deleted = [...previous.values()].filter((s) => !present.has(s.flagKey) && !s.deleted).map((s) => s.flagKey);
   await states.writeMany(deleted.map((flagKey) => ({ flagKey, deleted: true })));
-  return { kind: 'applied', failures, flagValues };
+  return { kind: 'applied', failures };
 }

@@ -13,7 +13,7 @@ import { decide, type Decision, type Health } from './error-handlers.js';
 import { FlagStates } from '../db/flag-states.js';
 import { IssueWriter } from './issue-writer.js';
 import { Lease } from './lease.js';
-import { processEvent, type EventResult, type Processed } from './process-event.js';
+import { processEvent, type EventResult, type Observe } from './process-event.js';
 import { LeaseLost, type Queue, type QueuedEvent } from '../db/event-queue.js';
 import { SavedVersions } from './saved-versions.js';
 import { ReleasesPanel, type PanelOutcome } from './releases-panel.js';
@@ -133,13 +133,17 @@ async function runRound(run: Run, association: AssociationRow, events: QueuedEve
     await unmarked.release();
     await beforeWrite(run);
   });
-  let observed = false;
+  // The panel is published when the round processed an event, or took in one that was then set aside.
+  let publish = false;
+  const observe: Observe = async (payload, flagValues) => {
+    await panel.observe(payload, flagValues);
+    publish = true;
+  };
   for (const event of events) {
     if (run.deps.stopped()) return 'end-run';
-    let processed: Processed;
+    let result: EventResult;
     try {
-      processed = await processEvent({ db, models }, association, event, states, versions, writer);
-      if (processed.event) await panel.observe(processed.event, processed.flagValues);
+      result = await processEvent({ db, models }, association, event, states, versions, writer, observe);
     } catch (err) {
       if (err instanceof LeaseLost || err instanceof AssociationGone) throw err;
       // The events before it are kept and marked (or, when the database fails too, processed again,
@@ -150,10 +154,10 @@ async function runRound(run: Run, association: AssociationRow, events: QueuedEve
       if (end === 'end-run') return end;
       break; // set aside: publish what the events before it recorded; the next round goes on after it
     }
-    observed = true;
-    unmarked.add({ event, result: processed.result });
+    publish = true;
+    unmarked.add({ event, result });
   }
-  return observed ? publishRound(run, panel, jira, unmarked) : 'next-round';
+  return publish ? publishRound(run, panel, jira, unmarked) : 'next-round';
 }
 
 /** Publishes the Releases panel for the round; the round's last unmarked event is marked after it. */

@@ -11,14 +11,12 @@ import type { SavedVersions } from './saved-versions.js';
 
 export type EventResult = { ok: true; note?: string } | { ok: false; code: string; message: string };
 
-/** What processing an event gave, and what the Releases-panel step needs of it (parsed once, here). */
-export interface Processed {
-  result: EventResult;
-  /** The stored event, parsed; null when it cannot be read. */
-  event: StoredEventPayload | null;
-  /** A saved version's flags, each on or off; absent for a deployment or an invalid document. */
-  flagValues?: Readonly<Record<string, boolean>>;
-}
+/**
+ * Takes in what an event says for the Releases-panel step: a deployment's effect on its environment, a
+ * saved version's flag values. Called before the event's Jira writes: what AWS did stands whatever Jira
+ * answers, so an event set aside after a Jira failure still moves its environment.
+ */
+export type Observe = (event: StoredEventPayload, flagValues?: Readonly<Record<string, boolean>>) => Promise<void>;
 
 function summarise(failures: PermanentFailure[]): EventResult {
   if (failures.length === 0) return { ok: true };
@@ -34,19 +32,20 @@ export async function processEvent(
   states: FlagStates,
   versions: SavedVersions,
   writer: IssueWriter,
-): Promise<Processed> {
+  observe: Observe,
+): Promise<EventResult> {
   // Intake stored only events that parsed; one that no longer does (a row changed by hand, an old
   // format) can never be processed.
   const parsed = parseStoredEvent(stored.payload);
-  if (!parsed.ok) return { result: { ok: false, code: parsed.code, message: `Stored event ${stored.id} cannot be read: ${parsed.message}` }, event: null };
+  if (!parsed.ok) return { ok: false, code: parsed.code, message: `Stored event ${stored.id} cannot be read: ${parsed.message}` };
   const event = parsed.event;
   if (isDeploymentEvent(event)) {
+    await observe(event);
     const { failures } = await applyDeployment(versions, stored.id, event, writer);
-    return { result: summarise(failures), event };
+    return summarise(failures);
   }
-  const outcome = await applyDocument(deps, association, stored.id, event, states, writer);
+  const outcome = await applyDocument(deps, association, stored.id, event, states, writer, (values) => observe(event, values));
   if (event.ContentVersion != null) versions.forget(String(event.ContentVersion));
-  if (outcome.kind === 'invalid') return { result: { ok: false, code: 'invalid_flag_document', message: outcome.reason }, event };
-  const result: EventResult = outcome.kind === 'skipped' ? { ok: true, note: outcome.reason } : summarise(outcome.failures);
-  return { result, event, flagValues: outcome.flagValues };
+  if (outcome.kind === 'invalid') return { ok: false, code: 'invalid_flag_document', message: outcome.reason };
+  return outcome.kind === 'skipped' ? { ok: true, note: outcome.reason } : summarise(outcome.failures);
 }
