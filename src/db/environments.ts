@@ -15,6 +15,7 @@ export interface FlagPanelRow {
   sequenceId: number;
   submittedSequenceId: number | null;
   flagState: string | null;
+  /** The issue the value was last written to, and that value (see releases-panel.ts). */
   flagStateWritten: string | null;
 }
 
@@ -168,13 +169,13 @@ export class EnvironmentStore {
     });
   }
 
-  /** The issue now holds this appconfigFlagState value. */
-  markFlagStateWritten(written: { flagKey: string; flagState: string }[]): Promise<void> {
+  /** The flag's issue now holds its appconfigFlagState value (`written` says which issue and value). */
+  markFlagStateWritten(written: { flagKey: string; written: string }[]): Promise<void> {
     if (written.length === 0) return Promise.resolve();
     return this.write(async (transaction) => {
       for (const w of written) {
         await this.db.sequelize.query('UPDATE flag_panels SET flag_state_written = $3 WHERE association_id = $1 AND flag_key = $2', {
-          bind: [this.associationId, w.flagKey, w.flagState],
+          bind: [this.associationId, w.flagKey, w.written],
           transaction,
         });
       }

@@ -50,6 +50,9 @@ function refusal(err: unknown, what: string): string | null {
   return null;
 }
 
+/** What flag_state_written holds: the issue the appconfigFlagState value was written to, and the value. */
+const writtenMark = (issueId: string, flagState: string) => `${issueId} ${flagState}`;
+
 export class ReleasesPanel {
   private readonly store: EnvironmentStore;
 
@@ -171,6 +174,10 @@ export class ReleasesPanel {
     }
   }
 
+  /**
+   * The appconfigFlagState values still to write: a value changed, or the flag's issue did (deleted in
+   * Jira and recreated: the new issue has no property yet).
+   */
   private async sendProperties(
     panels: FlagPanelRow[],
     issueIds: Map<string, string>,
@@ -178,7 +185,7 @@ export class ReleasesPanel {
     beforeWrite: () => Promise<void>,
     outcome: PanelOutcome,
   ): Promise<void> {
-    const due = panels.filter((p) => p.flagState !== null && p.flagState !== p.flagStateWritten && issueIds.has(p.flagKey));
+    const due = panels.filter((p) => p.flagState !== null && issueIds.has(p.flagKey) && p.flagStateWritten !== writtenMark(issueIds.get(p.flagKey)!, p.flagState));
     for (const batch of chunks(due, ISSUES_PER_PROPERTY_CALL)) {
       await beforeWrite();
       try {
@@ -192,7 +199,7 @@ export class ReleasesPanel {
         if (!reason) throw err;
         outcome.refusals.push(reason);
       }
-      await this.store.markFlagStateWritten(batch.map((p) => ({ flagKey: p.flagKey, flagState: p.flagState! })));
+      await this.store.markFlagStateWritten(batch.map((p) => ({ flagKey: p.flagKey, written: writtenMark(issueIds.get(p.flagKey)!, p.flagState!) })));
     }
   }
 }

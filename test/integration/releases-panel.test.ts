@@ -175,4 +175,19 @@ describe.each(databaseKinds)('Releases panel and JQL per environment (%s)', (kin
     const rows = await h.service.db.sequelize.query(`SELECT association_id FROM flag_panels WHERE association_id = '${second}'`);
     expect(rows[0]).toEqual([]);
   });
+
+  it("a flag's issue deleted in Jira and recreated by its next change gets appconfigFlagState again, and the panel names the new issue", async () => {
+    const oldKey = keyOf('beta_banner');
+    const state = h.jira.issue(oldKey)?.properties.appconfigFlagState;
+    expect(state).toBeDefined();
+    expect(h.jira.deleteIssue(oldKey)).toBe(true);
+    const v3 = flagsV2() as { flags: Record<string, { name: string }> };
+    v3.flags.beta_banner!.name = 'Beta banner, renamed';
+    await send(first, preCreateEvent(target, v3, 3));
+    const newKey = keyOf('beta_banner');
+    expect(newKey).not.toBe(oldKey);
+    expect(h.jira.issue(newKey)?.properties.appconfigFlagState).toEqual(state);
+    expect(await jql('appconfigEnabledIn = production')).toContain(newKey);
+    expect(panel(first).beta_banner).toMatchObject({ name: 'Beta banner, renamed', issues: [newKey] });
+  });
 });
