@@ -12,8 +12,10 @@ import { associate, eventsUrlFor, type AssociateDeps, type AssociationView } fro
 import { jiraFailure } from './jira-failure.js';
 import { hasPanelFlags } from '../db/environments.js';
 import { ASSOCIATION_PROPERTY } from '../flags/render/feature-flag.js';
+import type { Logger } from '../log.js';
 
 export interface AssociationsDeps extends AssociateDeps {
+  log: Logger;
   requireSiteAdmin: RequireSiteAdmin;
   tenancy: Pick<Tenancy, 'jiraFor' | 'isEnabled'>;
 }
@@ -92,12 +94,15 @@ export function associationsRouter(deps: AssociationsDeps): Router {
       const tenant = await deps.requireSiteAdmin(req);
       const id = String(req.params.id);
       // Its flags leave Jira's Releases panel first: should Jira fail, nothing is removed and the admin retries.
-      if (await hasPanelFlags(deps.db, deps.models, tenant.tenantKey, id)) {
-        const jira = await deps.tenancy.jiraFor(tenant.tenantKey);
-        await jira.featureFlags.deleteByProperties({ [ASSOCIATION_PROPERTY]: id }).catch(jiraFailure("remove the profile's flags from the Releases panel"));
-      }
+      const inPanel = await hasPanelFlags(deps.db, deps.models, tenant.tenantKey, id);
+      const jira = inPanel ? await deps.tenancy.jiraFor(tenant.tenantKey) : undefined;
+      const deleteFlags = () => jira!.featureFlags.deleteByProperties({ [ASSOCIATION_PROPERTY]: id });
+      if (inPanel) await deleteFlags().catch(jiraFailure("remove the profile's flags from the Releases panel"));
       const removed = await removeAssociation(deps.db, deps.models, tenant.tenantKey, id);
       if (!removed) throw notFound('association_not_found', 'No such association on this Jira site.');
+      // A worker's submission under way meanwhile may have landed after that delete: once more, now that
+      // the rows are gone (a submission landing later still is deleted by its worker, releases-panel.ts).
+      if (inPanel) await deleteFlags().catch((err: unknown) => deps.log.warn({ err, associationId: id }, 'second delete of a removed association\'s Releases-panel flags failed'));
       res.status(204).end();
     }),
   );

@@ -24,6 +24,7 @@ import { applyDeployment, deploymentFact, type EnvironmentState } from '../envir
 import { flagEnvironments, flagReachedAnEnvironment, flagStateProperty } from '../environments/flag-environments.js';
 import { EnvironmentStore, type FlagPanelRow } from '../db/environments.js';
 import { FlagStates } from '../db/flag-states.js';
+import { AssociationGone, findById } from '../db/associations.js';
 
 export const FLAG_STATE_PROPERTY = 'appconfigFlagState';
 /**
@@ -156,22 +157,41 @@ export class ReleasesPanel {
 
   private async sendFlags(panels: FlagPanelRow[], jira: JiraClient, beforeWrite: () => Promise<void>, outcome: PanelOutcome): Promise<void> {
     const due = panels.filter((p) => p.panelDocument !== null && (p.submittedSequenceId ?? -1) < p.sequenceId);
-    for (const batch of chunks(due, FEATURE_FLAGS_PER_CALL)) {
-      const flags = batch.map((p) => ({ ...(JSON.parse(p.panelDocument!) as Omit<JiraFeatureFlag, 'updateSequenceId'>), updateSequenceId: p.sequenceId }));
-      await beforeWrite();
-      try {
-        const result = await jira.featureFlags.submit({ [ASSOCIATION_PROPERTY]: this.association.id }, flags);
-        for (const f of result.failed) outcome.refusals.push(`Jira refused the Releases-panel flag ${f.id.slice(this.association.id.length + 1)}: ${f.messages.join('; ')}`);
-        outcome.unknownIssueKeys.push(...result.unknownIssueKeys.filter((k) => !outcome.unknownIssueKeys.includes(k)));
-        outcome.submitted += batch.length;
-      } catch (err) {
-        const reason = refusal(err, 'the Releases-panel flags');
-        if (!reason) throw err; // rate limited or unavailable: stays due, the event is retried
-        outcome.refusals.push(reason);
+    let landed = false;
+    try {
+      for (const batch of chunks(due, FEATURE_FLAGS_PER_CALL)) {
+        const flags = batch.map((p) => ({ ...(JSON.parse(p.panelDocument!) as Omit<JiraFeatureFlag, 'updateSequenceId'>), updateSequenceId: p.sequenceId }));
+        await beforeWrite();
+        try {
+          const result = await jira.featureFlags.submit({ [ASSOCIATION_PROPERTY]: this.association.id }, flags);
+          landed = true;
+          for (const f of result.failed) outcome.refusals.push(`Jira refused the Releases-panel flag ${f.id.slice(this.association.id.length + 1)}: ${f.messages.join('; ')}`);
+          outcome.unknownIssueKeys.push(...result.unknownIssueKeys.filter((k) => !outcome.unknownIssueKeys.includes(k)));
+          outcome.submitted += batch.length;
+        } catch (err) {
+          const reason = refusal(err, 'the Releases-panel flags');
+          if (!reason) throw err; // rate limited or unavailable: stays due, the event is retried
+          outcome.refusals.push(reason);
+        }
+        // Jira answered for this batch (accepted, ignored as stale, or refused for good): not due again.
+        await this.store.markSubmitted(batch.map((p) => ({ flagKey: p.flagKey, sequenceId: p.sequenceId })));
       }
-      // Jira answered for this batch (accepted, ignored as stale, or refused for good): not due again.
-      await this.store.markSubmitted(batch.map((p) => ({ flagKey: p.flagKey, sequenceId: p.sequenceId })));
+    } catch (err) {
+      if (landed) await this.deleteIfRemoved(jira);
+      throw err;
     }
+    if (landed && (await this.deleteIfRemoved(jira))) throw new AssociationGone(this.association.id);
+  }
+
+  /**
+   * The association removed while flags were being submitted: its removal deleted its flags from Jira,
+   * maybe before some of these landed. They have landed now: the last to submit deletes them again.
+   * True when it was removed.
+   */
+  private async deleteIfRemoved(jira: JiraClient): Promise<boolean> {
+    if (await findById(this.models, this.association.id)) return false;
+    await jira.featureFlags.deleteByProperties({ [ASSOCIATION_PROPERTY]: this.association.id });
+    return true;
   }
 
   /**

@@ -114,3 +114,36 @@ describe.each(databaseKinds)('Releases panel under Jira faults (%s)', (kind) => 
     expect(h.jira.requests.filter((r) => r.method === 'DELETE' && r.path === path).at(-1)?.query).toEqual({ appconfigAssociation: id });
   }, 60_000);
 });
+
+describe.each(databaseKinds)('removing an association while its worker is submitting to the Releases panel (%s)', (kind) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ db: kind });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('a submission that lands after the removal deleted the flags is deleted again: none of its flags stays in the panel', async () => {
+    const { id } = await h.associate();
+    expect((await h.sendEvent(id, preCreateEvent(h, flagsV1(), 1))).status).toBe(202);
+    expect((await h.sendEvent(id, deploymentEvent(h, 1, { environment: PRODUCTION, deploymentNumber: 1 }))).status).toBe(202);
+    await waitIdle(h.service.db);
+    const ofAssociation = () => [...h.jira.featureFlags.flags.values()].filter((f) => f.properties.appconfigAssociation === id);
+    expect(ofAssociation().length).toBeGreaterThan(0);
+
+    // The next submission takes Jira 1.5 s to carry out: the admin removes the association meanwhile,
+    // so the removal's delete is done before the submission is.
+    h.jira.faults.add({ match: { method: 'POST', path: FLAGS }, delayMs: 1500, times: 1 });
+    const arrivedBefore = h.jira.arrived.length;
+    expect((await h.sendEvent(id, deploymentEvent(h, 1, { environment: { Id: 'env-stg', Name: 'staging' }, deploymentNumber: 2 }))).status).toBe(202);
+    const submitted = () => h.jira.arrived.slice(arrivedBefore).find((r) => r.method === 'POST' && r.path === FLAGS);
+    await waitFor('the worker to send its submission', async () => submitted() ?? null, 5_000, 10);
+    const removed = await h.api('delete', `/api/associations/${id}`);
+    expect(removed.status).toBe(204);
+    expect(ofAssociation()).toEqual([]);
+    await waitFor('Jira to carry out the late submission', async () => (submitted()!.status > 0) || null, 5_000, 10);
+    await waitFor('the late submission to be deleted again', async () => ofAssociation().length === 0 || null, 5_000, 50);
+    expect(h.jira.requests.filter((r) => r.status >= 500)).toEqual([]);
+  });
+});
