@@ -31,7 +31,8 @@ const TYPE_PATTERNS: [EnvironmentType, RegExp][] = [
   ['staging', /\b(stag(e|ing)?|pre-?prod(uction)?|uat)\b/i],
   ['testing', /\b(test(s|ing)?|tst|qa|integration)\b/i],
   ['development', /\b(dev(elopment)?|local|sandbox)\b/i],
-  ['production', /\b(prod(uction)?|prd|live)\b/i],
+  // "non-prod", "not production": a name that says what it is not states no type.
+  ['production', /(?<!\bno[nt][- ]?)\b(prod(uction)?|prd|live)\b/i],
 ];
 
 /** The Releases-panel environment type a name states; undefined when it states none. */

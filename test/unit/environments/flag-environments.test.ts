@@ -33,7 +33,7 @@ describe('environmentType', () => {
     ['local.sandbox', 'development'],
   ])('%s is %s', (name, type) => expect(environmentType(name)).toBe(type));
 
-  it.each(['Beta', 'eu-west', 'mobile', 'canary', 'product-team', 'ops-tools', 'protest'])('%s states no type', (name) => {
+  it.each(['Beta', 'eu-west', 'mobile', 'canary', 'product-team', 'ops-tools', 'protest', 'non-prod', 'Non_Production', 'non prod', 'not-prod', 'nonprod'])('%s states no type', (name) => {
     expect(environmentType(name)).toBeUndefined();
   });
 });
