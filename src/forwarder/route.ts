@@ -4,7 +4,7 @@
  * (each association's EventsUrl and SigningSecret are set later by the app, in AWS).
  *
  * Serves the file `npm run build` wrote. Without one (development, tests) it builds the template in
- * memory once, loading esbuild only then, so a production install never needs it.
+ * memory once, loading esbuild only then: serving a built app needs no esbuild at run time.
  */
 import { readFile } from 'node:fs/promises';
 import { Router } from 'express';
