@@ -190,4 +190,13 @@ describe.each(databaseKinds)('Releases panel and JQL per environment (%s)', (kin
     expect(await jql('appconfigEnabledIn = production')).toContain(newKey);
     expect(panel(first).beta_banner).toMatchObject({ name: 'Beta banner, renamed', issues: [newKey] });
   });
+  it('a flag deleted in the newest saved version is off in its summary; each environment still shows the version deployed there', async () => {
+    const before = panel(first).checkout_v2!;
+    expect(before.enabled).toBe(true);
+    const v4 = flagsV2() as { flags: Record<string, unknown>; values: Record<string, unknown> };
+    delete v4.flags.checkout_v2;
+    delete v4.values.checkout_v2;
+    await send(first, preCreateEvent(target, v4, 4));
+    expect(panel(first).checkout_v2).toEqual({ ...before, enabled: false });
+  });
 });
