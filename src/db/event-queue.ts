@@ -13,7 +13,7 @@ import type { StoredEventAttrs } from './models.js';
 import { placeholders, toDate } from './raw-sql.js';
 
 /** A pending event as the worker reads it. */
-export type QueuedEvent = Pick<StoredEventAttrs, 'id' | 'associationId' | 'invocationId' | 'type' | 'payload' | 'attempts' | 'availableAt'>;
+export type QueuedEvent = Pick<StoredEventAttrs, 'id' | 'associationId' | 'invocationId' | 'type' | 'payload' | 'attempts' | 'availableAt' | 'receivedAt'>;
 
 /** What one round of an association read. */
 export interface Round {
@@ -34,6 +34,7 @@ interface QueuedEventRow {
   payload: string;
   attempts: number | string;
   available_at: unknown;
+  received_at: unknown;
 }
 
 export class LeaseLost extends Error {
@@ -133,7 +134,7 @@ export class Queue {
    */
   async nextRound(associationId: string, limits: { maxBytes: number; maxEvents: number }): Promise<Round> {
     const rows = await this.db.rawRead<RoundRow>(
-      `SELECT e.id, e.association_id, e.invocation_id, e.type, e.attempts, e.available_at,
+      `SELECT e.id, e.association_id, e.invocation_id, e.type, e.attempts, e.available_at, e.received_at,
               CASE WHEN r.picked = 1 THEN e.payload END AS payload, r.bytes, r.picked
          FROM (SELECT id, bytes, picked, LAG(picked, 1, 1) OVER (ORDER BY id) AS after_picked
                  FROM (SELECT id, bytes, CASE WHEN upto <= $4 OR upto = bytes THEN 1 ELSE 0 END AS picked
@@ -163,6 +164,7 @@ export class Queue {
         payload: r.payload ?? '',
         attempts: Number(r.attempts),
         availableAt: toDate(r.available_at),
+        receivedAt: toDate(r.received_at),
       });
     }
     return { events, bytes, full: events.length === limits.maxEvents || rows.length > events.length };

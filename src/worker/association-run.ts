@@ -135,12 +135,12 @@ async function runRound(run: Run, association: AssociationRow, events: QueuedEve
   });
   // The panel is published when the round processed an event, or took in one that was then set aside.
   let publish = false;
-  const observe: Observe = async (payload, flagValues) => {
-    await panel.observe(payload, flagValues);
-    publish = true;
-  };
   for (const event of events) {
     if (run.deps.stopped()) return 'end-run';
+    const observe: Observe = async (payload, flagValues) => {
+      await panel.observe(payload, flagValues, event.receivedAt);
+      publish = true;
+    };
     let result: EventResult;
     try {
       result = await processEvent({ db, models }, association, event, states, versions, writer, observe);

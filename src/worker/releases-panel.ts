@@ -77,9 +77,10 @@ export class ReleasesPanel {
    * changes nothing). Kept in memory until `saveObserved`: the worker saves a round's observations in
    * one transaction, before it marks their events done.
    */
-  async observe(event: StoredEventPayload, flagValues?: Readonly<Record<string, boolean>>): Promise<void> {
+  async observe(event: StoredEventPayload, flagValues?: Readonly<Record<string, boolean>>, receivedAt: Date = this.now()): Promise<void> {
     if (isDeploymentEvent(event)) {
-      const fact = deploymentFact(event.Type, event, this.now());
+      // When the deployment happened: when its event arrived (events carry no time), not when it is worked off.
+      const fact = deploymentFact(event.Type, event, receivedAt);
       if ('skip' in fact) return;
       const before = this.roundEnvironments.has(fact.environmentId) ? this.roundEnvironments.get(fact.environmentId) : await this.store.environment(fact.environmentId);
       const after = applyDeployment(before, fact);

@@ -147,3 +147,33 @@ describe.each(databaseKinds)('removing an association while its worker is submit
     expect(h.jira.requests.filter((r) => r.status >= 500)).toEqual([]);
   });
 });
+
+describe.each(databaseKinds)('when a deployment happened (%s)', (kind) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ db: kind });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('is when its event arrived, not when the worker got to it behind a slow event', async () => {
+    const { id } = await h.associate();
+    expect((await h.sendEvent(id, preCreateEvent(h, flagsV1(), 1))).status).toBe(202);
+    await waitIdle(h.service.db);
+    // Version 2's edits wait out a 2 s Retry-After; the deployment that arrives meanwhile waits behind it.
+    h.jira.faults.add({ match: { method: 'PUT', path: /^\/rest\/api\/3\/issue\// }, status: 503, retryAfter: 2, times: 1 });
+    expect((await h.sendEvent(id, preCreateEvent(h, flagsV2(), 2))).status).toBe(202);
+    const arrived = Date.now();
+    expect((await h.sendEvent(id, deploymentEvent(h, 2, { environment: PRODUCTION, deploymentNumber: 1 }))).status).toBe(202);
+    await waitIdle(h.service.db);
+    const submitted = h.jira.requests.find((r) => r.method === 'POST' && r.path === FLAGS)!;
+    expect(submitted.time - arrived).toBeGreaterThan(1500); // the worker got to it late
+    const details = [...h.jira.featureFlags.flags.values()].flatMap((f) => (f.flag as { details: { environment: { name: string }; lastUpdated: string }[] }).details);
+    expect(details.length).toBeGreaterThan(0);
+    for (const d of details) {
+      expect(d.environment.name).toBe('production');
+      expect(Math.abs(Date.parse(d.lastUpdated) - arrived)).toBeLessThan(1000);
+    }
+  });
+});

@@ -57,6 +57,7 @@ describe.each(databaseKinds)('the Releases-panel step takes an event in before i
     payload: JSON.stringify(event),
     attempts: 0,
     availableAt: new Date(),
+    receivedAt: new Date(),
   }) as QueuedEvent;
 
   async function run(event: QueuedEvent) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UnmarkedEvents, type ProcessedEvent } from '../../../src/worker/unmarked-events.js';
 
 const processed = (id: number): ProcessedEvent => ({
-  event: { id, associationId: 'a', invocationId: `inv-${id}`, type: 'OnDeploymentStart', payload: '{}', attempts: 0, availableAt: new Date(0) },
+  event: { id, associationId: 'a', invocationId: `inv-${id}`, type: 'OnDeploymentStart', payload: '{}', attempts: 0, availableAt: new Date(0), receivedAt: new Date(0) },
   result: { ok: true },
 });
 
