@@ -1,29 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryTypes } from 'sequelize';
-import { openDatabase, type Db } from '../../src/db/database.js';
-import { migrate } from '../../src/db/migrate.js';
-import { defineModels, type Models } from '../../src/db/models.js';
+import type { Db } from '../../src/db/database.js';
+import type { Models } from '../../src/db/models.js';
 import { AssociationGone } from '../../src/db/associations.js';
 import { EventBatcher } from '../../src/intake/event-batcher.js';
 import { storeEvent } from '../../src/db/event-intake.js';
 import { purgeSite } from '../../src/db/sites.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.js';
+import { databaseKinds, openTestDatabase, type OpenTestDatabase } from '../support/databases.js';
 import { associationFields } from '../support/rows.js';
 
 const LIVE = '00000000-0000-4000-8000-0000000000a1';
 const GONE = '00000000-0000-4000-8000-0000000000b2';
 
 describe.each(databaseKinds)('intake group commit on %s', (kind) => {
-  let tdb: TestDatabase;
+  let testDb: OpenTestDatabase;
   let db: Db;
   let models: Models;
   let transactions = 0;
 
   beforeAll(async () => {
-    tdb = await createTestDatabase(kind);
-    db = await openDatabase({ dataDir: tdb.dataDir, databaseUrl: tdb.databaseUrl });
-    await migrate(db);
-    models = defineModels(db.sequelize);
+    testDb = await openTestDatabase(kind);
+    ({ db, models } = testDb);
     await models.Association.create(associationFields(LIVE, { applicationId: 'app', configurationProfileId: 'p' }));
     const rawWrite = db.rawWrite.bind(db);
     db.rawWrite = ((text: string, params?: readonly unknown[]) => {
@@ -32,8 +29,7 @@ describe.each(databaseKinds)('intake group commit on %s', (kind) => {
     }) as typeof db.rawWrite;
   });
   afterAll(async () => {
-    await db.close();
-    await tdb.drop();
+    await testDb.close();
   });
 
   it('stores a burst in a few transactions, each caller with its own outcome', async () => {

@@ -169,7 +169,7 @@ describe.each(databaseKinds)('when a deployment happened (%s)', (kind) => {
     await waitIdle(h.service.db);
     const submitted = h.jira.requests.find((r) => r.method === 'POST' && r.path === FLAGS)!;
     expect(submitted.time - arrived).toBeGreaterThan(1500); // the worker got to it late
-    const details = [...h.jira.featureFlags.flags.values()].flatMap((f) => (f.flag as { details: { environment: { name: string }; lastUpdated: string }[] }).details);
+    const details = [...h.jira.featureFlags.flags.values()].flatMap((f) => (f.flag as unknown as { details: { environment: { name: string }; lastUpdated: string }[] }).details);
     expect(details.length).toBeGreaterThan(0);
     for (const d of details) {
       expect(d.environment.name).toBe('production');

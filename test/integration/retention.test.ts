@@ -1,27 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../src/db/database.js';
-import { migrate } from '../../src/db/migrate.js';
-import { defineModels, type Models } from '../../src/db/models.js';
+import type { Db } from '../../src/db/database.js';
+import type { Models } from '../../src/db/models.js';
 import { pruneConfigVersions, pruneProcessedEvents } from '../../src/db/retention.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.js';
+import { databaseKinds, openTestDatabase, type OpenTestDatabase } from '../support/databases.js';
 import { deploymentEvent } from '../support/events.js';
 
 const DAY = 86_400_000;
 
 describe.each(databaseKinds)('event retention on %s', (kind) => {
-  let tdb: TestDatabase;
+  let testDb: OpenTestDatabase;
   let db: Db;
   let models: Models;
 
   beforeAll(async () => {
-    tdb = await createTestDatabase(kind);
-    db = await openDatabase({ dataDir: tdb.dataDir, databaseUrl: tdb.databaseUrl });
-    await migrate(db);
-    models = defineModels(db.sequelize);
+    testDb = await openTestDatabase(kind);
+    ({ db, models } = testDb);
   });
   afterAll(async () => {
-    await db.close();
-    await tdb.drop();
+    await testDb.close();
   });
 
   it('deletes processed events past the retention and keeps recent, pending and failed ones', async () => {

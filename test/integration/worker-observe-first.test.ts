@@ -5,9 +5,8 @@
  * The database is real; the issue writer is one that fails its first Jira write, as Jira would.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../src/db/database.js';
-import { migrate } from '../../src/db/migrate.js';
-import { defineModels, type AssociationRow, type Models } from '../../src/db/models.js';
+import type { Db } from '../../src/db/database.js';
+import type { AssociationRow, Models } from '../../src/db/models.js';
 import { recordVersion } from '../../src/db/config-versions.js';
 import { FlagStates } from '../../src/db/flag-states.js';
 import type { QueuedEvent } from '../../src/db/event-queue.js';
@@ -15,7 +14,7 @@ import type { StoredEventPayload } from '../../src/events/appconfig-event.js';
 import { processEvent } from '../../src/worker/process-event.js';
 import { SavedVersions } from '../../src/worker/saved-versions.js';
 import type { IssueWriter } from '../../src/worker/issue-writer.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.js';
+import { databaseKinds, openTestDatabase, type OpenTestDatabase } from '../support/databases.js';
 import { associationFields } from '../support/rows.js';
 import { deploymentEvent, preCreateEvent } from '../support/events.js';
 import { flagsV1 } from '../support/fixtures.js';
@@ -31,22 +30,19 @@ const failingWriter = {
 } as unknown as IssueWriter;
 
 describe.each(databaseKinds)('the Releases-panel step takes an event in before its Jira writes (%s)', (kind) => {
-  let tdb: TestDatabase;
+  let testDb: OpenTestDatabase;
   let db: Db;
   let models: Models;
   let association: AssociationRow;
   const target = { app: { id: 'app-1', name: 'shop' }, profile: { id: 'profile', name: 'flags' } };
 
   beforeAll(async () => {
-    tdb = await createTestDatabase(kind);
-    db = await openDatabase({ dataDir: tdb.dataDir, databaseUrl: tdb.databaseUrl });
-    await migrate(db);
-    models = defineModels(db.sequelize);
+    testDb = await openTestDatabase(kind);
+    ({ db, models } = testDb);
     association = await models.Association.create(associationFields('00000000-0000-4000-8000-000000000001', { applicationId: 'app-1' }));
   });
   afterAll(async () => {
-    await db.close();
-    await tdb.drop();
+    await testDb.close();
   });
 
   const queued = (id: number, event: Record<string, unknown>): QueuedEvent => ({

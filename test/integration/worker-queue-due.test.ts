@@ -6,12 +6,11 @@
  * where processes share leases, a process whose clock runs ahead cannot take a live lease. Real databases.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openDatabase, type Db } from '../../src/db/database.js';
-import { migrate } from '../../src/db/migrate.js';
-import { defineModels, type Models } from '../../src/db/models.js';
+import type { Db } from '../../src/db/database.js';
+import type { Models } from '../../src/db/models.js';
 import { storeEvents } from '../../src/db/event-intake.js';
 import { Queue } from '../../src/db/event-queue.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.js';
+import { databaseKinds, openTestDatabase, type OpenTestDatabase } from '../support/databases.js';
 import { associationFields } from '../support/rows.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { preCreateEvent } from '../support/events.js';
@@ -19,23 +18,20 @@ import { flagsV1 } from '../support/fixtures.js';
 import { eventCounts, waitIdle } from '../support/pipeline-kit.js';
 
 describe.each(databaseKinds)('the queue offers only associations whose oldest event is due (%s)', (kind) => {
-  let tdb: TestDatabase;
+  let testDb: OpenTestDatabase;
   let db: Db;
   let models: Models;
   let queue: Queue;
   let n = 0;
 
   beforeAll(async () => {
-    tdb = await createTestDatabase(kind);
-    db = await openDatabase({ dataDir: tdb.dataDir, databaseUrl: tdb.databaseUrl });
-    await migrate(db);
-    models = defineModels(db.sequelize);
+    testDb = await openTestDatabase(kind);
+    ({ db, models } = testDb);
     await models.Site.create({ clientKey: 'site', enabled: true, installedAt: new Date() });
     queue = new Queue(db, 'worker-test', 10_000);
   });
   afterAll(async () => {
-    await db.close();
-    await tdb.drop();
+    await testDb.close();
   });
 
   async function associationWithEvents(count: number): Promise<string> {
@@ -63,23 +59,20 @@ describe.each(databaseKinds)('the queue offers only associations whose oldest ev
 });
 
 describe.each(databaseKinds.filter((k) => k === 'postgres'))('leases by the database clock (%s)', (kind) => {
-  let tdb: TestDatabase;
+  let testDb: OpenTestDatabase;
   let db: Db;
   let models: Models;
 
   beforeAll(async () => {
-    tdb = await createTestDatabase(kind);
-    db = await openDatabase({ dataDir: tdb.dataDir, databaseUrl: tdb.databaseUrl });
-    await migrate(db);
-    models = defineModels(db.sequelize);
+    testDb = await openTestDatabase(kind);
+    ({ db, models } = testDb);
     await models.Site.create({ clientKey: 'site', enabled: true, installedAt: new Date() });
   });
   afterEach(() => {
     vi.useRealTimers();
   });
   afterAll(async () => {
-    await db.close();
-    await tdb.drop();
+    await testDb.close();
   });
 
   it("a process whose clock is two minutes ahead cannot take another process's live 60 s lease, nor is offered the association", async () => {

@@ -5,13 +5,12 @@
  * real databases.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../src/db/database.js';
-import { migrate } from '../../src/db/migrate.js';
-import { defineModels, type Models } from '../../src/db/models.js';
+import type { Db } from '../../src/db/database.js';
+import type { Models } from '../../src/db/models.js';
 import { storeEvents } from '../../src/db/event-intake.js';
 import { Queue, type Round } from '../../src/db/event-queue.js';
 import { ROUND_BYTES, ROUND_EVENTS } from '../../src/worker/association-run.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.js';
+import { databaseKinds, openTestDatabase, type OpenTestDatabase } from '../support/databases.js';
 import { associationFields } from '../support/rows.js';
 
 const MB = 1_000_000;
@@ -25,21 +24,18 @@ function bigPayload(n: number, bytes: number): string {
 }
 
 describe.each(databaseKinds)('worker rounds bounded by bytes (%s)', (kind) => {
-  let tdb: TestDatabase;
+  let testDb: OpenTestDatabase;
   let db: Db;
   let models: Models;
   let queue: Queue;
 
   beforeAll(async () => {
-    tdb = await createTestDatabase(kind);
-    db = await openDatabase({ dataDir: tdb.dataDir, databaseUrl: tdb.databaseUrl });
-    await migrate(db);
-    models = defineModels(db.sequelize);
+    testDb = await openTestDatabase(kind);
+    ({ db, models } = testDb);
     queue = new Queue(db, 'worker-test', 10_000);
   });
   afterAll(async () => {
-    await db.close();
-    await tdb.drop();
+    await testDb.close();
   });
 
   async function association(): Promise<string> {

@@ -7,6 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { openDatabase, type Db } from '../../src/db/database.js';
+import { migrate } from '../../src/db/migrate.js';
+import { defineModels, type Models } from '../../src/db/models.js';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -45,6 +48,28 @@ export async function createTestDatabase(kind: DbKind): Promise<TestDatabase> {
     async drop() {
       await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
       fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface OpenTestDatabase {
+  db: Db;
+  models: Models;
+  /** Closes the connection and drops the database. */
+  close(): Promise<void>;
+}
+
+/** A fresh database of `kind` with the app's schema, opened as the app opens it. */
+export async function openTestDatabase(kind: DbKind): Promise<OpenTestDatabase> {
+  const tdb = await createTestDatabase(kind);
+  const db = await openDatabase({ dataDir: tdb.dataDir, databaseUrl: tdb.databaseUrl });
+  await migrate(db);
+  return {
+    db,
+    models: defineModels(db.sequelize),
+    async close() {
+      await db.close();
+      await tdb.drop();
     },
   };
 }

@@ -3,33 +3,29 @@
  * through the models unchanged, and nothing written for an association that is gone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../../src/db/database.js';
-import { migrate } from '../../../src/db/migrate.js';
-import { defineModels, type Models } from '../../../src/db/models.js';
+import type { Db } from '../../../src/db/database.js';
+import type { Models } from '../../../src/db/models.js';
 import { FlagStates } from '../../../src/db/flag-states.js';
 import { AssociationGone, removeAssociation } from '../../../src/db/associations.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../support/databases.js';
+import { databaseKinds, openTestDatabase, type OpenTestDatabase } from '../../support/databases.js';
 import { associationFields } from '../../support/rows.js';
 
 const ID = '00000000-0000-4000-8000-0000000000f1';
 
 describe.each(databaseKinds)('flag_states batch reads and writes (%s)', (kind) => {
-  let t: TestDatabase;
+  let t: OpenTestDatabase | undefined;
   let db: Db;
   let models: Models;
   let states: FlagStates;
 
   beforeAll(async () => {
-    t = await createTestDatabase(kind);
-    db = await openDatabase({ dataDir: t.dataDir, databaseUrl: t.databaseUrl });
-    await migrate(db);
-    models = defineModels(db.sequelize);
+    t = await openTestDatabase(kind);
+    ({ db, models } = t);
     await models.Association.create(associationFields(ID, { applicationId: 'app' }));
     states = new FlagStates(db, ID);
   });
   afterAll(async () => {
-    await db?.close();
-    await t?.drop();
+    await t?.close();
   });
 
   it('creates missing rows and sets only the columns given, per flag', async () => {
