@@ -85,16 +85,17 @@ export class AssociationGone extends Error {
 
 /**
  * Inside a transaction that is about to insert rows belonging to an association: make sure it still
- * exists, and keep it so until commit. On PostgreSQL the row is share-locked, so a removal or an
- * uninstall waits for this transaction (and then deletes what it inserted); on SQLite writes are
- * serialised anyway. Without this, a write that started before an uninstall could re-create rows of
- * a purged site.
+ * exists, and keep it so until commit. On PostgreSQL the row is locked FOR KEY SHARE, so a removal
+ * (DELETE) or an uninstall (FOR UPDATE) waits for this transaction (and then deletes what it inserted),
+ * while the updates of the row's other columns (a worker's lease, the last event's time) do not; on
+ * SQLite writes are serialised anyway. Without this, a write that started before an uninstall could
+ * re-create rows of a purged site.
  */
 export async function holdAssociation(db: Db, models: Models, associationId: string, transaction: Transaction): Promise<void> {
   const row = await models.Association.findByPk(associationId, {
     attributes: ['id'],
     transaction,
-    ...(db.dialect === 'postgres' ? { lock: transaction.LOCK.SHARE } : {}),
+    ...(db.dialect === 'postgres' ? { lock: transaction.LOCK.KEY_SHARE } : {}),
   });
   if (!row) throw new AssociationGone(associationId);
 }

@@ -50,7 +50,7 @@ export async function newestRecordedVersion(db: Db, associationId: string): Prom
 
 /**
  * Records a version once (a retry of the same event finds it recorded), in one statement that inserts
- * only while the association exists: on PostgreSQL its row is share-locked, so a removal or an
+ * only while the association exists: on PostgreSQL its row is key-share-locked, so a removal or an
  * uninstall racing it waits and then deletes it too. Throws AssociationGone when it was removed.
  */
 export async function recordVersion(
@@ -63,7 +63,7 @@ export async function recordVersion(
   const inserted = await db.rawWrite(
     `INSERT INTO config_versions (association_id, version, event_id, changed_flags, description, created_at)
      SELECT ${p(1, 'text')}, ${p(2, 'text')}, ${p(3, 'integer')}, ${p(4, 'text')}, ${p(5, 'text')}, ${p(6, 'timestamptz')}
-      WHERE EXISTS (SELECT 1 FROM associations a WHERE a.id = ${p(1, 'text')}${postgres ? ' FOR SHARE' : ''})
+      WHERE EXISTS (SELECT 1 FROM associations a WHERE a.id = ${p(1, 'text')}${postgres ? ' FOR KEY SHARE' : ''})
      ON CONFLICT (association_id, version) DO NOTHING
      RETURNING version`,
     [row.associationId, row.version, row.eventId, JSON.stringify(row.changedFlags), row.description, new Date()],

@@ -65,7 +65,7 @@ export class DeliveryTimes {
 /**
  * One statement for the whole batch, so it is stored entirely or not at all. An event is inserted only
  * while its association exists (an uninstall racing the request wins cleanly: on PostgreSQL the
- * association row is share-locked, and the uninstall locks it for update before deleting). A batch's
+ * association row is key-share-locked, and the uninstall locks it for update before deleting). A batch's
  * outcome per event is stored, duplicate (of a stored row, of an earlier event in the batch, or of a
  * row another process stored a moment ago), or AssociationGone.
  */
@@ -87,7 +87,7 @@ export async function storeEvents(
     `INSERT INTO events (association_id, invocation_id, type, payload, status, attempts, available_at, received_at)
      SELECT v.column1, v.column2, v.column3, v.column4, 'pending', 0, ${at}, ${at}
        FROM (VALUES ${values}) AS v
-      WHERE EXISTS (SELECT 1 FROM associations a WHERE a.id = v.column1${postgres ? ' FOR SHARE' : ''})
+      WHERE EXISTS (SELECT 1 FROM associations a WHERE a.id = v.column1${postgres ? ' FOR KEY SHARE' : ''})
      ON CONFLICT (association_id, invocation_id) DO NOTHING
      RETURNING id, association_id, invocation_id`,
     [now, ...rows.flatMap((e) => [e.associationId, e.invocationId, e.type, e.payload])],

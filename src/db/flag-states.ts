@@ -64,7 +64,7 @@ export class FlagStates {
   /**
    * Inserts or updates the rows (each flag once), setting `columns` from each row's values, in
    * statements of at most ROWS_PER_STATEMENT rows, each inserting only while the association exists: on
-   * PostgreSQL its row is share-locked, so a removal or an uninstall racing it waits and then deletes
+   * PostgreSQL its row is key-share-locked, so a removal or an uninstall racing it waits and then deletes
    * these rows too. Throws AssociationGone when it was removed.
    */
   private async write(rows: { flagKey: string; values: FlagStateValues }[], columns: (keyof FlagStateValues)[]): Promise<void> {
@@ -88,7 +88,7 @@ export class FlagStates {
       const written = await this.db.rawWrite(
         `INSERT INTO flag_states (association_id, flag_key, ${names.map((n) => `${n}, `).join('')}updated_at)
          SELECT * FROM (VALUES ${tuples.join(', ')}) AS v
-          WHERE EXISTS (SELECT 1 FROM associations a WHERE a.id = ${p(1, 'text')}${postgres ? ' FOR SHARE' : ''})
+          WHERE EXISTS (SELECT 1 FROM associations a WHERE a.id = ${p(1, 'text')}${postgres ? ' FOR KEY SHARE' : ''})
          ON CONFLICT (association_id, flag_key) DO UPDATE SET ${updates}
          RETURNING flag_key`,
         params,
