@@ -29,6 +29,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { answerDeadline } from './http/answer-deadline.js';
 import { checkAssociationId } from './http/params.js';
 import { intakeDoor } from './intake/route.js';
+import type { CheckedDocuments } from './events/checked-documents.js';
 import { templateRouter } from './forwarder/route.js';
 import { configurePageRouter } from './configure/page.js';
 import { associationsRouter } from './configure/associations-route.js';
@@ -48,6 +49,8 @@ export interface AppServices {
   notifyWorker?: (associationId: string) => void;
   /** Waits (bounded) until a stored event has been processed; used to report a backfill. */
   awaitEvent?: (eventId: number, timeoutMs: number) => Promise<boolean>;
+  /** Where the events door leaves the documents it checked, for the worker of this process. */
+  checkedDocuments?: CheckedDocuments;
 }
 
 type ExpressHandle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
@@ -62,7 +65,7 @@ export async function createApp(services: AppServices): Promise<App> {
   const app = express();
   // The forwarder's events are answered ahead of Express (see src/intake/route.ts): every way into the
   // app (the HTTP server, supertest) calls app.handle, so the events route takes the request first.
-  const intake = intakeDoor({ db, models, signing: services.signing, log, onStored: services.notifyWorker });
+  const intake = intakeDoor({ db, models, signing: services.signing, log, onStored: services.notifyWorker, checkedDocuments: services.checkedDocuments });
   const viaExpress = (app as unknown as { handle: ExpressHandle }).handle.bind(app);
   (app as unknown as { handle: ExpressHandle }).handle = (req, res, next) => {
     if (!intake.take(req, res)) viaExpress(req, res, next);

@@ -17,6 +17,7 @@ import { ClientInfoCodec } from './db/sites.js';
 import * as sealSharedSecrets from './db/migrations/0002-seal-shared-secrets.js';
 import { SEAL_PURPOSE, Sealer } from './secrets/sealed.js';
 import { Worker } from './worker/worker.js';
+import { CheckedDocuments } from './events/checked-documents.js';
 import { createHttpServer } from './http/server-limits.js';
 
 export interface Service extends App {
@@ -26,6 +27,8 @@ export interface Service extends App {
   db: Db;
   models: Models;
   worker: Worker;
+  /** Documents the events door left for the worker (none when the worker does not run here). */
+  checkedDocuments: CheckedDocuments | undefined;
   url: string;
   close(): Promise<void>;
 }
@@ -50,7 +53,9 @@ export async function startService(config: AppConfig, log: Logger, opts: { host?
 
     const forgeInstallations = new ForgeInstallations(db, models, new Sealer(operatorKey, SEAL_PURPOSE.forgeAppToken));
     const tenancy = new Tenancy(db, models, clientInfo, forgeInstallations);
-    const worker = new Worker({ db, models, log, jiraFor: (tenantKey) => tenancy.jiraFor(tenantKey), ...config.worker });
+    // Documents the events door checked are handed to the worker only when it runs in this process.
+    const checkedDocuments = config.worker.enabled ? new CheckedDocuments() : undefined;
+    const worker = new Worker({ db, models, log, jiraFor: (tenantKey) => tenancy.jiraFor(tenantKey), ...config.worker, checkedDocuments });
     forgeInstallations.onRenewed = (installationId) => {
       worker.resumeTenant(installationId).catch((err: unknown) => log.warn({ err, installationId }, 'could not wake the work waiting for a Forge token'));
     };
@@ -63,6 +68,7 @@ export async function startService(config: AppConfig, log: Logger, opts: { host?
       tenancy,
       forgeInstallations,
       notifyWorker: (id) => worker.notify(id),
+      checkedDocuments,
       awaitEvent: (id, ms) => worker.awaitEvent(id, ms),
     });
     server.on('request', app.app);
@@ -77,6 +83,7 @@ export async function startService(config: AppConfig, log: Logger, opts: { host?
       db,
       models,
       worker,
+      checkedDocuments,
       url: `http://127.0.0.1:${port}`,
       async close() {
         await worker.stop();

@@ -1,18 +1,19 @@
 /**
  * A saved flag document is checked at the door: a document the pipeline could never process is refused
- * (400, nothing stored) and the reason is put on the association's health, where the admin looks.
+ * (400, nothing stored) and the reason is put on the association's health, where the admin looks. The
+ * checked document is returned, for the worker to take up without parsing it again.
  */
 import type { Db } from '../db/database.js';
 import type { Models } from '../db/models.js';
 import { badRequest } from '../http/errors.js';
-import { parseFlagDocumentBase64 } from '../flags/index.js';
+import { parseFlagDocumentBase64, type FlagDocument } from '../flags/index.js';
 import { SAVED_VERSION_EVENT_TYPE, type ExtensionEvent } from '../events/appconfig-event.js';
 import { recordFailure } from '../db/health.js';
 
-export async function checkEventContent(db: Db, models: Models, associationId: string, event: ExtensionEvent): Promise<void> {
-  if (event.Type !== SAVED_VERSION_EVENT_TYPE) return;
+export async function checkEventContent(db: Db, models: Models, associationId: string, event: ExtensionEvent): Promise<FlagDocument | undefined> {
+  if (event.Type !== SAVED_VERSION_EVENT_TYPE) return undefined;
   const result = parseFlagDocumentBase64(event.Content);
-  if (result.ok) return;
+  if (result.ok) return result.document;
   const first = result.errors[0];
   const detail = first ? `${first.path ? first.path + ': ' : ''}${first.message}` : 'unreadable';
   const version = event.ContentVersion != null ? ` (version ${event.ContentVersion})` : '';

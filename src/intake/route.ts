@@ -26,11 +26,12 @@ import { setSecurityHeaders } from '../http/security-headers.js';
 import { watchAnswer } from '../http/answer-deadline.js';
 import type { Logger } from '../log.js';
 import { SIGNATURE_HEADER, isCurrentSignatureHeader, verifySignature } from './signature.js';
-import { isStoredEvent, parseExtensionEvent, storedPayload } from '../events/appconfig-event.js';
+import { isStoredEvent, parseExtensionEvent, SAVED_VERSION_EVENT_TYPE, storedPayload } from '../events/appconfig-event.js';
 import { EventBatcher } from './event-batcher.js';
 import { AssociationCache } from './association-cache.js';
 import { checkEventContent } from './check-content.js';
 import { AssociationGone } from '../db/associations.js';
+import type { CheckedDocuments } from '../events/checked-documents.js';
 
 export const MAX_EVENT_BYTES = 5 * 1024 * 1024;
 
@@ -124,6 +125,8 @@ export interface IntakeDeps {
   log: Logger;
   /** Wakes the worker for this association (in this process; other processes poll). */
   onStored?: (associationId: string) => void;
+  /** Where a stored saved version's checked document is left for this process's worker (when it runs here). */
+  checkedDocuments?: CheckedDocuments;
 }
 
 export function intakeDoor(deps: IntakeDeps): IntakeDoor {
@@ -179,7 +182,7 @@ export function intakeDoor(deps: IntakeDeps): IntakeDoor {
       sendJson(res, 202, { status: 'ignored', reason: `${event.Type} events do not change Jira.` });
       return;
     }
-    await checkEventContent(db, models, association.id, event);
+    const document = await checkEventContent(db, models, association.id, event);
 
     let outcome;
     try {
@@ -198,6 +201,7 @@ export function intakeDoor(deps: IntakeDeps): IntakeDoor {
       return;
     }
     log.debug({ associationId: id, eventId: outcome.eventId, type: event.Type }, 'event stored');
+    if (document && event.Type === SAVED_VERSION_EVENT_TYPE) deps.checkedDocuments?.put(outcome.eventId, event.InvocationId, document, event.Content.length);
     deps.onStored?.(id);
     sendJson(res, 202, { status: 'accepted', eventId: outcome.eventId });
   }

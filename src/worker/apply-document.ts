@@ -8,6 +8,7 @@ import type { AssociationRow, Models } from '../db/models.js';
 import { changeComment, diffFlag, flagEnabledValues, parseFlagDocumentBase64, type Flag } from '../flags/index.js';
 import { BACKFILL_EVENT_TYPE, type DocumentEvent } from '../events/appconfig-event.js';
 import type { FlagStates } from '../db/flag-states.js';
+import type { CheckedDocuments } from '../events/checked-documents.js';
 import { lastFlag } from '../db/flag-states.js';
 import type { EditRequest, IssueWriter, PermanentFailure } from './issue-writer.js';
 
@@ -21,7 +22,7 @@ export type DocumentOutcome =
  * document is read (no second parse), before any Jira write: the version's values stand whatever Jira answers.
  */
 export async function applyDocument(
-  deps: { db: Db; models: Models },
+  deps: { db: Db; models: Models; checkedDocuments?: CheckedDocuments },
   association: AssociationRow,
   eventId: number,
   event: DocumentEvent,
@@ -29,7 +30,9 @@ export async function applyDocument(
   writer: IssueWriter,
   onValues: (values: Readonly<Record<string, boolean>>) => Promise<void>,
 ): Promise<DocumentOutcome> {
-  const parsed = parseFlagDocumentBase64(event.Content);
+  // The events door of this process may have left the document it checked; otherwise it is parsed here.
+  const checked = deps.checkedDocuments?.take(eventId, event.InvocationId);
+  const parsed = checked ? { ok: true as const, document: checked } : parseFlagDocumentBase64(event.Content);
   if (!parsed.ok) {
     const first = parsed.errors[0];
     return { kind: 'invalid', reason: `Not a valid feature-flag document: ${first ? `${first.path} ${first.message}`.trim() : 'unreadable'}` };

@@ -14,6 +14,7 @@ import { FlagStates } from '../db/flag-states.js';
 import { IssueWriter } from './issue-writer.js';
 import { Lease } from './lease.js';
 import { processEvent, type EventResult, type Observe } from './process-event.js';
+import type { CheckedDocuments } from '../events/checked-documents.js';
 import { LeaseLost, type Queue, type QueuedEvent } from '../db/event-queue.js';
 import { SavedVersions } from './saved-versions.js';
 import { ReleasesPanel, type PanelOutcome } from './releases-panel.js';
@@ -29,6 +30,7 @@ export interface RunDeps {
   leaseMs: number;
   searchLagMs: number;
   stopped: () => boolean;
+  checkedDocuments?: CheckedDocuments;
 }
 
 /**
@@ -143,7 +145,7 @@ async function runRound(run: Run, association: AssociationRow, events: QueuedEve
     };
     let result: EventResult;
     try {
-      result = await processEvent({ db, models }, association, event, states, versions, writer, observe);
+      result = await processEvent({ db, models, checkedDocuments: run.deps.checkedDocuments }, association, event, states, versions, writer, observe);
     } catch (err) {
       if (err instanceof LeaseLost || err instanceof AssociationGone) throw err;
       // The events before it are kept and marked (or, when the database fails too, processed again,

@@ -8,6 +8,7 @@ import { applyDeployment } from './apply-deployment.js';
 import type { FlagStates } from '../db/flag-states.js';
 import type { IssueWriter, PermanentFailure } from './issue-writer.js';
 import type { SavedVersions } from './saved-versions.js';
+import type { CheckedDocuments } from '../events/checked-documents.js';
 
 export type EventResult = { ok: true; note?: string } | { ok: false; code: string; message: string };
 
@@ -26,7 +27,7 @@ function summarise(failures: PermanentFailure[]): EventResult {
 }
 
 export async function processEvent(
-  deps: { db: Db; models: Models },
+  deps: { db: Db; models: Models; checkedDocuments?: CheckedDocuments },
   association: AssociationRow,
   stored: QueuedEvent,
   states: FlagStates,

@@ -9,6 +9,7 @@ import type { Models } from '../db/models.js';
 import type { JiraClient } from '../jira/index.js';
 import type { Logger } from '../log.js';
 import { runAssociation } from './association-run.js';
+import type { CheckedDocuments } from '../events/checked-documents.js';
 import { Queue } from '../db/event-queue.js';
 import { pruneConfigVersions, pruneProcessedEvents } from '../db/retention.js';
 
@@ -24,6 +25,8 @@ export interface WorkerOptions {
   searchLagMs: number;
   eventRetentionDays: number;
   workerId?: string;
+  /** Documents this process's events door already checked (see CheckedDocuments). */
+  checkedDocuments?: CheckedDocuments;
 }
 
 const PRUNE_EVERY_MS = 60 * 60_000;
@@ -128,8 +131,8 @@ export class Worker {
   }
 
   private launch(associationId: string): void {
-    const { db, models, log, jiraFor, leaseMs, searchLagMs } = this.opts;
-    const deps = { db, models, log, jiraFor, leaseMs, searchLagMs, queue: this.queue, stopped: () => this.stopped };
+    const { db, models, log, jiraFor, leaseMs, searchLagMs, checkedDocuments } = this.opts;
+    const deps = { db, models, log, jiraFor, leaseMs, searchLagMs, checkedDocuments, queue: this.queue, stopped: () => this.stopped };
     let failed = false;
     const run = runAssociation(deps, associationId)
       .catch((err: unknown) => {
