@@ -83,29 +83,36 @@ export class Queue {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * The lease's end and "now" in SQL, with their bound values from parameter $from on: the database's
+   * clock on PostgreSQL (only the lease's length is bound), this process's on SQLite (both times bound).
+   * `now` is bound only when the statement uses it: PostgreSQL refuses a parameter it does not use,
+   * SQLite one more than the statement has.
+   */
+  private leaseTimes(from: number, withNow: boolean): { until: string; now: string; values: unknown[] } {
+    if (this.byDatabaseClock) return { until: dbNowPlus(`$${from}`), now: DB_NOW, values: [this.leaseMs] };
+    const until = new Date(Date.now() + this.leaseMs);
+    return { until: `$${from}`, now: `$${from + 1}`, values: withNow ? [until, new Date()] : [until] };
+  }
+
   /** Take the lease if it is free or expired. True when this worker now owns the association. */
   async claim(associationId: string): Promise<boolean> {
-    const taken = this.byDatabaseClock
-      ? await this.db.rawWriteUnsynced(
-          `UPDATE associations SET lease_owner = $1, lease_until = ${dbNowPlus('$2')}
-            WHERE id = $3 AND (lease_until IS NULL OR lease_until < ${DB_NOW} OR lease_owner = $1)
-            RETURNING id`,
-          [this.workerId, this.leaseMs, associationId],
-        )
-      : await this.db.rawWriteUnsynced(
-          `UPDATE associations SET lease_owner = $1, lease_until = $2
-            WHERE id = $3 AND (lease_until IS NULL OR lease_until < $4 OR lease_owner = $1)
-            RETURNING id`,
-          [this.workerId, new Date(Date.now() + this.leaseMs), associationId, new Date()],
-        );
+    const t = this.leaseTimes(3, true);
+    const taken = await this.db.rawWriteUnsynced(
+      `UPDATE associations SET lease_owner = $1, lease_until = ${t.until}
+        WHERE id = $2 AND (lease_until IS NULL OR lease_until < ${t.now} OR lease_owner = $1)
+        RETURNING id`,
+      [this.workerId, associationId, ...t.values],
+    );
     return taken.length === 1;
   }
 
   /** Extend the lease; throws LeaseLost when another worker has taken it meanwhile. */
   async renew(associationId: string): Promise<void> {
+    const t = this.leaseTimes(3, false);
     const renewed = await this.db.rawWriteUnsynced(
-      `UPDATE associations SET lease_until = ${this.byDatabaseClock ? dbNowPlus('$1') : '$1'} WHERE id = $2 AND lease_owner = $3 RETURNING id`,
-      [this.byDatabaseClock ? this.leaseMs : new Date(Date.now() + this.leaseMs), associationId, this.workerId],
+      `UPDATE associations SET lease_until = ${t.until} WHERE id = $1 AND lease_owner = $2 RETURNING id`,
+      [associationId, this.workerId, ...t.values],
     );
     if (renewed.length !== 1) throw new LeaseLost(associationId);
   }

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { Db } from '../../src/db/database.js';
 import type { Models } from '../../src/db/models.js';
 import { storeEvents } from '../../src/db/event-intake.js';
-import { Queue } from '../../src/db/event-queue.js';
+import { LeaseLost, Queue } from '../../src/db/event-queue.js';
 import { databaseKinds, openTestDatabase, type OpenTestDatabase } from '../support/databases.js';
 import { associationFields } from '../support/rows.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -55,6 +55,25 @@ describe.each(databaseKinds)('the queue offers only associations whose oldest ev
 
     await queue.reschedule(round.events[0]!, 0, 'due again', { countAttempt: false });
     expect((await queue.candidates(10)).sort()).toEqual([waiting, due].sort());
+  });
+
+  it('a live lease is its owner\'s alone: another worker takes it only once it expired or was released, and a renew of a lost lease throws', async () => {
+    const id = await associationWithEvents(1);
+    const a = new Queue(db, 'lease-a', 150);
+    const b = new Queue(db, 'lease-b', 10_000);
+    expect(await a.claim(id)).toBe(true);
+    expect(await a.claim(id)).toBe(true); // its owner may claim again
+    expect(await b.claim(id)).toBe(false);
+    await expect(b.renew(id)).rejects.toThrow(LeaseLost);
+
+    await new Promise((r) => setTimeout(r, 300)); // a's 150 ms lease runs out
+    expect(await b.claim(id)).toBe(true);
+    await expect(a.renew(id)).rejects.toThrow(LeaseLost);
+    await b.renew(id);
+    await a.release(id); // not its lease: changes nothing
+    expect(await a.claim(id)).toBe(false);
+    await b.release(id);
+    expect(await a.claim(id)).toBe(true);
   });
 });
 
