@@ -12,6 +12,7 @@ import type { Db } from '../db/database.js';
 import { ForgeInstallationStore, type InstallationFacts } from '../db/forge-installations.js';
 import type { ForgeInstallationRow, Models } from '../db/models.js';
 import { TenantUnavailable } from '../tenancy/errors.js';
+import { SealedValueError } from '../secrets/sealed.js';
 
 /** What seals the token at rest (secrets/sealed.ts), bound to the installation id. */
 export interface TokenSealer {
@@ -78,7 +79,8 @@ export class ForgeInstallations {
     const changed = await this.rows.storeToken(installationId, this.sealer.seal(token, installationId), issuedAt);
     if (changed) {
       this.remember(installationId, d, issuedAt);
-      if (row.systemTokenRefusedAt) this.onRenewed?.(installationId);
+      // Work may be waiting for a token: Jira refused the last one, or the stored one could not be opened.
+      if (row.systemTokenRefusedAt || (row.systemTokenSealed && !current)) this.onRenewed?.(installationId);
     }
     return changed;
   }
@@ -92,7 +94,7 @@ export class ForgeInstallations {
       throw new TenantUnavailable(
         installationId,
         'token_expired',
-        "Jira no longer accepts the app's access token for this site; work waits for the fresh one Forge sends within the hour.",
+        "The app holds no access token for this site that Jira still takes; work waits for the fresh one Forge sends within the hour.",
       );
     }
     return token;
@@ -118,9 +120,21 @@ export class ForgeInstallations {
     return this.rows.uninstallsPending();
   }
 
+  /**
+   * The stored token, or null when there is none, or none this process can open (sealed under another
+   * APP_SECRET_KEY, or damaged): unlike a Connect shared secret, a token is not needed from the past, as
+   * Forge brings a fresh one with its next call, which then replaces it. Until then the work waits.
+   */
   private readToken(row: ForgeInstallationRow): SystemToken | null {
     if (!row.systemTokenSealed || row.systemTokenIssuedAt === null) return null;
-    return { token: this.sealer.open(row.systemTokenSealed, row.installationId), issuedAt: Number(row.systemTokenIssuedAt) };
+    let token: string;
+    try {
+      token = this.sealer.open(row.systemTokenSealed, row.installationId);
+    } catch (err) {
+      if (err instanceof SealedValueError) return null;
+      throw err;
+    }
+    return { token, issuedAt: Number(row.systemTokenIssuedAt) };
   }
 
   private remember(installationId: string, d: string, issuedAt: number): void {
