@@ -8,7 +8,8 @@ import { UniqueConstraintError } from 'sequelize';
 import type { ResolvedConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { AssociationAttrs, AssociationRow, Models } from '../db/models.js';
-import { findById, findByProfile, saveAssociation, type NewAssociation } from '../db/associations.js';
+import { AssociationGone, findById, findByProfile, saveAssociation, SiteGone, type NewAssociation } from '../db/associations.js';
+import { TenantUnavailable } from '../tenancy/errors.js';
 import { ApiError, badRequest, notFound } from '../http/errors.js';
 import { newestIssueNumber, type JiraClient } from '../jira/index.js';
 import type { SigningSecrets } from '../secrets/signing-secrets.js';
@@ -174,7 +175,16 @@ async function linkAndSave(
     // Reuse AWS's association; repoint it when it is stale (an earlier, removed association) or foreign.
     if (link.pointsAt !== id) await updateExtensionAssociation(access, extensionAssociationId, parameters);
   }
-  const row = await saveAssociation(deps.db, deps.models, { id, clientKey: w.site.clientKey, ...summary, extensionAssociationId, issueFloor }, ours !== null);
+  const row = await saveAssociation(deps.db, deps.models, { id, clientKey: w.site.clientKey, ...summary, extensionAssociationId, issueFloor }, ours !== null).catch(
+    (err: unknown) => {
+      // AWS's association now points at an id with no row: its events are answered 410 until a save repoints it.
+      if (err instanceof SiteGone) throw new TenantUnavailable(err.clientKey, 'not_installed', 'The app was uninstalled from this site while the association was being saved.');
+      if (err instanceof AssociationGone) {
+        throw new ApiError(409, 'association_removed', 'This association was removed while it was being saved; nothing was saved. Save it again to create it anew.');
+      }
+      throw err;
+    },
+  );
   return { row, extensionAssociationId, eventsUrl: parameters.EventsUrl };
 }
 

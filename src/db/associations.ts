@@ -32,14 +32,36 @@ export type NewAssociation = Omit<
   'lastEventAt' | 'lastErrorAt' | 'lastErrorCode' | 'lastErrorMessage' | 'leaseOwner' | 'leaseUntil' | 'createdAt' | 'updatedAt'
 >;
 
-/** Insert or update (same id) and, on re-submission, give failed events another chance. */
+/** The site (a Connect site or a Forge installation) was uninstalled while one of its rows was being written. */
+export class SiteGone extends Error {
+  constructor(readonly clientKey: string) {
+    super(`site ${clientKey} was uninstalled`);
+    this.name = 'SiteGone';
+  }
+}
+
+/**
+ * Insert or update (same id) and, on re-submission, give failed events another chance. Only while the
+ * site is installed, and it stays so until commit: on PostgreSQL its row is locked FOR KEY SHARE, and an
+ * uninstall's purge locks it FOR UPDATE before it reads the site's associations, so the purge either came
+ * first (SiteGone: nothing is saved) or waits and then deletes this row too. (A save that checked
+ * nothing could re-create an association of an uninstalled site, whose events would wait forever.)
+ * Throws AssociationGone when a re-submitted association was removed meanwhile.
+ */
 export function saveAssociation(db: Db, models: Models, values: NewAssociation, existing: boolean): Promise<AssociationRow> {
   return db.transaction(async (transaction) => {
+    const site = await models.Site.findByPk(values.clientKey, {
+      attributes: ['clientKey'],
+      transaction,
+      ...(db.dialect === 'postgres' ? { lock: transaction.LOCK.KEY_SHARE } : {}),
+    });
+    if (!site) throw new SiteGone(values.clientKey);
     if (existing) {
-      await models.Association.update(
+      const [updated] = await models.Association.update(
         { ...values, lastErrorAt: null, lastErrorCode: null, lastErrorMessage: null },
         { where: { id: values.id, clientKey: values.clientKey }, transaction },
       );
+      if (updated === 0) throw new AssociationGone(values.id);
       // The admin re-submitted (new permissions, another project): failed events get another chance.
       await models.StoredEvent.update(
         { status: 'pending', availableAt: new Date(), lastError: null },

@@ -95,8 +95,10 @@ export async function isSiteEnabled(models: Models, clientKey: string): Promise<
  */
 export function purgeSite(db: Db, models: Models, clientKey: string): Promise<void> {
   return db.transaction(async (transaction) => {
-    // Lock the site's associations first, as every writer of their rows does (holdAssociation), so a
-    // concurrent event insert or Jira write either lands before the purge (and is purged) or sees none.
+    // Lock the site's row, then its associations, as every writer of their rows does (saveAssociation,
+    // holdAssociation), so a concurrent save, event insert or Jira write either lands before the purge
+    // (and is purged) or sees none.
+    if (db.dialect === 'postgres') await models.Site.findByPk(clientKey, { attributes: ['clientKey'], transaction, lock: transaction.LOCK.UPDATE });
     const associations = await models.Association.findAll({
       where: { clientKey },
       attributes: ['id'],
