@@ -44,8 +44,8 @@ export interface AppConfig {
     pollMs: number;
     leaseMs: number;
     /**
-     * How long to wait before looking for an issue whose create answer was lost: Jira's search index
-     * lags behind writes, and searching too early would create the issue twice.
+     * How long to wait before looking for a write whose answer was lost: Jira's search index lags behind
+     * a create, and Jira may still be applying an edit; looking too early would write it twice.
      */
     searchLagMs: number;
     /** Days a processed event is kept before it is deleted (failed events are kept). */

@@ -13,7 +13,7 @@ import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { JiraError } from '../jira/index.js';
 import { TenantUnavailable } from '../tenancy/errors.js';
 import { retryDelayMs } from './backoff.js';
-import { CreateDeferred, LostCreate } from './write-errors.js';
+import { CreateDeferred, LostCreate, LostEdit } from './write-errors.js';
 
 export interface Health {
   code: string;
@@ -30,7 +30,7 @@ export type Decision =
 export interface FailureContext {
   /** Failed tries of this event so far. */
   attempts: number;
-  /** Least delay before looking for an issue whose create answer was lost. */
+  /** Least delay before looking for a write (a create, an edit) whose answer was lost. */
   searchLagMs: number;
 }
 
@@ -72,6 +72,13 @@ const lostCreate: ErrorHandler = (err, ctx) => {
   if (!(err instanceof LostCreate)) return undefined;
   const delayMs = Math.max(retryDelayMs(ctx.attempts), ctx.searchLagMs);
   return { kind: 'retry', delayMs, reason: err.message, summary: 'answer to a create lost; its issue is looked for before any create', health: outage(ctx, err.cause.status) };
+};
+
+/** An edit may have happened, or be happening: the retry reads the issue first, once Jira has had time to finish it. */
+const lostEdit: ErrorHandler = (err, ctx) => {
+  if (!(err instanceof LostEdit)) return undefined;
+  const delayMs = Math.max(retryDelayMs(ctx.attempts), ctx.searchLagMs);
+  return { kind: 'retry', delayMs, reason: err.message, summary: 'answer to an edit lost; the issue is read before any write', health: outage(ctx, err.cause.status) };
 };
 
 const createDeferred: ErrorHandler = (err, ctx) => {
@@ -137,6 +144,7 @@ function outage(ctx: FailureContext, status: number): Health | undefined {
 export const ERROR_HANDLERS: readonly ErrorHandler[] = [
   tenantUnavailable,
   lostCreate,
+  lostEdit,
   createDeferred,
   jiraUnavailable,
   jiraRefused,

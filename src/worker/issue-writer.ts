@@ -13,7 +13,7 @@ import { lastFlag, type FlagState, type FlagStates } from '../db/flag-states.js'
 import { createPayload, editPayload, SYNC_PROPERTY, type SyncProperty } from './flag-issue.js';
 import { LostCreates, type IssueRef } from './lost-creates.js';
 import { inPool, writeOnce, WRITE_CONCURRENCY, type CallResult } from './write-once.js';
-import { CreateDeferred, LostCreate } from './write-errors.js';
+import { CreateDeferred, LostCreate, LostEdit } from './write-errors.js';
 
 export interface PermanentFailure {
   flagKey: string;
@@ -255,6 +255,7 @@ export class IssueWriter {
       await this.jira.editIssue(issueKey, payload);
     } catch (err) {
       if (err instanceof JiraError && err.status === 404) return { written: new Map(), refused: new Map(), gone: [flagKey] };
+      if (err instanceof JiraError && err.ambiguous) throw new LostEdit(err);
       throw err;
     }
     return { written: new Map([[flagKey, true]]), refused: new Map() };

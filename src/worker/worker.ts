@@ -21,7 +21,7 @@ export interface WorkerOptions {
   concurrency: number;
   pollMs: number;
   leaseMs: number;
-  /** Minimum delay before retrying a create whose answer was lost (see AppConfig.worker.searchLagMs). */
+  /** Minimum delay before retrying a write whose answer was lost (see AppConfig.worker.searchLagMs). */
   searchLagMs: number;
   eventRetentionDays: number;
   workerId?: string;

@@ -17,6 +17,20 @@ export class LostCreate extends Error {
 }
 
 /**
+ * An edit (its fields, its comment and its sync property, in one call) whose answer never came: Jira may
+ * have applied it, or may still be applying it. Its intent stays saved, so the retry reads the issue's
+ * sync property before it writes again; the retry waits for Jira to have finished, or a read made while
+ * the first call is still under way finds nothing and the comment would be posted twice.
+ */
+export class LostEdit extends Error {
+  override readonly name = 'LostEdit';
+
+  constructor(override readonly cause: JiraError) {
+    super(`the answer to an edit was lost (${cause.message}); the issue is read before it is written again`);
+  }
+}
+
+/**
  * A bulk create made some issues and refused others for a moment (429 or a 5xx per element): the
  * refused ones are tried again later; nothing was created for them.
  */

@@ -30,6 +30,11 @@ export interface FaultSpec {
   drop?: boolean;
   /** Carry the request out, then destroy the socket without an answer: the work is done, its answer lost. */
   loseAnswer?: boolean;
+  /**
+   * Destroy the socket without an answer at once, then carry the request out after delayMs: the client
+   * sees the call fail while Jira is still doing the work (a gateway that gave up on a slow Jira).
+   */
+  workAfterLoss?: boolean;
   /** The JSON body of a faulted answer; default a Jira-style error collection. */
   body?: unknown;
 }
@@ -41,6 +46,7 @@ export interface FaultDecision {
   delayMs: number;
   drop: boolean;
   loseAnswer: boolean;
+  workAfterLoss: boolean;
 }
 
 interface ActiveFault {
@@ -115,5 +121,5 @@ function toDecision(spec: FaultSpec, now: number): FaultDecision {
   const body =
     spec.body ??
     (status !== undefined ? { errorMessages: [DEFAULT_MESSAGES[status] ?? `Fault injected with status ${status}.`], errors: {} } : undefined);
-  return { status, headers, body, delayMs: spec.delayMs ?? 0, drop: spec.drop === true, loseAnswer: spec.loseAnswer === true };
+  return { status, headers, body, delayMs: spec.delayMs ?? 0, drop: spec.drop === true, loseAnswer: spec.loseAnswer === true, workAfterLoss: spec.workAfterLoss === true };
 }

@@ -131,6 +131,10 @@ export function createPipeline(deps: PipelineDeps) {
     const answer = async (): Promise<Answer | 'dropped'> => {
       const fault = deps.faults.decide(method, path);
       if (fault) {
+        if (fault.workAfterLoss) {
+          rec.fault = 'lost';
+          req.socket.destroy();
+        }
         if (fault.delayMs > 0) await wait(deps, fault.delayMs);
         if (fault.drop) {
           rec.fault = 'drop';
@@ -140,7 +144,7 @@ export function createPipeline(deps: PipelineDeps) {
           rec.fault = 'status';
           return { status: fault.status, headers: fault.headers, body: fault.body };
         }
-        rec.fault = fault.loseAnswer ? 'lost' : 'delay';
+        rec.fault = fault.loseAnswer || fault.workAfterLoss ? 'lost' : 'delay';
       }
       const problem =
         via === 'api-gateway'

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { JiraError } from '../../../src/jira/index.js';
 import { TenantUnavailable } from '../../../src/tenancy/errors.js';
 import { decide, MAX_UNEXPECTED_ATTEMPTS } from '../../../src/worker/error-handlers.js';
-import { CreateDeferred, LostCreate } from '../../../src/worker/write-errors.js';
+import { CreateDeferred, LostCreate, LostEdit } from '../../../src/worker/write-errors.js';
 
 const ctx = { attempts: 0, searchLagMs: 30_000 };
 const jiraError = (status: number, extra: Partial<ConstructorParameters<typeof JiraError>[0]> = {}) =>
@@ -24,6 +24,15 @@ describe('decide', () => {
     const d = decide(new LostCreate(jiraError(504)), ctx);
     expect(d.kind).toBe('retry');
     expect(d.kind === 'retry' && d.delayMs).toBeGreaterThanOrEqual(30_000);
+  });
+
+  it('an edit whose answer was lost waits as long as a lost create before its issue is read again', () => {
+    const d = decide(new LostEdit(jiraError(504)), ctx);
+    expect(d.kind).toBe('retry');
+    expect(d.kind === 'retry' && d.delayMs).toBeGreaterThanOrEqual(30_000);
+    // The same failure as a plain Jira error would be retried at once.
+    const plain = decide(jiraError(504), ctx);
+    expect(plain.kind === 'retry' && plain.delayMs).toBeLessThan(5_000);
   });
 
   it('a retryable Jira error honours Retry-After; elements a bulk create deferred are retried', () => {
