@@ -94,7 +94,10 @@ export function applyDeployment(state: EnvironmentState | undefined, fact: Deplo
   };
   const n = fact.deploymentNumber;
   const here: DeployedVersion = { version: fact.version, deploymentNumber: n, at: fact.at };
-  const renamed = current.environmentName !== fact.environmentName ? { environmentName: fact.environmentName } : {};
+  // The name as of the newest deployment seen: a late or repeated event of an older one does not rename
+  // the environment back (JQL and the Releases panel name environments).
+  const newestSeen = Math.max(current.settledNumber, current.deploying?.deploymentNumber ?? -1, current.deployed?.deploymentNumber ?? -1);
+  const renamed = current.environmentName !== fact.environmentName && n >= newestSeen ? { environmentName: fact.environmentName } : {};
   let next: Partial<EnvironmentState> | null = null;
 
   switch (fact.step) {

@@ -106,3 +106,16 @@ describe('applyDeployment', () => {
     );
   });
 });
+
+describe('an environment renamed in AWS', () => {
+  it('takes the name of its newest deployment; a late event of an older one does not rename it back', () => {
+    const renamed = run(fact('start', 6, '1', 'e1', 'staging'), fact('complete', 6, '1', 'e1', 'staging'), fact('complete', 7, '2', 'e1', 'preprod'));
+    expect(renamed?.environmentName).toBe('preprod');
+    // A redelivered start of deployment 6, sent before the rename.
+    const late = applyDeployment(renamed, fact('start', 6, '1', 'e1', 'staging'));
+    expect(late).toBe(renamed);
+    expect(late.environmentName).toBe('preprod');
+    // A later deployment under yet another name renames it, even one that changes nothing else.
+    expect(applyDeployment(late, fact('rolled_back', 8, null, 'e1', 'pre-production')).environmentName).toBe('pre-production');
+  });
+});
