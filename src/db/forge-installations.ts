@@ -35,7 +35,12 @@ export class ForgeInstallationStore {
         defaults: { installationId: facts.installationId, apiBaseUrl: facts.apiBaseUrl, cloudId: facts.cloudId ?? null, installedAt: new Date() },
         transaction,
       });
-      if (row.uninstallingAt) return false;
+      // On PostgreSQL the row is read again under a lock an uninstall's UPDATE waits for: an uninstall that
+      // began after the read above is seen here (nothing is written), or waits until this has committed
+      // (and then purges the tenant row written here). Without it, a heartbeat could re-create that row.
+      const current =
+        this.db.dialect === 'postgres' ? await this.models.ForgeInstallation.findByPk(facts.installationId, { transaction, lock: transaction.LOCK.SHARE }) : row;
+      if (!current || current.uninstallingAt) return false;
       if (!created && (row.apiBaseUrl !== facts.apiBaseUrl || (facts.cloudId && row.cloudId !== facts.cloudId))) {
         await row.update({ apiBaseUrl: facts.apiBaseUrl, cloudId: facts.cloudId ?? row.cloudId }, { transaction });
       }
@@ -80,11 +85,19 @@ export class ForgeInstallationStore {
 
   /**
    * Marks the installation as being uninstalled and its tenant disabled, at once. False if it has no
-   * data: unknown, or already purged (its row is then a bare tombstone, with no tenant row).
+   * data: unknown, or already purged (its row is then a bare tombstone, with no tenant row). An
+   * installation never recorded (its installed call failed, and Forge retries it) gets a tombstone row
+   * now, so that retry, arriving after the uninstall, cannot record it.
    */
   beginUninstall(installationId: string): Promise<boolean> {
     return this.db.transaction(async (transaction) => {
-      await this.models.ForgeInstallation.update({ uninstallingAt: new Date() }, { where: { installationId, uninstallingAt: null }, transaction });
+      const now = new Date();
+      await this.models.ForgeInstallation.findOrCreate({
+        where: { installationId },
+        defaults: { installationId, apiBaseUrl: '', cloudId: null, installedAt: now, uninstallingAt: now },
+        transaction,
+      });
+      await this.models.ForgeInstallation.update({ uninstallingAt: now }, { where: { installationId, uninstallingAt: null }, transaction });
       const [sites] = await this.models.Site.update({ enabled: false }, { where: { clientKey: installationId }, transaction });
       return sites > 0;
     });

@@ -150,4 +150,16 @@ describe.each(databaseKinds)('Forge door, whole flow beside a Connect site (%s)'
     expect(list.status).toBe(200);
     expect((list.json as { associations: unknown[] }).associations).toEqual([]);
   });
+
+  it('an installation uninstalled before its installed call got through is not recorded by that call\'s late retry', async () => {
+    const unlucky = h.forge.install(h.siteJira);
+    expect((await h.forge.preUninstall(h.service.url, unlucky)).status).toBe(200);
+    expect((await h.forge.lifecycle(h.service.url, unlucky, 'installed')).status).toBe(200);
+    expect((await h.forge.heartbeat(h.service.url, unlucky)).status).toBe(200);
+    // Only a bare tombstone of its id: no tenant row, no token, no URL.
+    expect(await h.rowsMentioning(unlucky.installationId)).toEqual([]);
+    expect((await h.allRows()).filter((r) => r.includes(unlucky.installationId))).toHaveLength(1);
+    const list = await h.forge.invokeRemote(h.service.url, unlucky, { path: '/api/associations', accountId: h.siteJira.adminAccountId });
+    expect(list.status).toBe(401);
+  });
 });
