@@ -23,6 +23,12 @@ const KID_FORM = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}(\/[A-Za-z0-9_-][A-Za-z0-9.
 const MAX_TOKEN_LENGTH = 8192;
 const MAX_KEY_BYTES = 16 * 1024;
 const REMEMBERED_KEYS = 100;
+/**
+ * Fetches of keys not yet known, at most this many at once (callers asking for the same kid share one).
+ * The kid comes from a request nobody has authenticated yet: a flood of made-up kids must not become a
+ * flood of outbound fetches, each held up to the timeout. Past the bound the install is refused at once.
+ */
+const MAX_KEY_FETCHES = 4;
 
 export function isAtlassianKid(kid: unknown): kid is string {
   return typeof kid === 'string' && KID_FORM.test(kid) && !kid.split('/').some((s) => s === '.' || s === '..' || /^\.+$/.test(s));
@@ -43,15 +49,25 @@ export interface SignedInstallOptions {
 
 class KeyServer {
   private readonly keys = new Map<string, webcrypto.CryptoKey>();
+  private readonly fetching = new Map<string, Promise<webcrypto.CryptoKey>>();
 
   constructor(
     private readonly base: string,
     private readonly timeoutMs: number,
   ) {}
 
-  async key(kid: string): Promise<webcrypto.CryptoKey> {
+  key(kid: string): Promise<webcrypto.CryptoKey> {
     const known = this.keys.get(kid);
-    if (known) return known;
+    if (known) return Promise.resolve(known);
+    const pending = this.fetching.get(kid);
+    if (pending) return pending;
+    if (this.fetching.size >= MAX_KEY_FETCHES) return Promise.reject(new AuthenticationFailed('key_server_busy'));
+    const fetched = this.fetchKey(kid).finally(() => this.fetching.delete(kid));
+    this.fetching.set(kid, fetched);
+    return fetched;
+  }
+
+  private async fetchKey(kid: string): Promise<webcrypto.CryptoKey> {
     const url = new URL(`${this.base.replace(/\/+$/, '')}/${kid}`);
     let pem: string;
     try {

@@ -1,7 +1,9 @@
 /**
  * The install public key fetch, probed as an attacker would: a signed install whose `kid` is not of
  * Atlassian's form is refused before anything is fetched (nothing reaches the key server, nothing is
- * stored), and a key server that never answers costs an install a bounded wait, not a hung request.
+ * stored), and a key server that never answers costs an install a bounded wait, not a hung request;
+ * installs naming one kid share one fetch, and at most four unknown kids are fetched at once (the rest
+ * are refused at once), so a flood of made-up kids is no flood of outbound requests.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -83,13 +85,14 @@ describe('signed installs naming a crafted kid', () => {
 
 describe('a key server that never answers', () => {
   let silent: Server;
+  let asked = 0;
   let service: Service;
   let db: TestDatabase;
   let jira: JiraDouble;
 
   beforeAll(async () => {
     silent = createServer(() => {
-      /* holds every request open */
+      asked++; // and holds every request open
     });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
     db = await createTestDatabase('sqlite');
@@ -101,7 +104,7 @@ describe('a key server that never answers', () => {
         dataDir: db.dataDir,
         appSecretKey: TEST_OPERATOR_KEY,
         connectKeysUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
-        connectKeysTimeoutMs: 500,
+        connectKeysTimeoutMs: 1500,
       },
       createLogger('silent'),
       { host: '127.0.0.1' },
@@ -117,9 +120,31 @@ describe('a key server that never answers', () => {
   });
 
   it('gets each install answered 401 once the bounded fetch gives up, and the app serves on', async () => {
+    const before = asked;
     const installs = await Promise.all(Array.from({ length: 5 }, () => jira.install(service.config.baseUrl)));
     expect(installs.map((r) => r.status)).toEqual([401, 401, 401, 401, 401]);
+    expect(asked - before).toBe(1); // one kid, one fetch shared by the five
     expect(await service.tenancy.lookup(jira.clientKey)).toBeNull();
     expect((await request(service.app).get('/healthz')).status).toBe(200);
+  });
+
+  it('fetches at most four unknown kids at once and refuses the rest at once', async () => {
+    const sites = await Promise.all(Array.from({ length: 7 }, () => startJiraDouble()));
+    try {
+      const before = asked;
+      const started = Date.now();
+      const answers = await Promise.all(
+        sites.map(async (site) => {
+          const res = await site.install(service.config.baseUrl);
+          return { status: res.status, ms: Date.now() - started };
+        }),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(7).fill(401));
+      expect(asked - before).toBe(4);
+      // The three past the bound did not wait for the key server's timeout (1.5 s here).
+      expect(answers.filter((a) => a.ms < 1000)).toHaveLength(3);
+    } finally {
+      await Promise.all(sites.map((s) => s.close()));
+    }
   });
 });
