@@ -93,6 +93,22 @@ const jiraUnavailable: ErrorHandler = (err, ctx) => {
   return { kind: 'retry', delayMs: retryDelayMs(ctx.attempts, err.retryAfterMs), reason: err.message, summary: JIRA_UNAVAILABLE, health: outage(ctx, err.status) };
 };
 
+/**
+ * Jira did not take the app's credentials (401; a Forge token Jira refuses is a TenantUnavailable above).
+ * For a Connect site that reinstalled, its shared secret changed: the next run builds its Jira client
+ * from the site's row again. Retried with backoff, shown on health while it lasts.
+ */
+const credentialsRefused: ErrorHandler = (err, ctx) => {
+  if (!(err instanceof JiraError && err.status === 401)) return undefined;
+  return {
+    kind: 'retry',
+    delayMs: retryDelayMs(ctx.attempts),
+    reason: err.message,
+    summary: "Jira refused the app's credentials; event rescheduled",
+    health: { code: 'jira_unauthorized', message: "Jira refused the app's credentials for this site; retrying. Reinstalling the app renews them. Events are kept." },
+  };
+};
+
 /** A refusal that no retry changes, reaching the worker outside a write (which reports its own refusals). */
 const jiraRefused: ErrorHandler = (err) => {
   if (!(err instanceof JiraError)) return undefined;
@@ -147,6 +163,7 @@ export const ERROR_HANDLERS: readonly ErrorHandler[] = [
   lostEdit,
   createDeferred,
   jiraUnavailable,
+  credentialsRefused,
   jiraRefused,
   databaseUnavailable,
   poison,

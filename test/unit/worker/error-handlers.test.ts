@@ -53,6 +53,8 @@ describe('decide', () => {
 
   it('a Jira refusal outside a write is set aside with Jira’s words', () => {
     expect(decide(jiraError(403), ctx)).toMatchObject({ kind: 'set-aside', health: { code: 'jira_refused', message: expect.stringContaining('words') } });
+    // A 401 is Jira not taking the app's credentials, not a refusal of the event: retried, with the client built afresh.
+    expect(decide(jiraError(401), ctx)).toMatchObject({ kind: 'retry', health: { code: 'jira_unauthorized' } });
   });
 
   it('an unreachable database is retried, the event is not blamed', () => {
