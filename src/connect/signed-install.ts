@@ -16,7 +16,7 @@ import type { webcrypto } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { createQueryStringHash, fromExpressRequest } from 'atlassian-jwt';
 import { decodeProtectedHeader, importSPKI, jwtVerify, errors as joseErrors } from 'jose';
-import { AuthenticationFailed } from '../http/errors.js';
+import { ApiError, AuthenticationFailed } from '../http/errors.js';
 
 /** One to four path-safe segments: no "..", no scheme, host, "@", "%" or empty segment. */
 const KID_FORM = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}(\/[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}){0,3}$/;
@@ -26,7 +26,8 @@ const REMEMBERED_KEYS = 100;
 /**
  * Fetches of keys not yet known, at most this many at once (callers asking for the same kid share one).
  * The kid comes from a request nobody has authenticated yet: a flood of made-up kids must not become a
- * flood of outbound fetches, each held up to the timeout. Past the bound the install is refused at once.
+ * flood of outbound fetches, each held up to the timeout. Past the bound the install is answered 503 at
+ * once (nothing was decided about it: try again), not 401.
  */
 const MAX_KEY_FETCHES = 4;
 
@@ -61,7 +62,9 @@ class KeyServer {
     if (known) return Promise.resolve(known);
     const pending = this.fetching.get(kid);
     if (pending) return pending;
-    if (this.fetching.size >= MAX_KEY_FETCHES) return Promise.reject(new AuthenticationFailed('key_server_busy'));
+    if (this.fetching.size >= MAX_KEY_FETCHES) {
+      return Promise.reject(new ApiError(503, 'key_server_busy', 'The app is verifying too many installs at once; try again shortly.'));
+    }
     const fetched = this.fetchKey(kid).finally(() => this.fetching.delete(kid));
     this.fetching.set(kid, fetched);
     return fetched;
@@ -141,7 +144,7 @@ export function signedInstall(opts: SignedInstallOptions): RequestHandler {
   return (req, _res, next) => {
     verify(req).then(
       () => next(),
-      (err: unknown) => next(err instanceof AuthenticationFailed ? err : new AuthenticationFailed(reasonOf(err))),
+      (err: unknown) => next(err instanceof ApiError ? err : new AuthenticationFailed(reasonOf(err))),
     );
   };
 }

@@ -38,11 +38,14 @@ export class ForgeInstallationStore {
       // On PostgreSQL the row is read again under a lock an uninstall's UPDATE waits for: an uninstall that
       // began after the read above is seen here (nothing is written), or waits until this has committed
       // (and then purges the tenant row written here). Without it, a heartbeat could re-create that row.
+      // NO KEY UPDATE, not SHARE: two calls recording at once queue here rather than deadlock on the update.
       const current =
-        this.db.dialect === 'postgres' ? await this.models.ForgeInstallation.findByPk(facts.installationId, { transaction, lock: transaction.LOCK.SHARE }) : row;
+        this.db.dialect === 'postgres'
+          ? await this.models.ForgeInstallation.findByPk(facts.installationId, { transaction, lock: transaction.LOCK.NO_KEY_UPDATE })
+          : row;
       if (!current || current.uninstallingAt) return false;
-      if (!created && (row.apiBaseUrl !== facts.apiBaseUrl || (facts.cloudId && row.cloudId !== facts.cloudId))) {
-        await row.update({ apiBaseUrl: facts.apiBaseUrl, cloudId: facts.cloudId ?? row.cloudId }, { transaction });
+      if (!created && (current.apiBaseUrl !== facts.apiBaseUrl || (facts.cloudId && current.cloudId !== facts.cloudId))) {
+        await current.update({ apiBaseUrl: facts.apiBaseUrl, cloudId: facts.cloudId ?? current.cloudId }, { transaction });
       }
       await this.models.Site.findOrCreate({
         where: { clientKey: facts.installationId },

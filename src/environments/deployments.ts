@@ -94,10 +94,7 @@ export function applyDeployment(state: EnvironmentState | undefined, fact: Deplo
   };
   const n = fact.deploymentNumber;
   const here: DeployedVersion = { version: fact.version, deploymentNumber: n, at: fact.at };
-  // The name as of the newest deployment seen: a late or repeated event of an older one does not rename
-  // the environment back (JQL and the Releases panel name environments).
   const newestSeen = Math.max(current.settledNumber, current.deploying?.deploymentNumber ?? -1, current.deployed?.deploymentNumber ?? -1);
-  const renamed = current.environmentName !== fact.environmentName && n >= newestSeen ? { environmentName: fact.environmentName } : {};
   let next: Partial<EnvironmentState> | null = null;
 
   switch (fact.step) {
@@ -127,6 +124,11 @@ export function applyDeployment(state: EnvironmentState | undefined, fact: Deplo
       }
       break;
   }
+  // The name as of the newest step seen: a late or repeated event (of an older deployment, or an earlier
+  // step of the newest one) does not rename the environment back; JQL and the Releases panel name it.
+  const earlierStep = fact.step === 'start' && current.settledNumber === n; // a start after its own end
+  const newest = n > newestSeen || (n === newestSeen && !earlierStep);
+  const renamed = current.environmentName !== fact.environmentName && newest ? { environmentName: fact.environmentName } : {};
   if (!next && !state) return { ...current };
   if (!next) return Object.keys(renamed).length ? { ...current, ...renamed, updatedAt: fact.at } : current;
   return { ...current, ...renamed, ...next, updatedAt: fact.at };

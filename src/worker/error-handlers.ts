@@ -42,6 +42,8 @@ export const TOKEN_WAIT_MS = 60_000;
 export const NOT_INSTALLED_RECHECK_MS = 10 * 60_000;
 /** Failed tries of an unexplained fault before the event is set aside. */
 export const MAX_UNEXPECTED_ATTEMPTS = 3;
+/** Tries of an event whose Jira calls get 401 before it is set aside (backoff 1, 2, 4, 8 s: a reinstall is picked up). */
+export const CREDENTIAL_ATTEMPTS = 5;
 /** Tries after which a Jira outage shows on the association's health. */
 const OUTAGE_SHOWN_AFTER = 3;
 
@@ -96,10 +98,12 @@ const jiraUnavailable: ErrorHandler = (err, ctx) => {
 /**
  * Jira did not take the app's credentials (401; a Forge token Jira refuses is a TenantUnavailable above).
  * For a Connect site that reinstalled, its shared secret changed: the next run builds its Jira client
- * from the site's row again. Retried with backoff, shown on health while it lasts.
+ * from the site's row again. Retried with backoff, shown on health while it lasts; a 401 that outlasts
+ * CREDENTIAL_ATTEMPTS tries is a refusal (set aside below), so it cannot hold the events after it forever.
  */
 const credentialsRefused: ErrorHandler = (err, ctx) => {
   if (!(err instanceof JiraError && err.status === 401)) return undefined;
+  if (ctx.attempts + 1 >= CREDENTIAL_ATTEMPTS) return undefined;
   return {
     kind: 'retry',
     delayMs: retryDelayMs(ctx.attempts),

@@ -1,8 +1,8 @@
 /**
  * An edit whose answer is lost while Jira is still applying it (a gateway gave up on a slow Jira): the
  * retry must not read the issue before Jira has finished, or it finds no trace of the edit and posts its
- * comment a second time. The retry waits JIRA_SEARCH_LAG_MS (here 2.5 s, against Jira finishing the
- * edit 1.5 s after the connection was cut), reads the issue's sync property, finds the edit done and
+ * comment a second time. The retry waits JIRA_SEARCH_LAG_MS (here 6 s, against Jira finishing the
+ * edit 4 s after the connection was cut), reads the issue's sync property, finds the edit done and
  * writes nothing more: each changed flag has exactly one change comment.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ describe.each(databaseKinds)('an edit answer lost while Jira is still applying i
   let h: Harness;
   let id: string;
   beforeAll(async () => {
-    h = await startHarness({ db: kind, env: { searchLagMs: 2500 } });
+    h = await startHarness({ db: kind, env: { searchLagMs: 6000 } });
     id = (await h.associate()).id;
   });
   afterAll(async () => {
@@ -28,7 +28,7 @@ describe.each(databaseKinds)('an edit answer lost while Jira is still applying i
     expect((await h.sendEvent(id, preCreateEvent(h, flagsV1(), 1))).status).toBe(202);
     await waitIdle(h.service.db);
     h.jira.clearRequests();
-    h.jira.faults.add({ match: { method: 'PUT', path: /^\/rest\/api\/3\/issue\/[^/]+$/ }, workAfterLoss: true, delayMs: 1500, times: 1 });
+    h.jira.faults.add({ match: { method: 'PUT', path: /^\/rest\/api\/3\/issue\/[^/]+$/ }, workAfterLoss: true, delayMs: 4000, times: 1 });
 
     expect((await h.sendEvent(id, preCreateEvent(h, flagsV2(), 2))).status).toBe(202);
     await waitIdle(h.service.db, 20_000);

@@ -59,14 +59,14 @@ describe.each(databaseKinds)('the queue offers only associations whose oldest ev
 
   it('a live lease is its owner\'s alone: another worker takes it only once it expired or was released, and a renew of a lost lease throws', async () => {
     const id = await associationWithEvents(1);
-    const a = new Queue(db, 'lease-a', 150);
+    const a = new Queue(db, 'lease-a', 1000);
     const b = new Queue(db, 'lease-b', 10_000);
     expect(await a.claim(id)).toBe(true);
     expect(await a.claim(id)).toBe(true); // its owner may claim again
     expect(await b.claim(id)).toBe(false);
     await expect(b.renew(id)).rejects.toThrow(LeaseLost);
 
-    await new Promise((r) => setTimeout(r, 300)); // a's 150 ms lease runs out
+    await new Promise((r) => setTimeout(r, 1300)); // a's 1 s lease runs out
     expect(await b.claim(id)).toBe(true);
     await expect(a.renew(id)).rejects.toThrow(LeaseLost);
     await b.renew(id);

@@ -115,6 +115,8 @@ describe('an environment renamed in AWS', () => {
     const late = applyDeployment(renamed, fact('start', 6, '1', 'e1', 'staging'));
     expect(late).toBe(renamed);
     expect(late.environmentName).toBe('preprod');
+    // Nor does a late start of the newest deployment itself.
+    expect(applyDeployment(late, fact('start', 7, '2', 'e1', 'staging')).environmentName).toBe('preprod');
     // A later deployment under yet another name renames it, even one that changes nothing else.
     expect(applyDeployment(late, fact('rolled_back', 8, null, 'e1', 'pre-production')).environmentName).toBe('pre-production');
   });

@@ -3,7 +3,7 @@ import { ConnectionRefusedError, DatabaseError } from 'sequelize';
 import { describe, expect, it } from 'vitest';
 import { JiraError } from '../../../src/jira/index.js';
 import { TenantUnavailable } from '../../../src/tenancy/errors.js';
-import { decide, MAX_UNEXPECTED_ATTEMPTS } from '../../../src/worker/error-handlers.js';
+import { CREDENTIAL_ATTEMPTS, decide, MAX_UNEXPECTED_ATTEMPTS } from '../../../src/worker/error-handlers.js';
 import { CreateDeferred, LostCreate, LostEdit } from '../../../src/worker/write-errors.js';
 
 const ctx = { attempts: 0, searchLagMs: 30_000 };
@@ -55,6 +55,8 @@ describe('decide', () => {
     expect(decide(jiraError(403), ctx)).toMatchObject({ kind: 'set-aside', health: { code: 'jira_refused', message: expect.stringContaining('words') } });
     // A 401 is Jira not taking the app's credentials, not a refusal of the event: retried, with the client built afresh.
     expect(decide(jiraError(401), ctx)).toMatchObject({ kind: 'retry', health: { code: 'jira_unauthorized' } });
+    // One that outlasts a few tries is a refusal: set aside, so the events after it go on.
+    expect(decide(jiraError(401), { ...ctx, attempts: CREDENTIAL_ATTEMPTS - 1 })).toMatchObject({ kind: 'set-aside', health: { code: 'jira_refused' } });
   });
 
   it('an unreachable database is retried, the event is not blamed', () => {
