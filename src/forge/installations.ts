@@ -131,8 +131,10 @@ export class ForgeInstallations {
     try {
       token = this.sealer.open(row.systemTokenSealed, row.installationId);
     } catch (err) {
-      if (err instanceof SealedValueError) return null;
-      throw err;
+      if (!(err instanceof SealedValueError)) throw err;
+      // This process may remember having stored the very token the next call brings: it must be stored again.
+      this.stored.delete(row.installationId);
+      return null;
     }
     return { token, issuedAt: Number(row.systemTokenIssuedAt) };
   }
