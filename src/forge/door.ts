@@ -88,7 +88,7 @@ export class ForgeDoor {
     return invocation;
   }
 
-  /** The app system token the call brought, kept when it is the newest. */
+  /** The app system token the call brought, kept when it is the newest (a page's only in place of one Jira refused). */
   async keepSystemToken(req: Request, invocation: ForgeInvocation): Promise<void> {
     const raw = req.headers[SYSTEM_TOKEN_HEADER];
     if (typeof raw !== 'string' || raw === '') return;
@@ -96,7 +96,8 @@ export class ForgeDoor {
       this.deps.log.warn({ installationId: invocation.installationId }, 'ignored a malformed app system token header');
       return;
     }
-    const stored = await this.deps.installations.offerSystemToken(invocation.installationId, raw, invocation.issuedAt);
+    const fromUser = invocation.accountId !== undefined;
+    const stored = await this.deps.installations.offerSystemToken(invocation.installationId, raw, invocation.issuedAt, fromUser);
     if (stored) this.deps.log.debug({ installationId: invocation.installationId }, 'app system token kept');
   }
 

@@ -63,8 +63,12 @@ export class ForgeInstallations {
   /**
    * A remote call brought `token`: store it unless the stored one came with a later invocation.
    * Returns whether it is now the stored token.
+   *
+   * `fromUser`: a call from a page (the Configure page, the flag panel), whose headers pass through the
+   * user's browser: its token replaces none that Jira still takes, only a refused, unreadable or missing
+   * one. Forge's own calls (lifecycle, the hourly heartbeat) always bring theirs.
    */
-  async offerSystemToken(installationId: string, token: string, issuedAt: number): Promise<boolean> {
+  async offerSystemToken(installationId: string, token: string, issuedAt: number, fromUser = false): Promise<boolean> {
     const d = digest(token);
     const known = this.stored.get(installationId);
     if (known && (known.digest === d || known.issuedAt > issuedAt)) return known.digest === d;
@@ -76,6 +80,7 @@ export class ForgeInstallations {
       return true;
     }
     if (current && current.issuedAt > issuedAt) return false;
+    if (fromUser && current && !row.systemTokenRefusedAt) return false;
     const changed = await this.rows.storeToken(installationId, this.sealer.seal(token, installationId), issuedAt);
     if (changed) {
       this.remember(installationId, d, issuedAt);

@@ -120,6 +120,26 @@ describe.each(databaseKinds)('Forge door guard (%s)', (kind) => {
     h.forge.issueSystemToken(h.inst); // what Forge sends from now on (the expired one was the double's latest)
   });
 
+  it("a page's call cannot replace a token Jira still takes (its headers pass through the user's browser); it can replace a refused one", async () => {
+    const good = h.forge.issueSystemToken(h.inst);
+    expect((await h.forge.heartbeat(h.service.url, h.inst, { systemToken: good })).status).toBe(200);
+    // A user's call, newer, carrying a token Jira does not know: answered, not kept.
+    expect((await h.forgeApi('GET', '/api/associations', undefined, undefined, { systemToken: 'junk-set-in-the-browser' })).status).toBe(200);
+    h.siteJira.clearRequests();
+    expect((await h.forgeApi('GET', '/api/jira/projects', undefined, undefined, { systemToken: null })).status).toBe(200);
+    expect(h.siteJira.requests.length).toBeGreaterThan(0);
+    expect(h.siteJira.requests.every((r) => r.status === 200)).toBe(true);
+
+    // Once Jira refuses the stored token, a page's call brings the next one.
+    h.siteJira.bearer.expire(good);
+    expect((await h.forgeApi('GET', '/api/jira/projects', undefined, undefined, { systemToken: null })).status).not.toBe(200);
+    const fresh = h.forge.issueSystemToken(h.inst);
+    expect((await h.forgeApi('GET', '/api/associations', undefined, undefined, { systemToken: fresh })).status).toBe(200);
+    h.siteJira.clearRequests();
+    expect((await h.forgeApi('GET', '/api/jira/projects', undefined, undefined, { systemToken: null })).status).toBe(200);
+    expect(h.siteJira.requests.every((r) => r.status === 200)).toBe(true);
+  });
+
   it('a Connect uninstall leaves the Forge installation and its association untouched', async () => {
     const forgeAssociation = await h.forgeAssociate();
     const connectAssociation = await h.associate();
