@@ -20,6 +20,9 @@ import { Worker } from './worker/worker.js';
 import { CheckedDocuments } from './events/checked-documents.js';
 import { createHttpServer } from './http/server-limits.js';
 
+/** How long a stop waits for requests under way to be answered before it cuts their connections. */
+export const SHUTDOWN_GRACE_MS = 20_000;
+
 export interface Service extends App {
   config: ResolvedConfig;
   tenancy: Tenancy;
@@ -75,6 +78,25 @@ export async function startService(config: AppConfig, log: Logger, opts: { host?
     if (config.worker.enabled) worker.start();
     log.info({ port, baseUrl: running.baseUrl, database: db.dialect, workerId: worker.id }, 'app listening');
 
+    /**
+     * No new connections; requests under way are answered (for up to SHUTDOWN_GRACE_MS) while the worker
+     * finishes its rounds, and keep-alive connections are closed as soon as they are idle. Whatever is
+     * still open after the grace is cut (its sender tries again: nothing was acknowledged).
+     */
+    const stop = async (): Promise<void> => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.all([worker.stop(), Promise.race([closed, new Promise<void>((resolve) => (grace = setTimeout(resolve, SHUTDOWN_GRACE_MS)))])]);
+      clearInterval(sweep);
+      clearTimeout(grace);
+      server.closeAllConnections();
+      await closed;
+      await db.close();
+    };
+    let closing: Promise<void> | undefined;
+
     return {
       ...app,
       config: running,
@@ -85,12 +107,8 @@ export async function startService(config: AppConfig, log: Logger, opts: { host?
       worker,
       checkedDocuments,
       url: `http://127.0.0.1:${port}`,
-      async close() {
-        await worker.stop();
-        server.closeAllConnections?.();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        await db.close();
-      },
+      // Once: a second call (SIGINT after SIGTERM, a test's clean-up) waits for the first.
+      close: () => (closing ??= stop()),
     };
   } catch (err) {
     server.close();
