@@ -81,6 +81,15 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 type Target = { url: string; host: string; secret: string } | { problem: string };
 
+/** The event with its Parameters' SigningSecret left out (everything else as AppConfig sent it). */
+function withoutSigningSecret(event: Record<string, unknown>): Record<string, unknown> {
+  const params = event.Parameters;
+  if (!isRecord(params) || !('SigningSecret' in params)) return event;
+  const kept: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(params)) if (name !== 'SigningSecret') kept[name] = value;
+  return { ...event, Parameters: kept };
+}
+
 /** EventsUrl and SigningSecret from the association's parameters, checked. */
 function targetOf(event: Record<string, unknown>): Target {
   const params = event.Parameters;
@@ -163,8 +172,9 @@ export function createHandler(options: ForwarderOptions = {}): ForwarderHandler 
         write({ outcome: 'misconfigured', ...base, attempts: 0, ms: elapsed(), error: target.problem });
         return {};
       }
-      // The event exactly as AppConfig sent it: the app verifies the signature over these bytes.
-      const body = JSON.stringify(event);
+      // The event as AppConfig sent it, less the signing secret: the secret signs these bytes (the app
+      // verifies the signature over them) and has no reason to travel in them, past proxies that may log bodies.
+      const body = JSON.stringify(withoutSigningSecret(event));
       const result = await deliver(target.url, body, target.secret, deliveryOptions);
       write({ ...base, host: target.host, ...result, ms: elapsed() });
       if (result.outcome === 'rejected' && result.status === GONE) await removeAssociation(event, target.url, base, target.host, context);

@@ -15,6 +15,8 @@ const eventFor = (base: Record<string, unknown>, url: string, secret = SECRET) =
   ...base,
   Parameters: { EventsUrl: url, SigningSecret: secret },
 });
+/** What the forwarder posts for `event`: the event, its SigningSecret left out (it signs the body instead). */
+const sent = (event: ReturnType<typeof eventFor>) => ({ ...event, Parameters: { EventsUrl: event.Parameters.EventsUrl } });
 
 let intake: IntakeDouble | undefined;
 afterEach(async () => {
@@ -54,7 +56,7 @@ describe('forwarder handler: delivery', () => {
   it.each([
     ['PreCreateHostedConfigurationVersion', preCreate],
     ['OnDeploymentComplete', deploymentComplete],
-  ])('posts the %s event unchanged, signed so that the app verifier accepts it', async (_type, base) => {
+  ])('posts the %s event unchanged but for its SigningSecret, signed so that the app verifier accepts it', async (_type, base) => {
     const server = await serve([{ status: 202 }]);
     const event = eventFor(base, server.url);
     const { handler, lines, logged } = harness();
@@ -66,7 +68,8 @@ describe('forwarder handler: delivery', () => {
     expect(request?.method).toBe('POST');
     expect(request?.path).toBe('/api/associations/assoc-1/events');
     expect(request?.headers['content-type']).toBe('application/json');
-    expect(request?.body.equals(Buffer.from(JSON.stringify(event)))).toBe(true);
+    expect(request?.body.equals(Buffer.from(JSON.stringify(sent(event))))).toBe(true);
+    expect(request?.body.toString()).not.toContain(SECRET);
     const header = request?.headers[SIGNATURE_HEADER];
     expect(typeof header).toBe('string');
     expect(verifySignature(SECRET, request?.body ?? Buffer.alloc(0), header as string).ok).toBe(true);
@@ -105,7 +108,7 @@ describe('forwarder handler: retries', () => {
     expect(await handler(event)).toEqual({});
     expect(server.received).toHaveLength(3);
     for (const request of server.received) {
-      expect(request.body.toString()).toBe(JSON.stringify(event));
+      expect(request.body.toString()).toBe(JSON.stringify(sent(event)));
       expect(verifySignature(SECRET, request.body, request.headers[SIGNATURE_HEADER] as string).ok).toBe(true);
     }
     expect(sleeps).toHaveLength(2);

@@ -279,7 +279,9 @@ describe('CloudFormation template: inline code', () => {
         const event = { InvocationId: 'inv-1', Type: 'PreCreateHostedConfigurationVersion', Content: 'e30=', Parameters: { EventsUrl: intake.url, SigningSecret: 's3cret' } };
         expect(await handler(event)).toEqual({});
         const [request] = intake.received;
-        expect(request?.body.toString()).toBe(JSON.stringify(event));
+        // The event as AppConfig sent it, but for the secret that signs it.
+        expect(request?.body.toString()).toBe(JSON.stringify({ ...event, Parameters: { EventsUrl: intake.url } }));
+        expect(request?.body.toString()).not.toContain('s3cret');
         expect(verifySignature('s3cret', request?.body ?? '', request?.headers[SIGNATURE_HEADER] as string).ok).toBe(true);
         expect(stdout).toHaveBeenCalledTimes(1);
         const line = String(stdout.mock.calls[0]?.[0]);
