@@ -26,7 +26,7 @@ import { setSecurityHeaders } from '../http/security-headers.js';
 import { watchAnswer } from '../http/answer-deadline.js';
 import type { Logger } from '../log.js';
 import { SIGNATURE_HEADER, isCurrentSignatureHeader, verifySignature } from './signature.js';
-import { isStoredEvent, parseExtensionEvent, SAVED_VERSION_EVENT_TYPE, storedPayload } from '../events/appconfig-event.js';
+import { isStoredEvent, parseExtensionEvent, storedPayload } from '../events/appconfig-event.js';
 import { EventBatcher } from './event-batcher.js';
 import { AssociationCache } from './association-cache.js';
 import { checkEventContent } from './check-content.js';
@@ -182,7 +182,7 @@ export function intakeDoor(deps: IntakeDeps): IntakeDoor {
       sendJson(res, 202, { status: 'ignored', reason: `${event.Type} events do not change Jira.` });
       return;
     }
-    const document = await checkEventContent(db, models, association.id, event);
+    const checked = await checkEventContent(db, models, association.id, event);
 
     let outcome;
     try {
@@ -201,7 +201,7 @@ export function intakeDoor(deps: IntakeDeps): IntakeDoor {
       return;
     }
     log.debug({ associationId: id, eventId: outcome.eventId, type: event.Type }, 'event stored');
-    if (document && event.Type === SAVED_VERSION_EVENT_TYPE) deps.checkedDocuments?.put(outcome.eventId, event.InvocationId, document, event.Content.length);
+    if (checked) deps.checkedDocuments?.put(outcome.eventId, event.InvocationId, checked.document, checked.base64Bytes);
     deps.onStored?.(id);
     sendJson(res, 202, { status: 'accepted', eventId: outcome.eventId });
   }

@@ -50,6 +50,15 @@ export class JiraError extends Error {
     this.fieldErrors = init.fieldErrors ?? {};
   }
 
+  /**
+   * Jira refused this request for good: no retry changes it (the project is gone, a permission removed).
+   * A 401 is no such refusal: Jira did not take the app's credentials (a Connect site that reinstalled has
+   * a new shared secret), not this request; a retry with the site's credentials read afresh may pass.
+   */
+  get refusedForGood(): boolean {
+    return !this.retryable && this.status !== 401;
+  }
+
   /** Jira's own words only (no method/path), for showing on the association's health. */
   get jiraMessage(): string {
     return jiraWords(this.errorMessages, this.fieldErrors) || this.message;

@@ -46,9 +46,9 @@ export interface PanelOutcome {
 
 const chunks = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
-/** A refusal no retry changes; a 401 is none (Jira did not take the credentials: see write-once's refusalReason). */
+/** A refusal no retry changes (JiraError.refusedForGood). */
 function refusal(err: unknown, what: string): string | null {
-  if (err instanceof JiraError && !err.retryable && err.status !== 401) return `Jira refused ${what} (${err.status}): ${err.jiraMessage}`;
+  if (err instanceof JiraError && err.refusedForGood) return `Jira refused ${what} (${err.status}): ${err.jiraMessage}`;
   return null;
 }
 

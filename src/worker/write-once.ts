@@ -61,13 +61,9 @@ export interface WriteOutcome {
   gone: string[];
 }
 
-/**
- * A refusal no retry changes: the write cannot be made (the project is gone, permission removed). A 401
- * is none: Jira did not take the app's credentials (a Connect site that reinstalled has a new shared
- * secret), not this write; the event is retried with the site's credentials read afresh.
- */
+/** A refusal no retry changes (JiraError.refusedForGood): the write cannot be made. */
 export const refusalReason = (err: unknown): string | null =>
-  err instanceof JiraError && !err.retryable && err.status !== 401 ? `Jira refused the write (${err.status}): ${err.jiraMessage}` : null;
+  err instanceof JiraError && err.refusedForGood ? `Jira refused the write (${err.status}): ${err.jiraMessage}` : null;
 
 /**
  * Runs `task` over `items`, up to `limit` at a time. The first error stops the pool: no item starts after
