@@ -30,6 +30,7 @@ import { answerDeadline } from './http/answer-deadline.js';
 import { checkAssociationId } from './http/params.js';
 import { intakeDoor } from './intake/route.js';
 import type { CheckedDocuments } from './events/checked-documents.js';
+import type { EventState } from './db/event-queue.js';
 import { templateRouter } from './forwarder/route.js';
 import { configurePageRouter } from './configure/page.js';
 import { associationsRouter } from './configure/associations-route.js';
@@ -48,7 +49,7 @@ export interface AppServices {
   /** Wakes the worker for an association that has new work (in-process). */
   notifyWorker?: (associationId: string) => void;
   /** Waits (bounded) until a stored event has been processed; used to report a backfill. */
-  awaitEvent?: (eventId: number, timeoutMs: number) => Promise<boolean>;
+  awaitEvent?: (eventId: number, timeoutMs: number) => Promise<EventState>;
   /** Where the events door leaves the documents it checked, for the worker of this process. */
   checkedDocuments?: CheckedDocuments;
 }

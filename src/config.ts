@@ -38,6 +38,8 @@ export interface AppConfig {
   };
   /** Deadline of each AWS call made with an admin's keys while configuring. */
   awsCallTimeoutMs: number;
+  /** How long a Save waits for the existing flags' issues before answering that they are on their way. */
+  backfillWaitMs: number;
   worker: {
     enabled: boolean;
     concurrency: number;
@@ -93,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       jwksCooldownMs: 30_000,
     },
     awsCallTimeoutMs: int(env.AWS_CALL_TIMEOUT_MS, 10_000, 'AWS_CALL_TIMEOUT_MS') || 10_000,
+    backfillWaitMs: int(env.BACKFILL_WAIT_MS, 10_000, 'BACKFILL_WAIT_MS'),
     worker: {
       enabled: env.WORKER !== 'off',
       concurrency: int(env.WORKER_CONCURRENCY, 4, 'WORKER_CONCURRENCY') || 1,

@@ -3,8 +3,16 @@ import { $, clearMessage, showMessage } from "./dom.js";
 import { clearFieldErrors, reportError } from "./field-errors.js";
 import { awsKeys, checkRequired, clearSecrets, value, whileBusy } from "./form.js";
 
-function backfillLine(backfill, saved) {
-  if (backfill === "done") return "Every existing flag now has its issue.";
+// `event`: how far the backfill's event got while the save waited for it.
+function backfillLine(backfill, saved, event) {
+  if (backfill === "done") {
+    if (event && event.status === "done") return "Every existing flag now has its issue.";
+    if (event && event.status === "failed") {
+      return `The existing flags were read, but their issues could not be written: ${event.reason} Save again to retry.`;
+    }
+    const lastTry = event && event.lastError ? ` The last try failed (${event.lastError}); it is tried again.` : "";
+    return `The existing flags are being turned into issues; the table below shows the backlog.${lastTry}`;
+  }
   if (backfill === "possible") return "Existing flags will get their issues as soon as you save.";
   const reason = String(backfill || "").replace(/^skipped:\s*/, "");
   const when = saved ? "Issues will appear" : "After saving, issues will appear";
@@ -47,7 +55,7 @@ export function createSave(api, { resolveProjectKey, onSaved }) {
     }
     clearSecrets();
     showMessage($("form-message"), "success", `Saved: project ${result.projectKey} now tracks this profile`,
-      [where, backfillLine(result.backfill, true)]);
+      [where, backfillLine(result.backfill, true, result.backfillEvent)]);
     await onSaved();
   }
 

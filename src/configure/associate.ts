@@ -26,7 +26,8 @@ import {
 import type { AssociationBody } from './request-schemas.js';
 import { accessFrom } from './aws-access.js';
 import { jiraFailure } from './jira-failure.js';
-import { backfill, type BackfillOutcome } from './backfill.js';
+import { backfill, type BackfillResult } from './backfill.js';
+import type { EventState } from '../db/event-queue.js';
 
 export interface AssociateDeps {
   config: ResolvedConfig;
@@ -34,7 +35,7 @@ export interface AssociateDeps {
   models: Models;
   signing: SigningSecrets;
   notifyWorker?: (associationId: string) => void;
-  awaitEvent?: (eventId: number, timeoutMs: number) => Promise<boolean>;
+  awaitEvent?: (eventId: number, timeoutMs: number) => Promise<EventState>;
 }
 
 /** An association as the API shows it: its row's fields, and where its events go. */
@@ -189,7 +190,7 @@ async function linkAndSave(
 }
 
 export type AssociateResult =
-  | { dryRun: false; created: boolean; association: AssociationView; backfill: BackfillOutcome }
+  | { dryRun: false; created: boolean; association: AssociationView; backfill: BackfillResult }
   | {
       dryRun: true;
       view: Omit<AssociationView, 'id' | 'eventsUrl' | 'extensionAssociationId'> & { existingExtensionAssociationId: string | null };

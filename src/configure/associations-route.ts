@@ -9,6 +9,7 @@ import { healthOf } from '../db/health.js';
 import type { AssociationRow } from '../db/models.js';
 import { associationBodySchema, parseBody } from './request-schemas.js';
 import { associate, eventsUrlFor, type AssociateDeps, type AssociationView } from './associate.js';
+import type { BackfillResult } from './backfill.js';
 import { jiraFailure } from './jira-failure.js';
 import { hasPanelFlags } from '../db/environments.js';
 import { ASSOCIATION_PROPERTY } from '../flags/render/feature-flag.js';
@@ -52,8 +53,9 @@ const SAVED_FIELDS = [
   'eventsUrl',
 ] as const satisfies readonly (keyof AssociationView)[];
 
-function saved(a: AssociationView, backfill: string) {
-  return { ...Object.fromEntries(SAVED_FIELDS.map((f) => [f, a[f]])), backfill };
+/** The documented fields, then how far the backfill's event got (`backfillEvent`, when there was one). */
+function saved(a: AssociationView, backfill: BackfillResult) {
+  return { ...Object.fromEntries(SAVED_FIELDS.map((f) => [f, a[f]])), backfill: backfill.outcome, ...(backfill.event ? { backfillEvent: backfill.event } : {}) };
 }
 
 export function associationsRouter(deps: AssociationsDeps): Router {

@@ -8,26 +8,37 @@ import type { Db } from '../db/database.js';
 import type { AssociationRow, Models } from '../db/models.js';
 import { readLatestHostedVersion, type AwsAccess } from '../aws/index.js';
 import { storeEvent } from '../db/event-intake.js';
+import type { EventState } from '../db/event-queue.js';
 import { BACKFILL_EVENT_TYPE, backfillEvent, storedPayload } from '../events/appconfig-event.js';
 
 export type BackfillOutcome = 'done' | `skipped: ${string}`;
 
-const WAIT_FOR_ISSUES_MS = 20_000;
+/** A backfill that ran: 'done' (the latest version was read and stored as an event) and how far that event got. */
+export interface BackfillResult {
+  outcome: BackfillOutcome;
+  /** Absent when skipped. 'pending' after the wait: the issues are still being written (the health shows the backlog). */
+  event?: EventState;
+}
 
 type Latest = { version: NonNullable<Awaited<ReturnType<typeof readLatestHostedVersion>>> } | { skipped: `skipped: ${string}` };
 
+/**
+ * The latest saved version, or why there is none to backfill. A failed read (AWS throttling, a timeout)
+ * skips the backfill too: it is optional, and by then the association may already be saved.
+ */
 async function latest(access: AwsAccess, applicationId: string, profileId: string): Promise<Latest> {
   try {
     const version = await readLatestHostedVersion(access, applicationId, profileId);
     if (!version) return { skipped: 'skipped: the profile has no saved version yet; issues appear with the first saved flag change' };
     return { version };
   } catch (err) {
-    if (err instanceof ApiError && err.status === 403) {
+    if (!(err instanceof ApiError)) throw err;
+    if (err.status === 403) {
       return {
         skipped: `skipped: the keys may not read hosted configuration versions (${err.message}); issues appear with the next saved flag change`,
       };
     }
-    throw err;
+    return { skipped: `skipped: the latest saved version could not be read (${err.message}); issues appear with the next saved flag change` };
   }
 }
 
@@ -40,16 +51,17 @@ export const backfill = {
 
   async run(
     deps: {
+      config: { backfillWaitMs: number };
       db: Db;
       models: Models;
       notifyWorker?: (id: string) => void;
-      awaitEvent?: (eventId: number, timeoutMs: number) => Promise<boolean>;
+      awaitEvent?: (eventId: number, timeoutMs: number) => Promise<EventState>;
     },
     access: AwsAccess,
     association: AssociationRow,
-  ): Promise<BackfillOutcome> {
+  ): Promise<BackfillResult> {
     const result = await latest(access, association.applicationId, association.configurationProfileId);
-    if ('skipped' in result) return result.skipped;
+    if ('skipped' in result) return { outcome: result.skipped };
     const event = backfillEvent(association, result.version);
     const stored = await storeEvent(deps.db, {
       associationId: association.id,
@@ -58,8 +70,9 @@ export const backfill = {
       payload: storedPayload(event),
     });
     deps.notifyWorker?.(association.id);
-    // The admin sees issues when the page says "done"; a slow Jira only delays them (the event is durable).
-    if (stored.eventId !== null && deps.awaitEvent) await deps.awaitEvent(stored.eventId, WAIT_FOR_ISSUES_MS);
-    return 'done';
+    // The page says the issues exist only once the event is done; after the wait it says they are on their
+    // way (the event is durable: a slow Jira only delays them), or why they could not be written.
+    if (stored.eventId === null || !deps.awaitEvent) return { outcome: 'done', event: { status: 'pending' } };
+    return { outcome: 'done', event: await deps.awaitEvent(stored.eventId, deps.config.backfillWaitMs) };
   },
 };

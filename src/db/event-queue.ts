@@ -13,6 +13,14 @@ import type { StoredEventAttrs } from './models.js';
 import { placeholders, toDate } from './raw-sql.js';
 
 /** A pending event as the worker reads it. */
+
+/** One stored event's progress, as the Configure page reports a backfill's. */
+export type EventState =
+  | { status: 'pending'; lastError?: string }
+  | { status: 'done' }
+  | { status: 'failed'; reason: string }
+  | { status: 'gone' };
+
 export type QueuedEvent = Pick<StoredEventAttrs, 'id' | 'associationId' | 'invocationId' | 'type' | 'payload' | 'attempts' | 'availableAt' | 'receivedAt'>;
 
 /** What one round of an association read. */
@@ -177,10 +185,13 @@ export class Queue {
     return { events, bytes, full: events.length === limits.maxEvents || rows.length > events.length };
   }
 
-  /** Whether the event is still waiting to be processed (false once done, failed or deleted). */
-  async isPending(eventId: number): Promise<boolean> {
-    const rows = await this.db.rawRead<{ status: string }>('SELECT status FROM events WHERE id = $1', [eventId]);
-    return rows[0]?.status === 'pending';
+  /** Where the event stands: pending (a retry's error included), done, failed with its reason, or gone (deleted). */
+  async state(eventId: number): Promise<EventState> {
+    const [row] = await this.db.rawRead<{ status: string; last_error: string | null }>('SELECT status, last_error FROM events WHERE id = $1', [eventId]);
+    if (!row) return { status: 'gone' };
+    if (row.status === 'done') return { status: 'done' };
+    if (row.status === 'failed') return { status: 'failed', reason: row.last_error ?? 'unknown' };
+    return row.last_error ? { status: 'pending', lastError: row.last_error } : { status: 'pending' };
   }
 
   /** Mark processed events done (or failed, with the reason). `attempts` counts failed tries. */

@@ -10,7 +10,7 @@ import type { JiraClient } from '../jira/index.js';
 import type { Logger } from '../log.js';
 import { runAssociation } from './association-run.js';
 import type { CheckedDocuments } from '../events/checked-documents.js';
-import { Queue } from '../db/event-queue.js';
+import { Queue, type EventState } from '../db/event-queue.js';
 import { pruneConfigVersions, pruneProcessedEvents } from '../db/retention.js';
 
 export interface WorkerOptions {
@@ -87,12 +87,12 @@ export class Worker {
     }
   }
 
-  /** Resolves true once the event is no longer pending, false after timeoutMs. */
-  async awaitEvent(eventId: number, timeoutMs: number): Promise<boolean> {
+  /** The event's state once it is no longer pending, or still pending after timeoutMs (whichever process works it off). */
+  async awaitEvent(eventId: number, timeoutMs: number): Promise<EventState> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (!(await this.queue.isPending(eventId))) return true;
-      if (Date.now() >= deadline) return false;
+      const state = await this.queue.state(eventId);
+      if (state.status !== 'pending' || Date.now() >= deadline) return state;
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -53,6 +53,8 @@ export interface HarnessOptions {
   profiles?: number;
   worker?: boolean;
   env?: Partial<AppConfig['worker']>;
+  /** How long a Save waits for the backfill's issues (BACKFILL_WAIT_MS). */
+  backfillWaitMs?: number;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -81,6 +83,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     connectKeysUrl: jira.keysUrl,
     forge: opts.forge ? { ...opts.forge, jwksCooldownMs: 0 } : base.forge,
     worker: { ...base.worker, enabled: opts.worker ?? true, pollMs: 200, leaseMs: 10_000, searchLagMs: 0, ...opts.env },
+    ...(opts.backfillWaitMs !== undefined ? { backfillWaitMs: opts.backfillWaitMs } : {}),
   };
   const service = await startService(config, createLogger('debug', sink), { host: '127.0.0.1' });
   const install = await jira.install(service.config.baseUrl);
