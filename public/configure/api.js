@@ -25,8 +25,12 @@ export function createApi(transport) {
     if (status === 204) return null;
     if (status >= 200 && status < 300) return data;
     const error = data && data.error;
+    // A refused page token (it expired, or the page was left open too long): only a reload gets a new one.
+    if (status === 401) {
+      const why = error && error.message ? ` (${error.message})` : "";
+      throw new ApiError(401, (error && error.code) || "unauthorized", `Your session has expired. Reload the page.${why}`);
+    }
     if (error && error.message) throw new ApiError(status, error.code, error.message, error.field);
-    if (status === 401) throw new ApiError(401, "unauthorized", "Your session has expired. Reload the page.");
     throw new ApiError(status, "http", `The app answered with an error (HTTP ${status}). Try again.`);
   };
 }

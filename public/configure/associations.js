@@ -87,7 +87,8 @@ export function createAssociations(api) {
       cell("Project", a.projectKey, a.issueType ? `${a.issueType} issues` : null),
       cell("Application", a.applicationName, a.applicationId),
       cell("Profile", a.configurationProfileName, a.configurationProfileId),
-      cell("AWS account", a.accountId, a.region),
+      // The extension association's id: what the AWS admin's CLI commands (get/delete-extension-association) take.
+      cell("AWS account", a.accountId, a.region, a.extensionAssociationId ? `Extension association ${a.extensionAssociationId}` : null),
       healthCell(a.health),
       removeCell(a, name),
     );

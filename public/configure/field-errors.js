@@ -24,14 +24,16 @@ export function showFieldError(field, message) {
   return true;
 }
 
+export function clearFieldError(field) {
+  const box = $(`${field}-error`);
+  box.hidden = true;
+  box.textContent = "";
+  $(field).removeAttribute("aria-invalid");
+  describedBy($(field), box.id, false);
+}
+
 export function clearFieldErrors() {
-  FIELDS.forEach((field) => {
-    const box = $(`${field}-error`);
-    box.hidden = true;
-    box.textContent = "";
-    $(field).removeAttribute("aria-invalid");
-    describedBy($(field), box.id, false);
-  });
+  FIELDS.forEach(clearFieldError);
 }
 
 export function focusFirstError() {

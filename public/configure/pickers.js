@@ -1,12 +1,13 @@
 // The pickers: the Jira project search (with the project's issue types) and the "Load" buttons
 // that list the AppConfig applications and configuration profiles the keys can see.
 import { $, clearMessage, element, fillOptions } from "./dom.js";
-import { clearFieldErrors, reportError, showFieldError } from "./field-errors.js";
+import { clearFieldError, clearFieldErrors, reportError, showFieldError } from "./field-errors.js";
 import { awsKeys, checkRequired, clearSecrets, value, whileBusy } from "./form.js";
 
 export function createPickers(api) {
   let knownProjects = [];
   let searchSeq = 0;
+  let issueTypesSeq = 0;
 
   // A typed key (any case) or the exact name of a project found by the search selects that project.
   function resolveProjectKey(typed) {
@@ -23,25 +24,36 @@ export function createPickers(api) {
       if (seq !== searchSeq) return; // a later search has started; its answer wins
       knownProjects = data.projects;
       fillOptions($("project-options"), knownProjects, (p) => p.name, (p) => p.key);
+      clearFieldError("projectKey");
     } catch (error) {
-      showFieldError("projectKey", error.message);
+      if (seq === searchSeq) showFieldError("projectKey", error.message);
     }
   }
 
+  // The issue types of the project now chosen: the default (Task) until they are known, so a list of the
+  // project chosen before is never offered for this one.
+  function defaultIssueTypes() {
+    fillOptions($("issueType"), [{ name: "Task" }], (t) => t.name, (t) => t.name);
+    $("issueType").value = "Task";
+  }
+
   async function loadIssueTypes() {
+    const seq = ++issueTypesSeq;
     const key = resolveProjectKey(value("projectKey"));
     const project = knownProjects.find((p) => p.key === key);
     $("projectKey-description").textContent = project
       ? `Selected: ${project.name} (${project.key})` : "Type a project name or key, then pick the project.";
+    defaultIssueTypes();
+    clearFieldError("issueType");
     if (!project) return;
     try {
       const { issueTypes } = await api("GET", `/api/jira/projects/${encodeURIComponent(key)}/issue-types`);
-      if (!issueTypes.length) return;
+      if (seq !== issueTypesSeq || !issueTypes.length) return; // another project was chosen meanwhile
       const select = $("issueType");
       fillOptions(select, issueTypes, (t) => t.name, (t) => t.name);
       select.value = issueTypes.some((t) => t.name === "Task") ? "Task" : issueTypes[0].name;
     } catch (error) {
-      showFieldError("issueType", error.message);
+      if (seq === issueTypesSeq) showFieldError("issueType", error.message);
     }
   }
 
@@ -71,9 +83,21 @@ export function createPickers(api) {
     }
   }
 
+  // A list loaded for another application (or Region) no longer applies: it is hidden, and a value
+  // picked from it is cleared rather than saved against the wrong application.
+  function forgetChoices(field) {
+    const select = $(`${field}-choices`);
+    const picked = Array.from(select.options).slice(1).some((o) => o.value === value(field));
+    $(`${field}-choices-group`).hidden = true;
+    select.replaceChildren();
+    if (picked) $(field).value = "";
+  }
+
   function chooseFrom(field) {
     const select = $(`${field}-choices`);
-    if (select.selectedIndex > 0) $(field).value = select.value;
+    if (select.selectedIndex <= 0 || $(field).value === select.value) return;
+    $(field).value = select.value;
+    if (field === "applicationId") forgetChoices("configurationProfileId");
   }
 
   function start() {
@@ -87,7 +111,8 @@ export function createPickers(api) {
         { applicationId: value("applicationId") }, "profiles", "configuration profile"));
     $("applicationId-choices").addEventListener("change", () => chooseFrom("applicationId"));
     $("configurationProfileId-choices").addEventListener("change", () => chooseFrom("configurationProfileId"));
-    $("applicationId").addEventListener("change", () => { $("configurationProfileId-choices-group").hidden = true; });
+    $("applicationId").addEventListener("change", () => forgetChoices("configurationProfileId"));
+    $("region").addEventListener("change", () => { forgetChoices("applicationId"); forgetChoices("configurationProfileId"); });
     searchProjects();
   }
 

@@ -133,6 +133,8 @@ describe('Configure page in Chromium', () => {
     expect(row).toMatch(/Healthy/i); // an AUI lozenge shows it in capitals
     expect(row).toMatch(/Last event/);
     expect(row).toMatch(/Backlog 0 · Failed events 0/);
+    // The id the AWS admin's get/delete-extension-association commands take.
+    expect(row).toContain(`Extension association ${h.aws.extensionAssociations()[0]!.id}`);
     expect(await page.locator('#associations-status').textContent()).toMatch(/1 tracked configuration profile\./);
     expect(h.aws.extensionAssociations()).toHaveLength(1);
     expect(h.jira.issues()).toHaveLength(2);
@@ -140,6 +142,32 @@ describe('Configure page in Chromium', () => {
     fs.mkdirSync(RESULTS, { recursive: true });
     await page.screenshot({ path: path.join(RESULTS, 'configure.png'), fullPage: true });
   }, 60_000); // headroom for a loaded CI machine; it takes about 4 s
+
+  it('forgets a profile picked for one application when another application is picked', async () => {
+    const other = h.aws.addApplication({ name: 'warehouse' });
+    await page.getByLabel('Access key ID', { exact: true }).fill(KEYS.full.accessKeyId);
+    await page.getByLabel('Secret access key', { exact: true }).fill(KEYS.full.secretAccessKey);
+    const apps = page.locator('#applicationId-choices');
+    const profiles = page.locator('#configurationProfileId-choices');
+    await page.getByRole('button', { name: 'Load applications' }).click();
+    await expect.poll(() => apps.isVisible()).toBe(true);
+    await apps.selectOption(h.app.id);
+    await page.getByRole('button', { name: 'Load profiles' }).click();
+    await expect.poll(() => profiles.isVisible()).toBe(true);
+    await profiles.selectOption(h.profile.id);
+    expect(await page.getByLabel('Configuration profile', { exact: true }).inputValue()).toBe(h.profile.id);
+
+    // Another application: the first one's profiles are no longer offered, and its profile is not kept.
+    await apps.selectOption(other.id);
+    expect(await page.getByLabel('AppConfig application', { exact: true }).inputValue()).toBe(other.id);
+    expect(await page.getByLabel('Configuration profile', { exact: true }).inputValue()).toBe('');
+    expect(await profiles.isVisible()).toBe(false);
+    // A profile typed by hand is the admin's own: changing the application leaves it.
+    await page.getByLabel('Configuration profile', { exact: true }).fill('release-flags');
+    await page.getByLabel('AppConfig application', { exact: true }).fill(h.app.id);
+    await page.getByLabel('AppConfig application', { exact: true }).press('Tab');
+    expect(await page.getByLabel('Configuration profile', { exact: true }).inputValue()).toBe('release-flags');
+  }, 30_000);
 
   it('shows a wrong secret next to the secret field', async () => {
     await page.getByLabel('Secret access key', { exact: true }).fill('this-is-not-the-right-secret-000000');
