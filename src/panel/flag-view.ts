@@ -15,6 +15,8 @@ export interface FlagPanelView {
   flagKey: string;
   name: string;
   enabled: boolean;
+  /** Gone from the profile's newest saved version (`enabled` is then its last known state). */
+  deleted: boolean;
   issueId: string;
   issueKey: string;
   accountId: string;
@@ -44,6 +46,7 @@ export async function flagPanelView(
     flagKey: flag.key,
     name: flag.name,
     enabled: flag.enabled,
+    deleted: row.deleted,
     issueId: row.issueId,
     issueKey: row.issueKey,
     accountId: association.accountId,

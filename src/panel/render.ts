@@ -57,7 +57,11 @@ export function flagPanelBody(view: FlagPanelView): Html {
   const rows = view.environments.map(environmentRow);
   return html`<header class="cfg-header">
     <h1 class="panel-title">${view.name} <code class="panel-key">${view.flagKey}</code></h1>
-    <p class="cfg-muted">Newest saved version: ${view.enabled ? 'enabled' : 'disabled'}.</p>
+    <p class="cfg-muted" id="newest-version">${
+      view.deleted
+        ? 'Deleted from the profile in its newest saved version (its issue stays; the flag comes back here if it is added again).'
+        : `Newest saved version: ${view.enabled ? 'enabled' : 'disabled'}.`
+    }</p>
   </header>
   <dl class="panel-facts">
     <dt>AWS account</dt><dd><code>${view.accountId}</code></dd>

@@ -121,6 +121,21 @@ describe('the flag panel on its issue, in Chromium', () => {
     expect(await page.content()).not.toContain('Beta banner');
   });
 
+  it('says a flag deleted from the profile is deleted, not enabled', async () => {
+    const banner = issuesByFlag(h.jira).get('beta_banner')!;
+    await page.goto(panelUrl(h.jira, banner));
+    expect(await page.locator('#newest-version').innerText()).toBe('Newest saved version: enabled.');
+    // Version 3 drops beta_banner (on in version 2).
+    const v3 = flagsV2() as { flags: Record<string, unknown>; values: Record<string, unknown> };
+    delete v3.flags.beta_banner;
+    delete v3.values.beta_banner;
+    const id = (await h.api('get', '/api/associations')).body.associations[0].id as string;
+    expect((await h.sendEvent(id, preCreateEvent(h, v3, 3))).status).toBe(202);
+    await waitIdle(h.service.db);
+    await page.goto(panelUrl(h.jira, banner));
+    expect(await page.locator('#newest-version').innerText()).toMatch(/^Deleted from the profile in its newest saved version/);
+  });
+
   it('refuses a malformed issue with a 400 JSON error', async () => {
     const res = await page.goto(h.jira.pageUrl(h.service.url, '/panel/flag?issueId=12ab', h.jira.memberAccountId));
     expect(res?.status()).toBe(400);
