@@ -12,8 +12,6 @@ import type { Db } from './database.js';
 import type { StoredEventAttrs } from './models.js';
 import { placeholders, toDate } from './raw-sql.js';
 
-/** A pending event as the worker reads it. */
-
 /** One stored event's progress, as the Configure page reports a backfill's. */
 export type EventState =
   | { status: 'pending'; lastError?: string }
@@ -21,7 +19,11 @@ export type EventState =
   | { status: 'failed'; reason: string }
   | { status: 'gone' };
 
-export type QueuedEvent = Pick<StoredEventAttrs, 'id' | 'associationId' | 'invocationId' | 'type' | 'payload' | 'attempts' | 'availableAt' | 'receivedAt'>;
+/** A pending event as the worker reads it. */
+export type QueuedEvent = Pick<StoredEventAttrs, 'id' | 'associationId' | 'invocationId' | 'type' | 'payload' | 'attempts' | 'availableAt' | 'receivedAt'> & {
+  /** Flags this event wrote to before it was set aside (absent or empty on its first run): a re-run leaves them alone. */
+  writtenFlags?: readonly string[];
+};
 
 /** What one round of an association read. */
 export interface Round {
@@ -43,6 +45,7 @@ interface QueuedEventRow {
   attempts: number | string;
   available_at: unknown;
   received_at: unknown;
+  written_flags: string | null;
 }
 
 export class LeaseLost extends Error {
@@ -149,7 +152,7 @@ export class Queue {
    */
   async nextRound(associationId: string, limits: { maxBytes: number; maxEvents: number }): Promise<Round> {
     const rows = await this.db.rawRead<RoundRow>(
-      `SELECT e.id, e.association_id, e.invocation_id, e.type, e.attempts, e.available_at, e.received_at,
+      `SELECT e.id, e.association_id, e.invocation_id, e.type, e.attempts, e.available_at, e.received_at, e.written_flags,
               CASE WHEN r.picked = 1 THEN e.payload END AS payload, r.bytes, r.picked
          FROM (SELECT id, bytes, picked, LAG(picked, 1, 1) OVER (ORDER BY id) AS after_picked
                  FROM (SELECT id, bytes, CASE WHEN upto <= $4 OR upto = bytes THEN 1 ELSE 0 END AS picked
@@ -180,6 +183,7 @@ export class Queue {
         attempts: Number(r.attempts),
         availableAt: toDate(r.available_at),
         receivedAt: toDate(r.received_at),
+        ...(r.written_flags ? { writtenFlags: JSON.parse(r.written_flags) as string[] } : {}),
       });
     }
     return { events, bytes, full: events.length === limits.maxEvents || rows.length > events.length };
@@ -207,13 +211,30 @@ export class Queue {
     }
     for (const { event, failure } of outcomes) {
       if (!failure) continue;
-      await this.db.rawWrite("UPDATE events SET status = 'failed', processed_at = $1, last_error = $2, attempts = $3 WHERE id = $4", [
+      const written = await this.writtenBy(event);
+      await this.db.rawWrite("UPDATE events SET status = 'failed', processed_at = $1, last_error = $2, attempts = $3, written_flags = $4 WHERE id = $5", [
         processedAt,
         failure,
         event.attempts + 1,
+        written.length ? JSON.stringify(written) : null,
         event.id,
       ]);
     }
+  }
+
+  /**
+   * The flags an event set aside has written to: each flag's last write names its event
+   * (`<event id>:<flag key>`), and no later event has written yet (events run in order), plus those of
+   * its earlier runs. A failed event goes back to the queue when its association is saved again; by
+   * then later events may have written to the same flags, so its re-run must know these by itself.
+   */
+  private async writtenBy(event: QueuedEvent): Promise<string[]> {
+    const postgres = this.db.dialect === 'postgres';
+    const rows = await this.db.rawRead<{ flag_key: string }>(
+      `SELECT flag_key FROM flag_states WHERE association_id = $1 AND last_write = ${postgres ? '$2::text' : '$2'} || flag_key`,
+      [event.associationId, `${event.id}:`],
+    );
+    return [...new Set([...(event.writtenFlags ?? []), ...rows.map((r) => r.flag_key)])].sort();
   }
 
   /** A tenant can be acted for again (e.g. a Forge installation got a fresh token): its waiting events are due now. */

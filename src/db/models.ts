@@ -70,6 +70,8 @@ export interface StoredEventAttrs {
   lastError: string | null;
   receivedAt: Date;
   processedAt: Date | null;
+  /** JSON array of the flags the event wrote to before it was set aside (see Queue.completeMany). */
+  writtenFlags: string | null;
 }
 
 export interface FlagStateAttrs {
@@ -113,7 +115,7 @@ export type SiteRow = Row<SiteAttrs, Optional<SiteAttrs, 'updatedAt'>>;
 export type AssociationRow = Row<AssociationAttrs, Optional<AssociationAttrs, AssociationOptional>>;
 export type StoredEventRow = Row<
   StoredEventAttrs,
-  Optional<StoredEventAttrs, 'id' | 'status' | 'attempts' | 'lastError' | 'processedAt'>
+  Optional<StoredEventAttrs, 'id' | 'status' | 'attempts' | 'lastError' | 'processedAt' | 'writtenFlags'>
 >;
 export type FlagStateRow = Row<
   FlagStateAttrs,
@@ -199,6 +201,7 @@ export function defineModels(sequelize: Sequelize): Models {
       attempts: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       availableAt: { type: DataTypes.DATE, allowNull: false },
       lastError: nullable(DataTypes.TEXT),
+      writtenFlags: nullable(DataTypes.TEXT),
       receivedAt: { type: DataTypes.DATE, allowNull: false },
       processedAt: nullable(DataTypes.DATE),
     },

@@ -12,11 +12,14 @@ export async function applyDeployment(
   eventId: number,
   event: DeploymentEvent,
   writer: IssueWriter,
+  /** Flags an earlier run of this event commented on before it was set aside: not again. */
+  writtenBefore: readonly string[] = [],
 ): Promise<{ failures: PermanentFailure[]; flags: string[] }> {
   const version = String(event.ConfigurationVersion);
   const saved = await versions.get(version);
   if (!saved) return { failures: [], flags: [] }; // a version saved before the association existed: nothing to match
-  const flags = saved.changedFlags;
+  const done = new Set(writtenBefore);
+  const flags = saved.changedFlags.filter((flagKey) => !done.has(flagKey));
   const comment = deploymentComment({
     type: event.Type,
     environmentId: event.Environment?.Id,

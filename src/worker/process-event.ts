@@ -42,7 +42,7 @@ export async function processEvent(
   const event = parsed.event;
   if (isDeploymentEvent(event)) {
     await observe(event);
-    const { failures } = await applyDeployment(versions, stored.id, event, writer);
+    const { failures } = await applyDeployment(versions, stored.id, event, writer, stored.writtenFlags);
     return summarise(failures);
   }
   const outcome = await applyDocument(deps, association, stored.id, event, states, writer, (values) => observe(event, values));
