@@ -12,6 +12,9 @@ import type { Db } from './database.js';
 import type { StoredEventAttrs } from './models.js';
 import { placeholders, toDate } from './raw-sql.js';
 
+/** The start of the reason kept on an event that waits for its tenant (see waitForTenant). */
+const WAITING_FOR_TENANT = 'Waiting for the site: ';
+
 /** One stored event's progress, as the Configure page reports a backfill's. */
 export type EventState =
   | { status: 'pending'; lastError?: string }
@@ -237,15 +240,24 @@ export class Queue {
     return [...new Set([...(event.writtenFlags ?? []), ...rows.map((r) => r.flag_key)])].sort();
   }
 
-  /** A tenant can be acted for again (e.g. a Forge installation got a fresh token): its waiting events are due now. */
+  /**
+   * A tenant can be acted for again (e.g. a Forge installation got a fresh token): the events waiting for
+   * it (waitForTenant) are due now. Only those: an event waiting out a Retry-After, or Jira's search lag
+   * after a lost answer, keeps its time.
+   */
   async makeTenantDue(tenantKey: string): Promise<void> {
     const now = new Date();
     await this.db.rawWrite(
       `UPDATE events SET available_at = $1
-        WHERE status = 'pending' AND available_at > $1
+        WHERE status = 'pending' AND available_at > $1 AND substr(last_error, 1, $3) = $4
           AND association_id IN (SELECT id FROM associations WHERE client_key = $2)`,
-      [now, tenantKey],
+      [now, tenantKey, WAITING_FOR_TENANT.length, WAITING_FOR_TENANT],
     );
+  }
+
+  /** Nothing is wrong with the event: its tenant cannot be acted for until makeTenantDue (or delayMs). No attempt counted. */
+  async waitForTenant(event: QueuedEvent, delayMs: number, reason: string): Promise<void> {
+    await this.reschedule(event, delayMs, WAITING_FOR_TENANT + reason, { countAttempt: false });
   }
 
   /**

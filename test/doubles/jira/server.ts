@@ -128,11 +128,16 @@ export function createPipeline(deps: PipelineDeps) {
         badJson = true;
       }
     }
+    const authProblem = () =>
+      via === 'api-gateway' ? deps.bearer.problem(req.headers.authorization) : appCallProblem(deps.auth(), req.headers.authorization, method, path + search);
     const answer = async (): Promise<Answer | 'dropped'> => {
       const fault = deps.faults.decide(method, path);
+      // Work accepted and carried out later is authorised as it arrives (a token may expire meanwhile).
+      let arrivedProblem: string | undefined | null = null;
       if (fault) {
         if (fault.workAfterLoss) {
           rec.fault = 'lost';
+          arrivedProblem = authProblem();
           req.socket.destroy();
         }
         if (fault.delayMs > 0) await wait(deps, fault.delayMs);
@@ -146,10 +151,7 @@ export function createPipeline(deps: PipelineDeps) {
         }
         rec.fault = fault.loseAnswer || fault.workAfterLoss ? 'lost' : 'delay';
       }
-      const problem =
-        via === 'api-gateway'
-          ? deps.bearer.problem(req.headers.authorization)
-          : appCallProblem(deps.auth(), req.headers.authorization, method, path + search);
+      const problem = arrivedProblem === null ? authProblem() : arrivedProblem;
       if (problem) {
         const scheme = via === 'api-gateway' ? 'Bearer' : 'JWT';
         return { ...jiraError(401, problem), headers: { 'WWW-Authenticate': `${scheme} realm="Jira double"` } };
