@@ -57,7 +57,10 @@ export function changeItem(change: FlagChange, limits: RenderLimits): AdfListIte
       ]);
     case 'variants': {
       const label = change.from === undefined ? 'Variants added' : change.to === undefined ? 'Variants removed' : 'Variants changed';
-      const items = variantChangeItems(change.from, change.to, limits).slice(0, limits.items);
+      const all = variantChangeItems(change.from, change.to, limits);
+      const items = all.slice(0, limits.items);
+      // Cut to fit Jira's size limit: say how many are not listed, as the description does.
+      if (all.length > items.length) items.push(listItem(em(`… and ${all.length - items.length} more variant changes (see AWS AppConfig).`)));
       const nested = bulletList(items);
       return nested ? listItem(`${label}:`, nested) : listItem(label);
     }

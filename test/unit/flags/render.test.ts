@@ -152,6 +152,18 @@ describe('changeComment', () => {
     expect(valid(changeComment([change], { version: 1 }))).toContain(expected);
   });
 
+  it('says how many variant changes it leaves out when the comment must shrink to fit Jira', () => {
+    const long = 'r'.repeat(4000);
+    const from = Array.from({ length: 60 }, (_, i) => ({ name: `Variant ${i}`, enabled: true, rule: `${long}${i}` }));
+    const to = from.map((v) => ({ ...v, rule: `${v.rule}x` }));
+    const comment = changeComment([{ kind: 'variants', from, to }], { version: 2 });
+    expect(adfSize(comment)).toBeLessThanOrEqual(JIRA_BODY_LIMIT);
+    const text = valid(comment);
+    const listed = text.match(/Variant “Variant \d+”/g) ?? [];
+    expect(listed.length).toBeLessThan(60);
+    expect(text).toContain(`… and ${60 - listed.length} more variant changes (see AWS AppConfig).`);
+  });
+
   it('truncates a very long value with an ellipsis, keeping the comment valid', () => {
     const text = valid(changeComment([{ kind: 'attributeValue', attribute: 'a', from: 'x'.repeat(1024), to: ['y'.repeat(1024), 'z'] }], {}));
     expect(text).toContain('(configuration version not known)');
