@@ -60,7 +60,11 @@ export function createAssociations(api) {
     const no = element("button", "aui-button aui-button-link", "Cancel");
     yes.type = no.type = "button";
     yes.setAttribute("aria-label", `Confirm removing ${name}`);
-    no.addEventListener("click", () => { td.replaceWith(removeCell(association, name)); });
+    no.addEventListener("click", () => {
+      const cell = removeCell(association, name);
+      td.replaceWith(cell);
+      cell.querySelector("button").focus(); // keyboard focus goes back where it was, not to the page
+    });
     yes.addEventListener("click", () => removeAssociation(association, name, [yes, no]));
     td.replaceChildren(question, yes, no);
     no.focus();
@@ -70,8 +74,8 @@ export function createAssociations(api) {
     buttons.forEach((button) => { button.disabled = true; });
     try {
       await api("DELETE", `/api/associations/${encodeURIComponent(association.id)}`);
-      await load();
-      showMessage($("associations-message"), "success", `Stopped tracking ${name}.`);
+      // A failed reload shows its own error (the row may still be listed): that is not hidden by the success.
+      if (await load()) showMessage($("associations-message"), "success", `Stopped tracking ${name}.`);
       $("associations-heading").focus();
     } catch (error) {
       buttons.forEach((button) => { button.disabled = false; });
@@ -103,14 +107,17 @@ export function createAssociations(api) {
       : `${associations.length} tracked configuration profile${associations.length === 1 ? "" : "s"}.`;
   }
 
+  /** True when the table now shows the site's associations. */
   async function load() {
     clearMessage($("associations-message"));
     try {
       const { associations } = await api("GET", "/api/associations");
       render(associations);
+      return true;
     } catch (error) {
       $("associations-status").textContent = "";
       showMessage($("associations-message"), "error", "Could not load the tracked configuration profiles", [error.message]);
+      return false;
     }
   }
 

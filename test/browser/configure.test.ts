@@ -186,8 +186,11 @@ describe('Configure page in Chromium', () => {
   it('removes the association after a confirmation', async () => {
     const rows = page.locator('#associations-body tr');
     await page.getByRole('button', { name: 'Remove shop / release-flags' }).click();
-    // First click only asks; Cancel would put the button back.
+    // First click only asks; Cancel puts the button back, with the keyboard focus on it.
     expect(await rows.count()).toBe(1);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    expect(await page.evaluate("document.activeElement && document.activeElement.getAttribute('aria-label')")).toBe('Remove shop / release-flags');
+    await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'Confirm removing shop / release-flags' }).click();
     await expect.poll(() => page.locator('#associations-status').textContent()).toMatch(/No configuration profile is tracked yet/);
     expect(await rows.count()).toBe(0);
