@@ -21,6 +21,13 @@ function backfillLine(backfill, saved, event) {
 
 const named = (name, id) => (name && name !== id ? `${name} (${id})` : id);
 
+// The profile was tracked in another project: its flags' issues stay there.
+function movedLine(from, to, saved) {
+  if (!from) return null;
+  const what = saved ? `Moved from project ${from} to ${to}.` : `This profile is tracked in project ${from}; saving moves it to ${to}.`;
+  return `${what} Its flags' existing issues stay in ${from} and are kept up to date there; flags without an issue get one in ${to}.`;
+}
+
 export function createSave(api, { resolveProjectKey, onSaved }) {
   function associationBody() {
     const body = { projectKey: resolveProjectKey(value("projectKey")), applicationId: value("applicationId"),
@@ -50,12 +57,13 @@ export function createSave(api, { resolveProjectKey, onSaved }) {
       const existing = result.existingExtensionAssociationId
         ? `Its existing extension association ${result.existingExtensionAssociationId} will be reused.`
         : "Saving creates the extension association in AppConfig.";
-      showMessage($("form-message"), "success", "The connection works", [where, existing, backfillLine(result.backfill, false)]);
+      showMessage($("form-message"), "success", "The connection works",
+        [where, existing, movedLine(result.movedFromProject, result.projectKey, false), backfillLine(result.backfill, false)]);
       return;
     }
     clearSecrets();
     showMessage($("form-message"), "success", `Saved: project ${result.projectKey} now tracks this profile`,
-      [where, backfillLine(result.backfill, true, result.backfillEvent)]);
+      [where, movedLine(result.movedFromProject, result.projectKey, true), backfillLine(result.backfill, true, result.backfillEvent)]);
     await onSaved();
   }
 

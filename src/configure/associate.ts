@@ -190,10 +190,21 @@ async function linkAndSave(
 }
 
 export type AssociateResult =
-  | { dryRun: false; created: boolean; association: AssociationView; backfill: BackfillResult }
+  | {
+      dryRun: false;
+      created: boolean;
+      association: AssociationView;
+      backfill: BackfillResult;
+      /** The project this site tracked the profile in until this save, when it was another one. */
+      movedFromProject?: string;
+    }
   | {
       dryRun: true;
-      view: Omit<AssociationView, 'id' | 'eventsUrl' | 'extensionAssociationId'> & { existingExtensionAssociationId: string | null };
+      view: Omit<AssociationView, 'id' | 'eventsUrl' | 'extensionAssociationId'> & {
+        existingExtensionAssociationId: string | null;
+        /** The project this site tracks the profile in now, when it is another one: saving moves it. */
+        movedFromProject?: string;
+      };
       backfill: string;
     };
 
@@ -231,10 +242,13 @@ export async function associate(
     configurationProfileName: profile.name,
     extensionIdentifier,
   };
+  // Re-saved into another project: its flags' issues stay where they are (and are kept up to date
+  // there); only flags without an issue get one in the new project. The admin is told.
+  const moved = ours && ours.projectKey !== body.projectKey ? { movedFromProject: ours.projectKey } : {};
   if (dryRun) {
     return {
       dryRun: true,
-      view: { ...summary, existingExtensionAssociationId: link?.extensionAssociationId ?? null },
+      view: { ...summary, existingExtensionAssociationId: link?.extensionAssociationId ?? null, ...moved },
       backfill: await backfill.probe(access, application.id, profile.id),
     };
   }
@@ -255,5 +269,5 @@ export async function associate(
   deps.notifyWorker?.(row.id);
   const association: AssociationView = { id: row.id, ...summary, extensionAssociationId, eventsUrl };
   const outcome = await backfill.run(deps, access, row);
-  return { dryRun: false, created: ours === null, association, backfill: outcome };
+  return { dryRun: false, created: ours === null, association, backfill: outcome, ...moved };
 }

@@ -53,9 +53,17 @@ const SAVED_FIELDS = [
   'eventsUrl',
 ] as const satisfies readonly (keyof AssociationView)[];
 
-/** The documented fields, then how far the backfill's event got (`backfillEvent`, when there was one). */
-function saved(a: AssociationView, backfill: BackfillResult) {
-  return { ...Object.fromEntries(SAVED_FIELDS.map((f) => [f, a[f]])), backfill: backfill.outcome, ...(backfill.event ? { backfillEvent: backfill.event } : {}) };
+/**
+ * The documented fields, then how far the backfill's event got (`backfillEvent`, when there was one) and
+ * the project the profile was tracked in before (`movedFromProject`, when this save moved it).
+ */
+function saved(a: AssociationView, backfill: BackfillResult, movedFromProject: string | undefined) {
+  return {
+    ...Object.fromEntries(SAVED_FIELDS.map((f) => [f, a[f]])),
+    backfill: backfill.outcome,
+    ...(backfill.event ? { backfillEvent: backfill.event } : {}),
+    ...(movedFromProject ? { movedFromProject } : {}),
+  };
 }
 
 export function associationsRouter(deps: AssociationsDeps): Router {
@@ -86,7 +94,7 @@ export function associationsRouter(deps: AssociationsDeps): Router {
         res.status(200).json({ dryRun: true, ...result.view, backfill: result.backfill });
         return;
       }
-      res.status(result.created ? 201 : 200).json(saved(result.association, result.backfill));
+      res.status(result.created ? 201 : 200).json(saved(result.association, result.backfill, result.movedFromProject));
     }),
   );
 

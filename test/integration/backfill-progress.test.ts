@@ -70,6 +70,26 @@ describe.each(databaseKinds)('the backfill as a Save reports it, on %s', (kind) 
     await waitFor('the backfilled issues', () => issuesOf(p.id).length === 2, 20_000);
   });
 
+  it('says when a Save moves the profile to another project, and where its issues stay', async () => {
+    const p = newProfile();
+    expect((await save(p.id)).status).toBe(201);
+    expect(issuesOf(p.id).map((i) => i.projectKey)).toEqual(['FLAG', 'FLAG']);
+    h.jira.addProject({ key: 'OPS', name: 'Operations' });
+    const ops = (query = '') => h.api('post', `/api/associations${query}`, associationForm(h, { configurationProfileId: p.id, projectKey: 'OPS' }));
+
+    const dry = await ops('?dryRun=true');
+    expect(dry.status).toBe(200);
+    expect(dry.body.movedFromProject).toBe('FLAG');
+    const moved = await ops();
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ projectKey: 'OPS', movedFromProject: 'FLAG' });
+    // Saved again in the same project: nothing moves.
+    const again = await ops();
+    expect(again.body.movedFromProject).toBeUndefined();
+    // The flags' issues stayed in FLAG (and no second set was made in OPS).
+    expect(issuesOf(p.id).map((i) => i.projectKey)).toEqual(['FLAG', 'FLAG']);
+  });
+
   it('skips the backfill, saying why, when the latest version cannot be read; the Save itself succeeds', async () => {
     const p = newProfile();
     h.aws.faults.add({ service: 'appconfig', action: 'ListHostedConfigurationVersions', status: 500, times: 20 });
