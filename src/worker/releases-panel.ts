@@ -17,7 +17,7 @@ import type { Db } from '../db/database.js';
 import type { AssociationRow, Models } from '../db/models.js';
 import { isDeploymentEvent, type StoredEventPayload } from '../events/appconfig-event.js';
 import type { Flag } from '../flags/index.js';
-import { ASSOCIATION_PROPERTY, featureFlag, type JiraFeatureFlag } from '../flags/render/feature-flag.js';
+import { ASSOCIATION_PROPERTY, featureFlag, featureFlagId, type JiraFeatureFlag } from '../flags/render/feature-flag.js';
 import { FEATURE_FLAGS_PER_CALL, ISSUES_PER_PROPERTY_CALL, JiraError, type JiraClient } from '../jira/index.js';
 import { appConfigConsoleUrl } from '../environments/console-link.js';
 import { applyDeployment, deploymentFact, type EnvironmentState } from '../environments/deployments.js';
@@ -32,6 +32,8 @@ export const FLAG_STATE_PROPERTY = 'appconfigFlagState';
  * an issue by no environment, exactly as an issue without the property, so it is never written.
  */
 const EMPTY_FLAG_STATE = JSON.stringify(flagStateProperty([]));
+/** A flag_panels document that says "not in the Releases panel": it was, and is to be deleted from it. */
+const NOT_IN_PANEL = '';
 
 export interface PanelOutcome {
   /** Flags sent to the Releases panel. */
@@ -139,7 +141,9 @@ export class ReleasesPanel {
         environments: views,
         consoleUrl,
       });
-      const documentText = document ? JSON.stringify(document) : null;
+      // No environment shows a known value any more (a version the app never saw was deployed, or the
+      // first deployment it saw was rolled back): the flag leaves the panel until one does.
+      const documentText = document ? JSON.stringify(document) : panel?.panelDocument ? NOT_IN_PANEL : null;
       const stateText = JSON.stringify(flagStateProperty(views));
       const change: (typeof changes)[number] = { flagKey: row.flagKey };
       if (documentText !== null && documentText !== panel?.panelDocument) {
@@ -160,9 +164,22 @@ export class ReleasesPanel {
 
   private async sendFlags(panels: FlagPanelRow[], jira: JiraClient, beforeWrite: () => Promise<void>, outcome: PanelOutcome): Promise<void> {
     const due = panels.filter((p) => p.panelDocument !== null && (p.submittedSequenceId ?? -1) < p.sequenceId);
+    const removals = due.filter((p) => p.panelDocument === NOT_IN_PANEL);
     let landed = false;
     try {
-      for (const batch of chunks(due, FEATURE_FLAGS_PER_CALL)) {
+      // Rare (it takes a deployment the app knows nothing of), so one call each.
+      for (const p of removals) {
+        await beforeWrite();
+        try {
+          await jira.featureFlags.delete(featureFlagId(this.association.id, p.flagKey), p.sequenceId);
+        } catch (err) {
+          const reason = refusal(err, `the Releases-panel flag ${p.flagKey}`);
+          if (!reason) throw err;
+          outcome.refusals.push(reason);
+        }
+        await this.store.markSubmitted([{ flagKey: p.flagKey, sequenceId: p.sequenceId }]);
+      }
+      for (const batch of chunks(due.filter((p) => p.panelDocument !== NOT_IN_PANEL), FEATURE_FLAGS_PER_CALL)) {
         const flags = batch.map((p) => ({ ...(JSON.parse(p.panelDocument!) as Omit<JiraFeatureFlag, 'updateSequenceId'>), updateSequenceId: p.sequenceId }));
         await beforeWrite();
         try {
