@@ -25,6 +25,7 @@ import { flagEnvironments, flagReachedAnEnvironment, flagStateProperty } from '.
 import { EnvironmentStore, type FlagPanelRow } from '../db/environments.js';
 import { FlagStates } from '../db/flag-states.js';
 import { AssociationGone, findById } from '../db/associations.js';
+import { inPool, WRITE_CONCURRENCY } from './write-once.js';
 
 export const FLAG_STATE_PROPERTY = 'appconfigFlagState';
 /**
@@ -167,18 +168,7 @@ export class ReleasesPanel {
     const removals = due.filter((p) => p.panelDocument === NOT_IN_PANEL);
     let landed = false;
     try {
-      // Rare (it takes a deployment the app knows nothing of), so one call each.
-      for (const p of removals) {
-        await beforeWrite();
-        try {
-          await jira.featureFlags.delete(featureFlagId(this.association.id, p.flagKey), p.sequenceId);
-        } catch (err) {
-          const reason = refusal(err, `the Releases-panel flag ${p.flagKey}`);
-          if (!reason) throw err;
-          outcome.refusals.push(reason);
-        }
-        await this.store.markSubmitted([{ flagKey: p.flagKey, sequenceId: p.sequenceId }]);
-      }
+      if (removals.length > 0) await this.removeFlags(removals, panels, jira, beforeWrite, outcome);
       for (const batch of chunks(due.filter((p) => p.panelDocument !== NOT_IN_PANEL), FEATURE_FLAGS_PER_CALL)) {
         const flags = batch.map((p) => ({ ...(JSON.parse(p.panelDocument!) as Omit<JiraFeatureFlag, 'updateSequenceId'>), updateSequenceId: p.sequenceId }));
         await beforeWrite();
@@ -201,6 +191,37 @@ export class ReleasesPanel {
       throw err;
     }
     if (landed && (await this.deleteIfRemoved(jira))) throw new AssociationGone(this.association.id);
+  }
+
+  /**
+   * Takes flags out of the panel. A flag's state is unknown only where every environment's version is,
+   * so all of the association's flags leave together, in one call. (Should some stay shown, each
+   * leaving one is deleted by its id, a few at a time.)
+   */
+  private async removeFlags(
+    removals: FlagPanelRow[],
+    panels: FlagPanelRow[],
+    jira: JiraClient,
+    beforeWrite: () => Promise<void>,
+    outcome: PanelOutcome,
+  ): Promise<void> {
+    const refused = (err: unknown, what: string) => {
+      const reason = refusal(err, what);
+      if (!reason) throw err;
+      outcome.refusals.push(reason);
+    };
+    if (!panels.some((p) => p.panelDocument && p.panelDocument !== NOT_IN_PANEL)) {
+      await beforeWrite();
+      await jira.featureFlags.deleteByProperties({ [ASSOCIATION_PROPERTY]: this.association.id }).catch((err: unknown) => refused(err, 'the Releases-panel flags'));
+      await this.store.markSubmitted(removals.map((p) => ({ flagKey: p.flagKey, sequenceId: p.sequenceId })));
+      return;
+    }
+    const { error } = await inPool(removals, WRITE_CONCURRENCY, async (p) => {
+      await beforeWrite();
+      await jira.featureFlags.delete(featureFlagId(this.association.id, p.flagKey), p.sequenceId).catch((err: unknown) => refused(err, `the Releases-panel flag ${p.flagKey}`));
+      await this.store.markSubmitted([{ flagKey: p.flagKey, sequenceId: p.sequenceId }]);
+    });
+    if (error) throw error.error;
   }
 
   /**
