@@ -16,6 +16,7 @@
  * calls) and what to record; the order of the steps, and when the lease is checked, are decided here.
  */
 import { JiraError } from '../jira/index.js';
+import { LostCreate, LostEdit } from './write-errors.js';
 import type { FlagStates } from '../db/flag-states.js';
 
 /**
@@ -61,15 +62,23 @@ export interface WriteOutcome {
   gone: string[];
 }
 
+const isLostWrite = (err: unknown): boolean => err instanceof LostCreate || err instanceof LostEdit;
+
 /** A refusal no retry changes (JiraError.refusedForGood): the write cannot be made. */
 export const refusalReason = (err: unknown): string | null =>
   err instanceof JiraError && err.refusedForGood ? `Jira refused the write (${err.status}): ${err.jiraMessage}` : null;
 
 /**
  * Runs `task` over `items`, up to `limit` at a time. The first error stops the pool: no item starts after
- * it; those under way finish. Returns each finished item's result (in item order) and that error.
+ * it; those under way finish. Returns each finished item's result (in item order) and that error, or a
+ * later one of those under way that `outranks` it.
  */
-export async function inPool<T, U>(items: readonly T[], limit: number, task: (item: T) => Promise<U>): Promise<{ results: (U | undefined)[]; error?: { error: unknown } }> {
+export async function inPool<T, U>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<U>,
+  outranks: (error: unknown) => boolean = () => false,
+): Promise<{ results: (U | undefined)[]; error?: { error: unknown } }> {
   const results: (U | undefined)[] = new Array(items.length);
   let next = 0;
   let failed: { error: unknown } | undefined;
@@ -79,7 +88,9 @@ export async function inPool<T, U>(items: readonly T[], limit: number, task: (it
       try {
         results[i] = await task(items[i]!);
       } catch (error) {
-        failed ??= { error };
+        // (Read through a cast: the loop's condition has narrowed `failed` to undefined here.)
+        const current = failed as { error: unknown } | undefined;
+        if (!current || (outranks(error) && !outranks(current.error))) failed = { error };
       }
     }
   };
@@ -110,16 +121,23 @@ export async function writeOnce<R>(states: FlagStates, beforeWrite: () => Promis
   if (todo.length === 0) return { refused: new Map(), gone: [] };
 
   await states.writeMany(todo.map((flagKey) => ({ flagKey, pendingWrite: write.intentOf(flagKey) })));
-  const { results, error } = await inPool(write.calls(todo), WRITE_CONCURRENCY, async (call): Promise<CallResult<R>> => {
-    await beforeWrite();
-    try {
-      return await call.run();
-    } catch (err) {
-      const reason = refusalReason(err);
-      if (!reason) throw err;
-      return { written: new Map(), refused: new Map(call.flagKeys.map((k) => [k, reason])) };
-    }
-  });
+  const { results, error } = await inPool(
+    write.calls(todo),
+    WRITE_CONCURRENCY,
+    async (call): Promise<CallResult<R>> => {
+      await beforeWrite();
+      try {
+        return await call.run();
+      } catch (err) {
+        const reason = refusalReason(err);
+        if (!reason) throw err;
+        return { written: new Map(), refused: new Map(call.flagKeys.map((k) => [k, reason])) };
+      }
+    },
+    // A lost answer is what the retry must be planned for (it waits for Jira to finish before looking),
+    // whatever else failed beside it (a refused token, whose renewal would otherwise wake the retry at once).
+    isLostWrite,
+  );
 
   const written = new Map<string, R>();
   const refused = new Map<string, string>();

@@ -7,6 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { LeaseLost } from '../../../src/db/event-queue.js';
 import type { FlagStates, FlagStateWrite } from '../../../src/db/flag-states.js';
 import { WRITE_CONCURRENCY, writeOnce, type Call } from '../../../src/worker/write-once.js';
+import { LostEdit } from '../../../src/worker/write-errors.js';
+import { JiraError } from '../../../src/jira/index.js';
+import { TenantUnavailable } from '../../../src/tenancy/errors.js';
 
 function fakeStates(log: string[] = []) {
   const pending = new Map<string, string | null>();
@@ -120,5 +123,25 @@ describe('writeOnce, a batch of writes', () => {
     });
     await expect(run).rejects.toBe(later);
     expect(Object.fromEntries(pending)).toEqual({ a: null, b: null, c: null });
+  });
+
+  it('an edit whose answer was lost is the error thrown, even when another call of the batch failed first', async () => {
+    const { states, pending } = fakeStates();
+    const tokenRefused = new TenantUnavailable('site-1', 'token_expired', 'The app system token was refused.');
+    const lost = new LostEdit(new JiraError({ kind: 'timeout', status: 0, method: 'PUT', path: '/rest/api/3/issue/FLAG-2', retryable: true, ambiguous: true }));
+    const run = writeOnce<true>(states, async () => {}, {
+      flagKeys: ['a', 'b'],
+      intentOf: (k) => `7:${k}`,
+      interrupted: [],
+      find: async () => new Map(),
+      calls: () => [
+        { flagKeys: ['a'], run: async () => Promise.reject(tokenRefused) },
+        { flagKeys: ['b'], run: async () => (await tick(), Promise.reject(lost)) },
+      ],
+      record: async () => {},
+    });
+    // The retry must wait for Jira to finish b's edit; a token renewal must not wake it at once.
+    await expect(run).rejects.toBe(lost);
+    expect(Object.fromEntries(pending)).toEqual({ a: '7:a', b: '7:b' });
   });
 });
