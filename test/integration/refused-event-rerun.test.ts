@@ -9,6 +9,7 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { deploymentEvent, preCreateEvent } from '../support/events.js';
 import { flagsV1, flagsV2 } from '../support/fixtures.js';
 import { eventCounts, issuesByFlag, waitIdle } from '../support/pipeline-kit.js';
+import { fillWrittenFlags } from '../../src/db/migrations/0007-event-written-flags.js';
 
 const PRODUCTION = { Id: 'env-prd', Name: 'production' };
 const CHANGED_IN_V2 = ['beta_banner', 'checkout_v2', 'search_ranking'];
@@ -42,6 +43,12 @@ describe.each(databaseKinds)('re-running a set-aside deployment event (%s)', (ki
     await waitIdle(h.service.db);
     expect(await eventCounts(h.service.db)).toMatchObject({ failed: 1 });
     expect(Object.fromEntries(deploymentComments('started', 1))).toEqual({ beta_banner: 1, checkout_v2: 0, search_ranking: 1 });
+    const failed = async () => (await h.service.models.StoredEvent.findOne({ where: { status: 'failed' } }))!;
+    expect(JSON.parse((await failed()).writtenFlags!)).toEqual(['beta_banner', 'search_ranking']);
+    // An event set aside before the column existed gets the same list from the upgrade's migration.
+    await h.service.models.StoredEvent.update({ writtenFlags: null }, { where: { status: 'failed' } });
+    await fillWrittenFlags(h.service.db.sequelize.getQueryInterface());
+    expect(JSON.parse((await failed()).writtenFlags!)).toEqual(['beta_banner', 'search_ranking']);
 
     // A later deployment comments on all three (each flag's last write is now this one's).
     expect((await h.sendEvent(id, deploymentEvent(h, 2, { environment: PRODUCTION, deploymentNumber: 1, type: 'OnDeploymentComplete' }))).status).toBe(202);
