@@ -10,8 +10,8 @@ import { startService } from './service.js';
 // V8's allocation-site pretenuring takes the worker's bursts (a bulk create's fifty rendered descriptions,
 // all garbage once sent) for long-lived objects and allocates them straight in the old generation, which
 // V8 collects only when it has grown several times over: +95-105 MB above idle for a 5,000-flag first sync
-// on PostgreSQL with it, +30-45 MB without (the benchmark's growth row). Nothing this app keeps is
-// allocated in such bursts, so the young generation is the right place for all of it.
+// on PostgreSQL with it, +35-45 MB without (+40-58 MB on SQLite; the benchmark's growth row). Nothing this
+// app keeps is allocated in such bursts, so the young generation is the right place for all of it.
 v8.setFlagsFromString('--no-allocation-site-pretenuring');
 
 const config = loadConfig();

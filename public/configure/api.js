@@ -25,10 +25,12 @@ export function createApi(transport) {
     if (status === 204) return null;
     if (status >= 200 && status < 300) return data;
     const error = data && data.error;
-    // A refused page token (it expired, or the page was left open too long): only a reload gets a new one.
+    // The page's token was refused. Inside Jira each call asks for a fresh one, so a reload helps only
+    // when the page was open outside Jira long enough for its own to expire; say both.
     if (status === 401) {
       const why = error && error.message ? ` (${error.message})` : "";
-      throw new ApiError(401, (error && error.code) || "unauthorized", `Your session has expired. Reload the page.${why}`);
+      throw new ApiError(401, (error && error.code) || "unauthorized",
+        `The app did not accept this page's sign-in${why}. Reload the page; if it happens again, the app may need to be installed again on this site.`);
     }
     if (error && error.message) throw new ApiError(status, error.code, error.message, error.field);
     throw new ApiError(status, "http", `The app answered with an error (HTTP ${status}). Try again.`);

@@ -8,15 +8,16 @@ function backfillLine(backfill, saved, event) {
   if (backfill === "done") {
     if (event && event.status === "done") return "Every existing flag now has its issue.";
     if (event && event.status === "failed") {
-      return `The existing flags were read, but their issues could not be written: ${event.reason} Save again to retry.`;
+      return `The existing flags were read, but not every issue could be written: ${event.reason} Save again to retry.`;
     }
+    if (event && event.status === "gone") return "The association was removed while the existing flags were being turned into issues.";
     const lastTry = event && event.lastError ? ` The last try failed (${event.lastError}); it is tried again.` : "";
     return `The existing flags are being turned into issues; the table below shows the backlog.${lastTry}`;
   }
   if (backfill === "possible") return "Existing flags will get their issues as soon as you save.";
+  // The reason says what happens instead ("…; issues appear with the next saved flag change").
   const reason = String(backfill || "").replace(/^skipped:\s*/, "");
-  const when = saved ? "Issues will appear" : "After saving, issues will appear";
-  return `${when} with the next saved flag change (existing flags were not read: ${reason}).`;
+  return saved ? `Existing flags were not read: ${reason}.` : `Existing flags could not be read now (Save tries again): ${reason}.`;
 }
 
 const named = (name, id) => (name && name !== id ? `${name} (${id})` : id);

@@ -162,10 +162,13 @@ describe('Configure page in Chromium', () => {
     expect(await page.getByLabel('AppConfig application', { exact: true }).inputValue()).toBe(other.id);
     expect(await page.getByLabel('Configuration profile', { exact: true }).inputValue()).toBe('');
     expect(await profiles.isVisible()).toBe(false);
-    // A profile typed by hand is the admin's own: changing the application leaves it.
+    // A profile typed by hand, while a list is loaded, is the admin's own: changing the application leaves it.
+    await apps.selectOption(h.app.id);
+    await page.getByRole('button', { name: 'Load profiles' }).click();
+    await expect.poll(() => profiles.isVisible()).toBe(true);
     await page.getByLabel('Configuration profile', { exact: true }).fill('release-flags');
-    await page.getByLabel('AppConfig application', { exact: true }).fill(h.app.id);
-    await page.getByLabel('AppConfig application', { exact: true }).press('Tab');
+    await apps.selectOption(other.id);
+    expect(await profiles.isVisible()).toBe(false);
     expect(await page.getByLabel('Configuration profile', { exact: true }).inputValue()).toBe('release-flags');
   }, 30_000);
 
