@@ -77,6 +77,11 @@ export function parseForgeAppId(value: string): string {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = int(env.PORT, 3000, 'PORT');
   const baseUrl = (env.AC_LOCAL_BASE_URL || env.BASE_URL || '').replace(/\/+$/, '') || undefined;
+  // In production AWS sends flag documents to this URL, and Jira its lifecycle calls: never in clear,
+  // and never to a default (localhost) that no one outside this machine can reach.
+  if (env.NODE_ENV === 'production' && !baseUrl?.startsWith('https://')) {
+    throw new Error(`AC_LOCAL_BASE_URL must be the app's public https:// URL when NODE_ENV=production, got ${baseUrl ? `"${baseUrl}"` : 'none'}`);
+  }
   return {
     env: env.NODE_ENV || 'development',
     port,

@@ -104,7 +104,13 @@ function targetOf(event: Record<string, unknown>): Target {
     return { problem: 'EventsUrl is not a URL' };
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return { problem: 'EventsUrl is not an http(s) URL' };
+  // Flag documents and the signed events never cross a network in clear: plain http only to this machine.
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) return { problem: 'EventsUrl must be https:// (plain http only to localhost)' };
   return { url: url.href, host: url.host, secret };
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 export function createHandler(options: ForwarderOptions = {}): ForwarderHandler {

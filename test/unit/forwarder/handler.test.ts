@@ -224,6 +224,7 @@ describe('forwarder handler: events it cannot send', () => {
     ['no SigningSecret', { ...deploymentComplete, Parameters: { EventsUrl: 'https://app.example.com/e' } }, 'SigningSecret is missing'],
     ['an EventsUrl that is no URL', { ...deploymentComplete, Parameters: { EventsUrl: 'not a url', SigningSecret: SECRET } }, 'EventsUrl is not a URL'],
     ['a non-http EventsUrl', { ...deploymentComplete, Parameters: { EventsUrl: 'file:///etc/passwd', SigningSecret: SECRET } }, 'EventsUrl is not an http(s) URL'],
+    ['a plain-http EventsUrl to another host', { ...deploymentComplete, Parameters: { EventsUrl: 'http://app.example.com/api/associations/a/events', SigningSecret: SECRET } }, 'EventsUrl must be https:// (plain http only to localhost)'],
   ])('logs a misconfigured association (%s) and returns nothing', async (_name, event, error) => {
     const { handler, lines, logged } = harness();
     expect(await handler(event)).toEqual({});

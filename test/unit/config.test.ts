@@ -1,0 +1,16 @@
+/** The environment an operator sets, as the app reads it. */
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('refuses to run in production without a public https base URL (AWS sends flag documents there)', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/AC_LOCAL_BASE_URL must be the app's public https:\/\/ URL when NODE_ENV=production, got none/);
+    expect(() => loadConfig({ NODE_ENV: 'production', AC_LOCAL_BASE_URL: 'http://flags.example.com' })).toThrow(/got "http:\/\/flags.example.com"/);
+    expect(loadConfig({ NODE_ENV: 'production', AC_LOCAL_BASE_URL: 'https://flags.example.com/' }).baseUrl).toBe('https://flags.example.com');
+  });
+
+  it('runs anywhere else on the local default, or on plain http', () => {
+    expect(loadConfig({}).baseUrl).toBeUndefined();
+    expect(loadConfig({ NODE_ENV: 'development', AC_LOCAL_BASE_URL: 'http://localhost:3000' }).baseUrl).toBe('http://localhost:3000');
+  });
+});
