@@ -59,8 +59,11 @@ export class ForgeInstallationStore {
   /**
    * Stores a sealed token unless the stored one came with a later invocation (compare-and-swap on
    * `systemTokenIssuedAt`); clears a refusal. True when it is now the stored token.
+   * `replacing`: store it only in place of exactly this stored token (its sealed text, or null for none),
+   * for a caller that decided from what it read (a page's call replaces only a refused, unreadable or
+   * missing token: not one a heartbeat stored in between).
    */
-  async storeToken(installationId: string, sealed: string, issuedAt: number): Promise<boolean> {
+  async storeToken(installationId: string, sealed: string, issuedAt: number, replacing?: string | null): Promise<boolean> {
     const [changed] = await this.db.write(() =>
       this.models.ForgeInstallation.update(
         { systemTokenSealed: sealed, systemTokenIssuedAt: issuedAt, systemTokenRefusedAt: null },
@@ -69,6 +72,7 @@ export class ForgeInstallationStore {
             installationId,
             uninstallingAt: null,
             [Op.or]: [{ systemTokenIssuedAt: null }, { systemTokenIssuedAt: { [Op.lte]: issuedAt } }],
+            ...(replacing !== undefined ? { systemTokenSealed: replacing } : {}),
           },
         },
       ),

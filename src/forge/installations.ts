@@ -81,7 +81,8 @@ export class ForgeInstallations {
     }
     if (current && current.issuedAt > issuedAt) return false;
     if (fromUser && current && !row.systemTokenRefusedAt) return false;
-    const changed = await this.rows.storeToken(installationId, this.sealer.seal(token, installationId), issuedAt);
+    // A page's token replaces only the token read here (refused, unreadable or none), not one stored since.
+    const changed = await this.rows.storeToken(installationId, this.sealer.seal(token, installationId), issuedAt, fromUser ? row.systemTokenSealed : undefined);
     if (changed) {
       this.remember(installationId, d, issuedAt);
       // Work may be waiting for a token: Jira refused the last one, or the stored one could not be opened.
