@@ -17,9 +17,16 @@ export interface IntakeAssociation {
   configurationProfileId: string;
 }
 
+/**
+ * An association takes events while it exists and its tenant is not being uninstalled: a Forge
+ * installation whose purge was postponed (a busy database) is already gone for every reader, and its
+ * events are answered 410 so that the forwarder deletes the extension association.
+ */
+const TENANT_LIVE = `NOT EXISTS (SELECT 1 FROM forge_installations f WHERE f.installation_id = a.client_key AND f.uninstalling_at IS NOT NULL)`;
+
 export async function readIntakeAssociation(db: Db, id: string): Promise<IntakeAssociation | null> {
   const [row] = await db.rawRead<{ id: string; application_id: string; configuration_profile_id: string }>(
-    'SELECT id, application_id, configuration_profile_id FROM associations WHERE id = $1',
+    `SELECT id, application_id, configuration_profile_id FROM associations a WHERE id = $1 AND ${TENANT_LIVE}`,
     [id],
   );
   return row ? { id: row.id, applicationId: row.application_id, configurationProfileId: row.configuration_profile_id } : null;
@@ -87,7 +94,7 @@ export async function storeEvents(
     `INSERT INTO events (association_id, invocation_id, type, payload, status, attempts, available_at, received_at)
      SELECT v.column1, v.column2, v.column3, v.column4, 'pending', 0, ${at}, ${at}
        FROM (VALUES ${values}) AS v
-      WHERE EXISTS (SELECT 1 FROM associations a WHERE a.id = v.column1${postgres ? ' FOR KEY SHARE' : ''})
+      WHERE EXISTS (SELECT 1 FROM associations a WHERE a.id = v.column1 AND ${TENANT_LIVE}${postgres ? ' FOR KEY SHARE OF a' : ''})
      ON CONFLICT (association_id, invocation_id) DO NOTHING
      RETURNING id, association_id, invocation_id`,
     [now, ...rows.flatMap((e) => [e.associationId, e.invocationId, e.type, e.payload])],
@@ -101,7 +108,7 @@ export async function storeEvents(
   if (rest.length > 0) {
     const ids = [...new Set(rest.map((e) => e.associationId))];
     const invocations = [...new Set(rest.map((e) => e.invocationId))];
-    const present = await db.rawRead<{ id: string }>(`SELECT id FROM associations WHERE id IN (${placeholders(1, ids.length)})`, ids);
+    const present = await db.rawRead<{ id: string }>(`SELECT id FROM associations a WHERE id IN (${placeholders(1, ids.length)}) AND ${TENANT_LIVE}`, ids);
     live = new Set([...returned.map((r) => r.association_id), ...present.map((a) => a.id)]);
     const found = await db.rawRead<EventKeyRow>(
       `SELECT id, association_id, invocation_id FROM events
