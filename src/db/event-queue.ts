@@ -12,7 +12,7 @@ import type { Db } from './database.js';
 import type { StoredEventAttrs } from './models.js';
 import { placeholders, toDate } from './raw-sql.js';
 
-/** The start of the reason kept on an event that waits for its tenant (see waitForTenant). */
+/** The start of the reason kept on an event that waits for its tenant (reschedule's `forTenant`). */
 const WAITING_FOR_TENANT = 'Waiting for the site: ';
 
 /** One stored event's progress, as the Configure page reports a backfill's. */
@@ -242,7 +242,7 @@ export class Queue {
 
   /**
    * A tenant can be acted for again (e.g. a Forge installation got a fresh token): the events waiting for
-   * it (waitForTenant) are due now. Only those: an event waiting out a Retry-After, or Jira's search lag
+   * it (rescheduled `forTenant`) are due now. Only those: an event waiting out a Retry-After, or Jira's search lag
    * after a lost answer, keeps its time.
    */
   async makeTenantDue(tenantKey: string): Promise<void> {
@@ -255,20 +255,16 @@ export class Queue {
     );
   }
 
-  /** Nothing is wrong with the event: its tenant cannot be acted for until makeTenantDue (or delayMs). No attempt counted. */
-  async waitForTenant(event: QueuedEvent, delayMs: number, reason: string): Promise<void> {
-    await this.reschedule(event, delayMs, WAITING_FOR_TENANT + reason, { countAttempt: false });
-  }
-
   /**
    * Try again later; the event keeps its place at the head of its association's queue. `countAttempt`
-   * is false when nothing was wrong with the event itself (its tenant could not be acted for).
+   * is false when nothing was wrong with the event itself (its tenant could not be acted for);
+   * `forTenant` marks a wait that makeTenantDue cuts short (the tenant's token expired).
    */
-  async reschedule(event: QueuedEvent, delayMs: number, reason: string, opts: { countAttempt: boolean }): Promise<void> {
+  async reschedule(event: QueuedEvent, delayMs: number, reason: string, opts: { countAttempt: boolean; forTenant?: boolean }): Promise<void> {
     await this.db.rawWrite('UPDATE events SET attempts = $1, available_at = $2, last_error = $3 WHERE id = $4', [
       event.attempts + (opts.countAttempt ? 1 : 0),
       new Date(Date.now() + delayMs),
-      reason.slice(0, 2000),
+      ((opts.forTenant ? WAITING_FOR_TENANT : '') + reason).slice(0, 2000),
       event.id,
     ]);
   }

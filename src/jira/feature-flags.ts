@@ -39,12 +39,6 @@ export class JiraFeatureFlags {
     };
   }
 
-  /** Deletes one flag, unless Jira holds a newer version of it than `updateSequenceId`. */
-  async delete(id: string, updateSequenceId: number): Promise<void> {
-    const q = new URLSearchParams({ _updateSequenceId: String(updateSequenceId) });
-    await this.http.call('DELETE', `/rest/featureflags/0.1/flag/${encodeURIComponent(id)}?${q}`, { safeToRepeat: true });
-  }
-
   /** Deletes every flag the app submitted with these properties (e.g. one association's). */
   async deleteByProperties(properties: Record<string, string>): Promise<void> {
     const q = new URLSearchParams(properties);

@@ -216,11 +216,8 @@ async function settleFailure(run: Run, event: QueuedEvent, err: unknown): Promis
       log.warn({ err, delayMs: decision.delayMs }, decision.summary);
       return 'end-run';
     case 'wait':
-      await queue.waitForTenant(event, decision.delayMs, decision.reason);
-      log.warn({ reason: decision.reason, delayMs: decision.delayMs }, decision.summary);
-      return 'end-run';
     case 'stop':
-      await queue.reschedule(event, decision.delayMs, decision.reason, { countAttempt: false });
+      await queue.reschedule(event, decision.delayMs, decision.reason, { countAttempt: false, forTenant: decision.kind === 'wait' });
       log.warn({ reason: decision.reason, delayMs: decision.delayMs }, decision.summary);
       return 'end-run';
     case 'set-aside':

@@ -17,7 +17,7 @@ import type { Db } from '../db/database.js';
 import type { AssociationRow, Models } from '../db/models.js';
 import { isDeploymentEvent, type StoredEventPayload } from '../events/appconfig-event.js';
 import type { Flag } from '../flags/index.js';
-import { ASSOCIATION_PROPERTY, featureFlag, featureFlagId, type JiraFeatureFlag } from '../flags/render/feature-flag.js';
+import { ASSOCIATION_PROPERTY, featureFlag, type JiraFeatureFlag } from '../flags/render/feature-flag.js';
 import { FEATURE_FLAGS_PER_CALL, ISSUES_PER_PROPERTY_CALL, JiraError, type JiraClient } from '../jira/index.js';
 import { appConfigConsoleUrl } from '../environments/console-link.js';
 import { applyDeployment, deploymentFact, type EnvironmentState } from '../environments/deployments.js';
@@ -25,7 +25,6 @@ import { flagEnvironments, flagReachedAnEnvironment, flagStateProperty } from '.
 import { EnvironmentStore, type FlagPanelRow } from '../db/environments.js';
 import { FlagStates } from '../db/flag-states.js';
 import { AssociationGone, findById } from '../db/associations.js';
-import { inPool, WRITE_CONCURRENCY } from './write-once.js';
 
 export const FLAG_STATE_PROPERTY = 'appconfigFlagState';
 /**
@@ -166,10 +165,13 @@ export class ReleasesPanel {
   private async sendFlags(panels: FlagPanelRow[], jira: JiraClient, beforeWrite: () => Promise<void>, outcome: PanelOutcome): Promise<void> {
     const due = panels.filter((p) => p.panelDocument !== null && (p.submittedSequenceId ?? -1) < p.sequenceId);
     const removals = due.filter((p) => p.panelDocument === NOT_IN_PANEL);
+    const shown = (p: FlagPanelRow) => p.panelDocument !== null && p.panelDocument !== NOT_IN_PANEL;
+    // After a removal every flag still shown is sent again (the call deleted the association's flags).
+    const submissions = removals.length > 0 ? panels.filter(shown) : due.filter(shown);
     let landed = false;
     try {
-      if (removals.length > 0) await this.removeFlags(removals, panels, jira, beforeWrite, outcome);
-      for (const batch of chunks(due.filter((p) => p.panelDocument !== NOT_IN_PANEL), FEATURE_FLAGS_PER_CALL)) {
+      if (removals.length > 0) await this.removeFlags(removals, jira, beforeWrite, outcome);
+      for (const batch of chunks(submissions, FEATURE_FLAGS_PER_CALL)) {
         const flags = batch.map((p) => ({ ...(JSON.parse(p.panelDocument!) as Omit<JiraFeatureFlag, 'updateSequenceId'>), updateSequenceId: p.sequenceId }));
         await beforeWrite();
         try {
@@ -194,34 +196,19 @@ export class ReleasesPanel {
   }
 
   /**
-   * Takes flags out of the panel. A flag's state is unknown only where every environment's version is,
-   * so all of the association's flags leave together, in one call. (Should some stay shown, each
-   * leaving one is deleted by its id, a few at a time.)
+   * Takes flags out of the panel, in one call for the association. A flag's state is unknown only where
+   * every environment's version is, so its flags leave together; any still shown are sent again after.
    */
-  private async removeFlags(
-    removals: FlagPanelRow[],
-    panels: FlagPanelRow[],
-    jira: JiraClient,
-    beforeWrite: () => Promise<void>,
-    outcome: PanelOutcome,
-  ): Promise<void> {
-    const refused = (err: unknown, what: string) => {
-      const reason = refusal(err, what);
+  private async removeFlags(removals: FlagPanelRow[], jira: JiraClient, beforeWrite: () => Promise<void>, outcome: PanelOutcome): Promise<void> {
+    await beforeWrite();
+    try {
+      await jira.featureFlags.deleteByProperties({ [ASSOCIATION_PROPERTY]: this.association.id });
+    } catch (err) {
+      const reason = refusal(err, 'the Releases-panel flags');
       if (!reason) throw err;
       outcome.refusals.push(reason);
-    };
-    if (!panels.some((p) => p.panelDocument && p.panelDocument !== NOT_IN_PANEL)) {
-      await beforeWrite();
-      await jira.featureFlags.deleteByProperties({ [ASSOCIATION_PROPERTY]: this.association.id }).catch((err: unknown) => refused(err, 'the Releases-panel flags'));
-      await this.store.markSubmitted(removals.map((p) => ({ flagKey: p.flagKey, sequenceId: p.sequenceId })));
-      return;
     }
-    const { error } = await inPool(removals, WRITE_CONCURRENCY, async (p) => {
-      await beforeWrite();
-      await jira.featureFlags.delete(featureFlagId(this.association.id, p.flagKey), p.sequenceId).catch((err: unknown) => refused(err, `the Releases-panel flag ${p.flagKey}`));
-      await this.store.markSubmitted([{ flagKey: p.flagKey, sequenceId: p.sequenceId }]);
-    });
-    if (error) throw error.error;
+    await this.store.markSubmitted(removals.map((p) => ({ flagKey: p.flagKey, sequenceId: p.sequenceId })));
   }
 
   /**
