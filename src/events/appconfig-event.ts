@@ -107,22 +107,31 @@ function describeSchemaError(error: z.ZodError): string {
 
 /**
  * True when JSON text nests arrays/objects deeper than `max`. A scan of the text, not a parse, so it
- * cannot itself run out of stack, and it stops at the first level too deep.
+ * cannot itself run out of stack, and it stops at the first level too deep. String contents (nearly all
+ * of an event: the base64 document) are skipped with a native search for their closing quote.
  */
 export function nestsDeeperThan(text: string, max: number): boolean {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c /* \ */) i++;
-      else if (c === 0x22 /* " */) inString = false;
-    } else if (c === 0x22) inString = true;
+    if (c === 0x22 /* " */) i = closingQuote(text, i + 1);
     else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
       if (++depth > max) return true;
     } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) depth--;
   }
   return false;
+}
+
+/** Index of the quote that ends the string starting at `from` (one escaped by an odd run of backslashes does not), or the text's length. */
+function closingQuote(text: string, from: number): number {
+  for (let at = from; ; ) {
+    const quote = text.indexOf('"', at);
+    if (quote < 0) return text.length;
+    let backslashes = 0;
+    while (quote - backslashes - 1 >= from && text.charCodeAt(quote - backslashes - 1) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return quote;
+    at = quote + 1;
+  }
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false; code: 'invalid_json'; message: string } {

@@ -47,6 +47,10 @@ const BASE64_BODY = /^([A-Za-z0-9+/]*)(={0,2})$/;
  */
 export function decodeBase64(encoded: string): Step<Uint8Array> {
   if (typeof encoded !== 'string') return fail('The content is not base64 text.');
+  // Canonical base64 (what AppConfig sends) decodes and encodes back to itself: two native passes over
+  // a document of megabytes instead of the character checks below, which name what is wrong otherwise.
+  const direct = Buffer.from(encoded, 'base64');
+  if (direct.toString('base64') === encoded) return { ok: true, value: direct };
   const compact = encoded.replace(/\s+/g, '');
   const match = BASE64_BODY.exec(compact);
   if (!match) {

@@ -108,6 +108,37 @@ describe('the AppConfig extension event', () => {
     expect(nestsDeeperThan('[[],[],[]]', 2)).toBe(false);
   });
 
+  it('ends a string at a quote after an even run of backslashes, not an odd one', () => {
+    // "x\\" ends at its last quote: the nesting after it counts.
+    expect(nestsDeeperThan('{"a":"x\\\\","b":[[1]]}', 2)).toBe(true);
+    // "x\\\"[[" is one string: the brackets are inside it.
+    expect(nestsDeeperThan('{"a":"x\\\\\\"[[","b":1}', 1)).toBe(false);
+    // An unterminated string hides nothing after it from the parse, which refuses the text anyway.
+    expect(nestsDeeperThan('{"a":"[[[[', 1)).toBe(false);
+  });
+
+  it('measures the depth JSON.parse finds, whatever the strings hold', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pieces = ['"', '\\', '[', ']', '{', '}', 'a', '\\"', '\\\\'];
+    const text = () => Array.from({ length: Math.floor(random() * 6) }, () => pieces[Math.floor(random() * pieces.length)]).join('');
+    const value = (depth: number): unknown => {
+      const r = random();
+      if (depth > 6 || r < 0.3) return text();
+      if (r < 0.65) return Array.from({ length: Math.floor(random() * 3) }, () => value(depth + 1));
+      return Object.fromEntries(Array.from({ length: Math.floor(random() * 3) }, () => [text(), value(depth + 1)]));
+    };
+    const depthOf = (v: unknown): number =>
+      v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v as object).map(depthOf)) : 0;
+    for (let i = 0; i < 2000; i++) {
+      const v = value(0);
+      const json = JSON.stringify(v);
+      const depth = depthOf(JSON.parse(json));
+      expect(nestsDeeperThan(json, depth), json).toBe(false);
+      if (depth > 0) expect(nestsDeeperThan(json, depth - 1), json).toBe(true);
+    }
+  });
+
   it('builds the backfill as a stored event the worker reads as a document', () => {
     const content = new TextEncoder().encode('{"version":"1","flags":{},"values":{}}');
     const event = backfillEvent(

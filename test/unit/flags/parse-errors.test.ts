@@ -177,3 +177,26 @@ describe('bytes and base64', () => {
     expect(result).toEqual({ ok: false, errors: [{ path: '', message: expect.stringContaining('not valid UTF-8') }] });
   });
 });
+
+describe('base64 as AppConfig sends it, and the forms it may take otherwise', () => {
+  // Its length leaves one byte in the last group: the base64 ends "Q==", whose low bits are unused.
+  const text = '{"version":"1","flags":{"a":{"name":"A ✓"}},"values":{"a":{"enabled":true}} }';
+  const canonical = Buffer.from(text, 'utf8').toString('base64');
+  expect(canonical.endsWith('fQ==')).toBe(true);
+
+  it.each([
+    ['canonical, padded', canonical],
+    ['without its padding', canonical.replace(/=+$/, '')],
+    ['broken into lines', canonical.replace(/(.{8})/g, '$1\r\n')],
+    ['with non-zero bits in its last character (decoders ignore them)', canonical.replace(/Q==$/, 'R==')],
+  ])('decodes %s to the same document', (_title, input) => {
+    const result = parseFlagDocumentBase64(input);
+    expect(result).toMatchObject({ ok: true, document: { flags: [{ key: 'a', name: 'A ✓', enabled: true }] } });
+  });
+
+  it('refuses what Buffer would decode silently by skipping characters', () => {
+    // Buffer.from skips "*" and "-" (URL-safe base64 is read as standard): both are refused by name.
+    expect(parseFlagDocumentBase64(`${canonical.slice(0, 8)}*${canonical.slice(8)}`)).toMatchObject({ ok: false, errors: [{ message: expect.stringContaining('unexpected character "*" at position 9') }] });
+    expect(parseFlagDocumentBase64(canonical.replace(/\//g, '_').replace(/\+/g, '-') + '-')).toMatchObject({ ok: false, errors: [{ message: expect.stringContaining('unexpected character "-"') }] });
+  });
+});
