@@ -8,7 +8,7 @@ import { UniqueConstraintError } from 'sequelize';
 import type { ResolvedConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { AssociationAttrs, AssociationRow, Models } from '../db/models.js';
-import { AssociationGone, findById, findByProfile, saveAssociation, SiteGone, type NewAssociation } from '../db/associations.js';
+import { AssociationGone, beginSave, endSave, findById, findByProfile, saveAssociation, SiteGone, type NewAssociation } from '../db/associations.js';
 import { TenantUnavailable } from '../tenancy/errors.js';
 import { ApiError, badRequest, notFound } from '../http/errors.js';
 import { newestIssueNumber, type JiraClient } from '../jira/index.js';
@@ -166,27 +166,35 @@ async function linkAndSave(
 ): Promise<Linked> {
   const { deps, access } = w;
   const id = ours?.id ?? crypto.randomUUID();
-  const parameters = { EventsUrl: eventsUrlFor(deps.config.baseUrl, id), SigningSecret: deps.signing.forAssociation(id) };
-  let extensionAssociationId: string;
-  if (!link) {
-    const spec = { resourceArn: w.resourceArn, extensionIdentifier: w.extensionIdentifier, parameters };
-    extensionAssociationId = (await createExtensionAssociation(access, spec)).id;
-  } else {
-    extensionAssociationId = link.extensionAssociationId;
-    // Reuse AWS's association; repoint it when it is stale (an earlier, removed association) or foreign.
-    if (link.pointsAt !== id) await updateExtensionAssociation(access, extensionAssociationId, parameters);
+  // A new id: AWS may send an event for it before its row commits, which must wait, not be refused.
+  if (!ours) await beginSave(deps.db, deps.models, id, w.site.clientKey);
+  try {
+    const parameters = { EventsUrl: eventsUrlFor(deps.config.baseUrl, id), SigningSecret: deps.signing.forAssociation(id) };
+    let extensionAssociationId: string;
+    if (!link) {
+      const spec = { resourceArn: w.resourceArn, extensionIdentifier: w.extensionIdentifier, parameters };
+      extensionAssociationId = (await createExtensionAssociation(access, spec)).id;
+    } else {
+      extensionAssociationId = link.extensionAssociationId;
+      // Reuse AWS's association; repoint it when it is stale (an earlier, removed association) or foreign.
+      if (link.pointsAt !== id) await updateExtensionAssociation(access, extensionAssociationId, parameters);
+    }
+    const row = await saveAssociation(deps.db, deps.models, { id, clientKey: w.site.clientKey, ...summary, extensionAssociationId, issueFloor }, ours !== null).catch(
+      (err: unknown) => {
+        if (err instanceof SiteGone) throw new TenantUnavailable(err.clientKey, 'not_installed', 'The app was uninstalled from this site while the association was being saved.');
+        if (err instanceof AssociationGone) {
+          throw new ApiError(409, 'association_removed', 'This association was removed while it was being saved; nothing was saved. Save it again to create it anew.');
+        }
+        throw err;
+      },
+    );
+    return { row, extensionAssociationId, eventsUrl: parameters.EventsUrl };
+  } catch (err) {
+    // AWS's association may now point at an id with no row: its events are answered 410 (so the
+    // forwarder deletes it) until a save repoints it. When this note cannot be cleared, it lapses.
+    if (!ours) await endSave(deps.db, deps.models, id).catch(() => undefined);
+    throw err;
   }
-  const row = await saveAssociation(deps.db, deps.models, { id, clientKey: w.site.clientKey, ...summary, extensionAssociationId, issueFloor }, ours !== null).catch(
-    (err: unknown) => {
-      // AWS's association now points at an id with no row: its events are answered 410 until a save repoints it.
-      if (err instanceof SiteGone) throw new TenantUnavailable(err.clientKey, 'not_installed', 'The app was uninstalled from this site while the association was being saved.');
-      if (err instanceof AssociationGone) {
-        throw new ApiError(409, 'association_removed', 'This association was removed while it was being saved; nothing was saved. Save it again to create it anew.');
-      }
-      throw err;
-    },
-  );
-  return { row, extensionAssociationId, eventsUrl: parameters.EventsUrl };
 }
 
 export type AssociateResult =

@@ -49,6 +49,7 @@ export class SiteGone extends Error {
  * Throws AssociationGone when a re-submitted association was removed meanwhile.
  */
 export function saveAssociation(db: Db, models: Models, values: NewAssociation, existing: boolean): Promise<AssociationRow> {
+  // (A new row also ends its save under way, in the same commit: intake sees one or the other.)
   return db.transaction(async (transaction) => {
     const site = await models.Site.findByPk(values.clientKey, {
       attributes: ['clientKey'],
@@ -69,9 +70,34 @@ export function saveAssociation(db: Db, models: Models, values: NewAssociation, 
       );
     } else {
       await models.Association.create(values, { transaction });
+      await models.AssociationSave.destroy({ where: { id: values.id }, transaction });
     }
     return (await models.Association.findByPk(values.id, { transaction }))!;
   });
+}
+
+/**
+ * How long a save of a new association counts as under way: its AWS calls (each bounded by
+ * AWS_CALL_TIMEOUT_MS) and its row's commit take seconds; a row older than this is a save whose process died.
+ */
+export const SAVE_UNDER_WAY_MS = 120_000;
+
+/**
+ * Notes that a save of the new association `id` is under way, before AWS is handed its EventsUrl: until
+ * its row commits (saveAssociation ends the save) or the save fails (endSave), intake answers its events
+ * 503 rather than 410, which would make the forwarder delete the extension association just made.
+ * Clears the notes of saves whose process died.
+ */
+export function beginSave(db: Db, models: Models, id: string, clientKey: string, now = Date.now()): Promise<void> {
+  return db.write(async () => {
+    await models.AssociationSave.destroy({ where: { startedAtMs: { [Op.lt]: now - SAVE_UNDER_WAY_MS } } });
+    await models.AssociationSave.create({ id, clientKey, startedAtMs: now });
+  });
+}
+
+/** The save of `id` ended without its row: from now on its events are those of an association that is gone (410). */
+export async function endSave(db: Db, models: Models, id: string): Promise<void> {
+  await db.write(() => models.AssociationSave.destroy({ where: { id } }));
 }
 
 /** Removal keeps nothing: the row, its events, flag state and version index. */

@@ -7,7 +7,7 @@
  * sequelize's query layer cost more than the statement itself.
  */
 import type { Db } from './database.js';
-import { AssociationGone } from './associations.js';
+import { AssociationGone, SAVE_UNDER_WAY_MS } from './associations.js';
 import { placeholders } from './raw-sql.js';
 
 /** The association fields an event is checked against. */
@@ -30,6 +30,15 @@ export async function readIntakeAssociation(db: Db, id: string): Promise<IntakeA
     [id],
   );
   return row ? { id: row.id, applicationId: row.application_id, configurationProfileId: row.configuration_profile_id } : null;
+}
+
+/**
+ * Whether a save of association `id` is under way, its row not yet committed (see beginSave): its
+ * events are to be sent again shortly, not refused as those of a removed association.
+ */
+export async function isBeingSaved(db: Db, id: string, now = Date.now()): Promise<boolean> {
+  const rows = await db.rawRead(`SELECT 1 AS under_way FROM association_saves a WHERE id = $1 AND started_at_ms > $2 AND ${TENANT_LIVE}`, [id, now - SAVE_UNDER_WAY_MS]);
+  return rows.length > 0;
 }
 
 export interface NewEvent {

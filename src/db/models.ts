@@ -110,6 +110,14 @@ export interface ForgeInstallationAttrs {
   updatedAt: Date;
 }
 
+/** A save of a new association under way (migration 0008): its events wait for its row instead of being refused. */
+export interface AssociationSaveAttrs {
+  id: string;
+  clientKey: string;
+  /** Epoch milliseconds; BIGINT comes back as a string on PostgreSQL. */
+  startedAtMs: number | string;
+}
+
 export type AddonSettingRow = Row<AddonSettingAttrs, Optional<AddonSettingAttrs, 'id'>>;
 export type SiteRow = Row<SiteAttrs, Optional<SiteAttrs, 'updatedAt'>>;
 export type AssociationRow = Row<AssociationAttrs, Optional<AssociationAttrs, AssociationOptional>>;
@@ -128,10 +136,13 @@ export type ForgeInstallationRow = Row<
   Optional<ForgeInstallationAttrs, 'cloudId' | 'systemTokenSealed' | 'systemTokenIssuedAt' | 'systemTokenRefusedAt' | 'uninstallingAt' | 'updatedAt'>
 >;
 
+export type AssociationSaveRow = Row<AssociationSaveAttrs, AssociationSaveAttrs>;
+
 export interface Models {
   AddonSetting: ModelStatic<AddonSettingRow>;
   Site: ModelStatic<SiteRow>;
   Association: ModelStatic<AssociationRow>;
+  AssociationSave: ModelStatic<AssociationSaveRow>;
   StoredEvent: ModelStatic<StoredEventRow>;
   FlagState: ModelStatic<FlagStateRow>;
   ConfigVersion: ModelStatic<ConfigVersionRow>;
@@ -249,5 +260,14 @@ export function defineModels(sequelize: Sequelize): Models {
     },
     { tableName: 'forge_installations', underscored: true, timestamps: true, createdAt: false },
   );
-  return { AddonSetting, Site, Association, StoredEvent, FlagState, ConfigVersion, ForgeInstallation };
+  const AssociationSave = sequelize.define<AssociationSaveRow>(
+    'AssociationSave',
+    {
+      id: { type: DataTypes.STRING(36), primaryKey: true },
+      clientKey: str(),
+      startedAtMs: { type: DataTypes.BIGINT, allowNull: false },
+    },
+    { tableName: 'association_saves', underscored: true, timestamps: false },
+  );
+  return { AddonSetting, Site, Association, AssociationSave, StoredEvent, FlagState, ConfigVersion, ForgeInstallation };
 }

@@ -107,6 +107,7 @@ export function purgeSite(db: Db, models: Models, clientKey: string): Promise<vo
     });
     await deleteAssociationRows(models, transaction, associations.map((a) => a.id));
     await models.Association.destroy({ where: { clientKey }, transaction });
+    await models.AssociationSave.destroy({ where: { clientKey }, transaction });
     await models.Site.destroy({ where: { clientKey }, transaction });
     // A Forge installation's own row (its key is the installation id; none for a Connect site) is
     // emptied, not deleted: its id stays as a tombstone, so a Forge retry or a scheduled run already

@@ -3,8 +3,8 @@
  * (the forwarder is no Jira user). What the headers already say is checked before any byte of the body
  * is read: the id's form (404), the encoding and type (415), the declared length (413), whether the
  * association exists (404). Then the body (413 when it runs past the limit), the signature (401; for an
- * unknown id a valid one means "removed", 410), the event's shape (400), and a durable insert (202) or
- * a known InvocationId (200). Nothing is stored for a refused request; while the database cannot be
+ * unknown id a valid one means "removed", 410, or, while its save is under way, 503), the event's shape
+ * (400), and a durable insert (202) or a known InvocationId (200). Nothing is stored for a refused request; while the database cannot be
  * reached the answer is 503 with Retry-After, which the forwarder retries.
  *
  * The route is answered with node:http alone, ahead of Express (app.ts hands it the request first):
@@ -31,6 +31,7 @@ import { EventBatcher } from './event-batcher.js';
 import { AssociationCache } from './association-cache.js';
 import { checkEventContent } from './check-content.js';
 import { AssociationGone } from '../db/associations.js';
+import { isBeingSaved } from '../db/event-intake.js';
 import type { CheckedDocuments } from '../events/checked-documents.js';
 
 export const MAX_EVENT_BYTES = 5 * 1024 * 1024;
@@ -157,8 +158,12 @@ export function intakeDoor(deps: IntakeDeps): IntakeDoor {
     const raw = await readBody(req);
     const signature = verifySignature(signing.forAssociation(id), raw, header);
     if (!association) {
-      // Only a secret we issued can sign for this id: it existed and was removed (or its site uninstalled).
+      // Only a secret we issued can sign for this id: it is being saved (AWS was handed its EventsUrl
+      // a moment before its row commits), or it existed and was removed (or its site uninstalled).
       if (signature.ok) {
+        if (await isBeingSaved(db, id)) {
+          throw new ApiError(503, 'association_being_saved', 'This association is still being saved; send the event again in a few seconds.');
+        }
         throw new ApiError(410, 'association_removed', 'This association was removed; delete the extension association in AWS.');
       }
       throw noSuchAssociation();

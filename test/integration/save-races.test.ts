@@ -1,15 +1,21 @@
 /**
- * Saving an association races the things that remove it. An uninstall that lands while the save is in
- * its AWS calls leaves nothing of the site behind: the save is refused (401, as a request from an
- * uninstalled site is) and
- * no association row is left to take events that would wait forever. A removal of the association while
- * it is being saved again is answered 409 association_removed (nothing saved), and saving once more
- * creates it anew, which repoints AWS's association at it. Real databases; the AWS double holds the one
- * AWS call the race needs.
+ * Saving an association races the things that remove it, and AWS's own events. An uninstall that lands
+ * while the save is in its AWS calls leaves nothing of the site behind: the save is refused (401, as a
+ * request from an uninstalled site is), no association row is left to take events that would wait
+ * forever, and the events AWS now sends for the id get 410. A removal of the association while it is
+ * being saved again is answered 409 association_removed (nothing saved), and saving once more creates it
+ * anew, which repoints AWS's association at it. An event AWS sends between making the extension
+ * association and the row's commit waits (503) and is delivered once the row is there: the real
+ * forwarder keeps the association instead of deleting it as removed. Real databases; the AWS double
+ * holds the one AWS call the race needs.
  */
+import { AppConfigClient, CreateHostedConfigurationVersionCommand } from '@aws-sdk/client-appconfig';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHandler, type ForwarderLogLine } from '../../src/forwarder/handler.js';
+import { SAVE_UNDER_WAY_MS } from '../../src/db/associations.js';
+import { loadOperatorKey, SigningSecrets } from '../../src/secrets/signing-secrets.js';
 import { databaseKinds } from '../support/databases.js';
-import { associationForm, startHarness, type Harness } from '../support/harness.js';
+import { ACCOUNT_ID, associationForm, REGION, startHarness, type Harness } from '../support/harness.js';
 import { preCreateEvent } from '../support/events.js';
 import { flagsV1 } from '../support/fixtures.js';
 import { waitFor } from '../support/wait.js';
@@ -41,6 +47,13 @@ describe.each(databaseKinds)('saving an association while it or its site is remo
       events: 0,
       sites: 0,
     });
+    // AWS was handed an id whose save then failed: its events are those of an association that is gone
+    // (410, so the forwarder deletes it), not of one still being saved (503, retried in vain).
+    const [made] = h.aws.extensionAssociations();
+    const id = String(made!.parameters.EventsUrl).split('/').at(-2)!;
+    const late = await h.sendEvent(id, preCreateEvent(h, flagsV1(), 1), { secret: made!.parameters.SigningSecret });
+    expect(late.status, JSON.stringify(late.body)).toBe(410);
+    expect(await m.AssociationSave.count()).toBe(0);
   });
 
   it('a removal during a second save is answered 409 and saves nothing; saving again creates it anew', async () => {
@@ -60,5 +73,72 @@ describe.each(databaseKinds)('saving an association while it or its site is remo
     const again = await h.associate();
     expect(again.id).not.toBe(first.id);
     expect((await h.sendEvent(again.id, preCreateEvent(h, flagsV1(), 1))).status).toBe(202);
+  });
+
+  it('an event AWS sends before the new row commits waits for it (503, then 202), and the forwarder keeps the association', async () => {
+    const lines: string[] = [];
+    const engineerKeys = { accessKeyId: 'AKIAENGINEERSAVES002', secretAccessKey: 'engineer-secret-hhhhhhhhhhhhhhhhhhhhhhhhhhhh' };
+    const role = { accessKeyId: 'ASIAFORWARDERROLE002', secretAccessKey: 'forwarder-role-secret-iiiiiiiiiiiiiiiiiiiiii', sessionToken: 'IQoJb3JpZ2luX2VjEForwarderRoleSessionToken000000000002' };
+    const user = (name: string) => ({ accountId: ACCOUNT_ID, userArn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/${name}/session` });
+    h.aws.addKey({ ...engineerKeys, ...user('engineer'), allow: ['appconfig:CreateHostedConfigurationVersion'] });
+    // The forwarder's role may delete its association (the template's policy): a 410 would cost it.
+    h.aws.addKey({ ...role, ...user('forwarder'), allow: ['appconfig:ListExtensionAssociations', 'appconfig:GetExtensionAssociation', 'appconfig:DeleteExtensionAssociation'] });
+    h.aws.onExtensionEvent(async (event, meta) => {
+      const forward = createHandler({ log: (line) => lines.push(line), awsCredentials: role });
+      await forward(event, { invokedFunctionArn: `arn:aws:lambda:${meta.region}:${meta.accountId}:function:jira-flag-tracker-forwarder` });
+    });
+    const engineer = new AppConfigClient({ region: REGION, endpoint: h.aws.url, credentials: engineerKeys, maxAttempts: 1 });
+
+    // AWS makes the extension association at once but answers the app only after 1.5 s.
+    h.aws.faults.add({ action: 'CreateExtensionAssociation', holdAnswerMs: 1500 });
+    const saving = h.api('post', '/api/associations', associationForm(h)).then((r) => r);
+    const made = await waitFor('the extension association made in AWS', async () => h.aws.extensionAssociations().find((a) => a.resourceArn === h.profile.arn));
+    // Meanwhile an engineer saves flags: AppConfig invokes the forwarder, which posts to the new EventsUrl.
+    const saved = engineer.send(
+      new CreateHostedConfigurationVersionCommand({
+        ApplicationId: h.app.id,
+        ConfigurationProfileId: h.profile.id,
+        Content: new TextEncoder().encode(JSON.stringify(flagsV1())),
+        ContentType: 'application/json',
+      }),
+    );
+
+    const res = await saving;
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    await saved;
+    engineer.destroy();
+    const logged = lines.map((l) => JSON.parse(l) as ForwarderLogLine);
+    expect(logged).toEqual([expect.objectContaining({ msg: 'appconfig event forwarded', outcome: 'delivered', status: 202 })]);
+    expect(logged[0]!.attempts, 'the first attempt was answered 503 while the save was under way').toBeGreaterThan(1);
+    expect(h.aws.extensionAssociations().map((a) => a.id)).toEqual([made.id]);
+    expect(res.body).toMatchObject({ extensionAssociationId: made.id });
+    // The event itself went through: its flags have their issues.
+    await waitIdle(h.service.db);
+    expect(h.jira.issues().length).toBe(Object.keys((flagsV1() as { flags: object }).flags).length);
+    expect(await h.service.models.AssociationSave.count()).toBe(0);
+  });
+
+  it('answers 503 only while a save is under way: a note older than a save can take (a process that died) counts as gone', async () => {
+    const signing = new SigningSecrets(loadOperatorKey(h.service.config));
+    const secretFor = (id: string) => signing.forAssociation(id);
+    const event = preCreateEvent(h, flagsV1(), 1);
+    const fresh = '3f1d2c4b-5a69-4788-9a1b-2c3d4e5f6a7b';
+    const stale = '4f1d2c4b-5a69-4788-9a1b-2c3d4e5f6a7b';
+    await h.service.models.AssociationSave.create({ id: fresh, clientKey: h.jira.clientKey, startedAtMs: Date.now() });
+    await h.service.models.AssociationSave.create({ id: stale, clientKey: h.jira.clientKey, startedAtMs: Date.now() - SAVE_UNDER_WAY_MS - 1000 });
+
+    const waiting = await h.sendEvent(fresh, event, { secret: secretFor(fresh) });
+    expect(waiting.status).toBe(503);
+    expect(waiting.headers['retry-after']).toBe('5');
+    expect(waiting.body).toEqual({ error: { code: 'association_being_saved', message: expect.stringContaining('being saved') } });
+    expect((await h.sendEvent(stale, event, { secret: secretFor(stale) })).status).toBe(410);
+    // A signature not ours is still no more than an unknown id.
+    expect((await h.sendEvent(fresh, event, { secret: 'not-the-secret' })).status).toBe(404);
+    expect(await h.service.models.StoredEvent.count()).toBe(0);
+
+    // Uninstalling the site ends its saves under way with the rest of its data.
+    expect((await h.jira.uninstall()).status).toBe(204);
+    expect(await h.service.models.AssociationSave.count()).toBe(0);
+    expect((await h.sendEvent(fresh, event, { secret: secretFor(fresh) })).status).toBe(410);
   });
 });

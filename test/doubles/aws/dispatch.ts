@@ -92,8 +92,8 @@ export function createDispatcher(deps: DispatchDeps) {
     deps.calls.push(record);
 
     let reply: Reply;
+    const fault = deps.faults.take(service, action);
     try {
-      const fault = deps.faults.take(service, action);
       if (fault?.delayMs) await deps.sleep(fault.delayMs);
       if (fault?.drop) {
         record.status = -1;
@@ -125,6 +125,7 @@ export function createDispatcher(deps: DispatchDeps) {
       const fault = err instanceof AwsFault ? err : new AwsFault(500, service === 'sts' ? 'InternalFailure' : 'InternalServerException', 'Internal error in the AWS double');
       reply = faultReply(service, fault);
     }
+    if (fault?.holdAnswerMs) await deps.sleep(fault.holdAnswerMs);
     record.status = reply.status;
     if (!res.destroyed) writeReply(res, reply);
   };

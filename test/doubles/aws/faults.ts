@@ -9,6 +9,8 @@ export interface FaultSpec {
   status?: number;
   /** Wait this long before answering (or before serving, when no status is given). */
   delayMs?: number;
+  /** Serve the call, then wait this long before answering: the change is made, the caller does not know yet. */
+  holdAnswerMs?: number;
   /** Close the connection without an answer. */
   drop?: boolean;
   /** How many matching calls it hits; default 1. */
