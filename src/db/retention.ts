@@ -27,12 +27,33 @@ interface VersionRow {
   event_kept: number | string | boolean;
 }
 
-/** Deletes the saved versions no deployment and no ordering check can still need; returns how many. */
-export async function pruneConfigVersions(db: Db): Promise<number> {
+/** Associations whose versions are read and pruned together: the prune's memory is bounded by them, not by every tenant's rows. */
+const PRUNE_BATCH_ASSOCIATIONS = 100;
+
+/**
+ * Deletes the saved versions no deployment and no ordering check can still need; returns how many.
+ * Only associations with a version whose event is gone have anything to prune; their rows are read a
+ * batch of associations at a time.
+ */
+export async function pruneConfigVersions(db: Db, batchAssociations = PRUNE_BATCH_ASSOCIATIONS): Promise<number> {
+  const candidates = await db.rawRead<{ association_id: string }>(
+    `SELECT DISTINCT c.association_id FROM config_versions c
+      WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = c.event_id)
+      ORDER BY c.association_id`,
+  );
+  let deleted = 0;
+  for (let i = 0; i < candidates.length; i += batchAssociations) {
+    deleted += await pruneAssociations(db, candidates.slice(i, i + batchAssociations).map((c) => c.association_id));
+  }
+  return deleted;
+}
+
+async function pruneAssociations(db: Db, associationIds: string[]): Promise<number> {
   const rows = await db.rawRead<VersionRow>(
     `SELECT c.association_id, c.version, c.event_id,
             CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.id = c.event_id) THEN 1 ELSE 0 END AS event_kept
-       FROM config_versions c`,
+       FROM config_versions c WHERE c.association_id IN (${placeholders(1, associationIds.length)})`,
+    associationIds,
   );
   const keep = new Set<string>();
   const id = (associationId: string, version: string) => JSON.stringify([associationId, version]);
@@ -49,7 +70,7 @@ export async function pruneConfigVersions(db: Db): Promise<number> {
     keep.add(id(associationId, seen.lastVersion));
     if (seen.numberVersion !== undefined) keep.add(id(associationId, seen.numberVersion));
   }
-  for (const [associationId, version] of await versionsOfPendingDeployments(db)) keep.add(id(associationId, version));
+  for (const [associationId, version] of await versionsOfPendingDeployments(db, associationIds)) keep.add(id(associationId, version));
 
   const doomed = rows.filter((r) => !keep.has(id(r.association_id, r.version)));
   for (let i = 0; i < doomed.length; i += 200) {
@@ -60,11 +81,12 @@ export async function pruneConfigVersions(db: Db): Promise<number> {
   return doomed.length;
 }
 
-async function versionsOfPendingDeployments(db: Db): Promise<[string, string][]> {
+async function versionsOfPendingDeployments(db: Db, associationIds: string[]): Promise<[string, string][]> {
   const types = [...DEPLOYMENT_EVENT_TYPES];
   const rows = await db.rawRead<{ association_id: string; payload: string }>(
-    `SELECT association_id, payload FROM events WHERE status = 'pending' AND type IN (${placeholders(1, types.length)})`,
-    types,
+    `SELECT association_id, payload FROM events
+      WHERE status = 'pending' AND type IN (${placeholders(1, types.length)}) AND association_id IN (${placeholders(types.length + 1, associationIds.length)})`,
+    [...types, ...associationIds],
   );
   const named: [string, string][] = [];
   for (const row of rows) {

@@ -43,7 +43,7 @@ describe.each(databaseKinds)('event retention on %s', (kind) => {
     expect(left).toEqual(['old-failed', 'pending', 'recent-done']);
   });
 
-  it('keeps the saved versions deployments and the ordering check can need, deletes the rest', async () => {
+  it.each([100, 1])('keeps the saved versions deployments and the ordering check can need, deletes the rest (%i associations read at a time)', async (batch) => {
     await models.StoredEvent.destroy({ where: {} });
     await models.ConfigVersion.destroy({ where: {} });
     const now = Date.now();
@@ -72,11 +72,15 @@ describe.each(databaseKinds)('event retention on %s', (kind) => {
     // Association b: its only version, saved long ago, stays (its newest).
     await version('b', '7', 900);
 
-    const deleted = await pruneConfigVersions(db);
+    // Association c: every version's event is kept; nothing of it is pruned.
+    const cEvent = await event('saved-c1', 'done');
+    await version('c', '1', cEvent);
+
+    const deleted = await pruneConfigVersions(db, batch);
     const left = (await models.ConfigVersion.findAll()).map((r) => `${r.associationId}:${r.version}`).sort();
     // 1 and 3 go; 2 (pending deployment), 5 (its event is kept, and the last recorded), 9 (the newest number) and b:7 stay.
-    expect(left).toEqual(['a:2', 'a:5', 'a:9', 'b:7']);
+    expect(left).toEqual(['a:2', 'a:5', 'a:9', 'b:7', 'c:1']);
     expect(deleted).toBe(2);
-    expect(await pruneConfigVersions(db)).toBe(0);
+    expect(await pruneConfigVersions(db, batch)).toBe(0);
   });
 });
