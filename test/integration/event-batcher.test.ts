@@ -126,3 +126,26 @@ describe.each(databaseKinds)('intake group commit on %s', (kind) => {
     }
   });
 });
+
+describe.runIf(databaseKinds.includes('postgres'))('event payloads on PostgreSQL', () => {
+  it('are compressed with lz4 (cheaper than pglz on the insert intake waits for), and read back as sent', async () => {
+    const testDb = await openTestDatabase('postgres');
+    try {
+      const [method] = await testDb.db.sequelize.query<{ attcompression: string }>(
+        "SELECT attcompression FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'payload'",
+        { type: QueryTypes.SELECT },
+      );
+      expect(method?.attcompression).toBe('l');
+      await testDb.models.Association.create(associationFields(LIVE, { applicationId: 'app', configurationProfileId: 'p' }));
+      const payload = JSON.stringify({ Content: Buffer.from('{"flags":{}}'.repeat(50_000)).toString('base64') });
+      const outcome = await storeEvent(testDb.db, { associationId: LIVE, invocationId: 'large', type: 'PreCreateHostedConfigurationVersion', payload });
+      const [row] = await testDb.db.sequelize.query<{ method: string; payload: string }>(
+        'SELECT pg_column_compression(payload) AS method, payload FROM events WHERE id = $1',
+        { bind: [outcome.eventId], type: QueryTypes.SELECT },
+      );
+      expect(row).toEqual({ method: 'lz4', payload });
+    } finally {
+      await testDb.close();
+    }
+  });
+});
