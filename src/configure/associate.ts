@@ -8,7 +8,7 @@ import { UniqueConstraintError } from 'sequelize';
 import type { ResolvedConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { AssociationAttrs, AssociationRow, Models } from '../db/models.js';
-import { AssociationGone, beginSave, endSave, findById, findByProfile, saveAssociation, SiteGone, type NewAssociation } from '../db/associations.js';
+import { AssociationGone, beginSave, endSave, findById, findByProfile, isSaveUnderWay, saveAssociation, SiteGone, type NewAssociation } from '../db/associations.js';
 import { TenantUnavailable } from '../tenancy/errors.js';
 import { ApiError, badRequest, notFound } from '../http/errors.js';
 import { newestIssueNumber, type JiraClient } from '../jira/index.js';
@@ -116,13 +116,37 @@ interface Where {
   extensionIdentifier: string;
 }
 
-/** Our row for this profile and AWS's association of our extension on it; 409 when another association holds that. */
+/** How long a Save waits for another Save of the same profile to finish before answering 409. */
+const OTHER_SAVE_WAIT_MS = 10_000;
+const OTHER_SAVE_POLL_MS = 200;
+
+/**
+ * The row of `id` once a save of it that is under way has ended: its row when it committed, null when it
+ * ended without one (or there was none). Throws 409 when it is still under way after OTHER_SAVE_WAIT_MS.
+ */
+async function afterSaveOf(models: Models, id: string): Promise<AssociationRow | null> {
+  for (let waited = 0; ; waited += OTHER_SAVE_POLL_MS) {
+    const row = await findById(models, id);
+    if (row || !(await isSaveUnderWay(models, id))) return row;
+    if (waited >= OTHER_SAVE_WAIT_MS) {
+      throw new ApiError(409, 'save_under_way', 'Another Save of this configuration profile is still under way (a second click, or another admin); try again in a moment.', 'configurationProfileId');
+    }
+    await new Promise((resolve) => setTimeout(resolve, OTHER_SAVE_POLL_MS));
+  }
+}
+
+/**
+ * Our row for this profile and AWS's association of our extension on it; 409 when another association
+ * holds that. A link to an id whose first save is still under way (another submission, of this site or
+ * another) is waited for: taken for stale and repointed, it would leave that save's association without
+ * events, or, if this save then failed, pointing at nothing.
+ */
 async function locate(w: Where): Promise<{ ours: AssociationRow | null; link: ExistingLink | null }> {
   const { models, config } = w.deps;
   const ours = await findByProfile(models, { clientKey: w.site.clientKey, ...w.profileKey });
   const link = await existingExtensionLink(w.access, config.baseUrl, w.resourceArn, w.extensionIdentifier);
   if (link?.pointsAt && link.pointsAt !== ours?.id) {
-    const holder = await findById(models, link.pointsAt);
+    const holder = await afterSaveOf(models, link.pointsAt);
     const k = w.profileKey;
     const isOurs =
       holder?.clientKey === w.site.clientKey &&

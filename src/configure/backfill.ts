@@ -8,6 +8,7 @@ import type { Db } from '../db/database.js';
 import type { AssociationRow, Models } from '../db/models.js';
 import { readLatestHostedVersion, type AwsAccess } from '../aws/index.js';
 import { storeEvent } from '../db/event-intake.js';
+import { AssociationGone } from '../db/associations.js';
 import type { EventState } from '../db/event-queue.js';
 import { BACKFILL_EVENT_TYPE, backfillEvent, storedPayload } from '../events/appconfig-event.js';
 
@@ -68,6 +69,12 @@ export const backfill = {
       invocationId: event.InvocationId,
       type: BACKFILL_EVENT_TYPE,
       payload: storedPayload(event),
+    }).catch((err: unknown) => {
+      // Removed (or its site uninstalled) while the latest version was being read: nothing is tracked now.
+      if (err instanceof AssociationGone) {
+        throw new ApiError(409, 'association_removed', 'This association was removed while its existing flags were being read; nothing is tracked. Save it again to create it anew.');
+      }
+      throw err;
     });
     deps.notifyWorker?.(association.id);
     // The page says the issues exist only once the event is done; after the wait it says they are on their

@@ -95,6 +95,11 @@ export function beginSave(db: Db, models: Models, id: string, clientKey: string,
   });
 }
 
+/** Whether a save of the new association `id` is under way (noted by beginSave, its row not yet committed). */
+export async function isSaveUnderWay(models: Models, id: string, now = Date.now()): Promise<boolean> {
+  return (await models.AssociationSave.count({ where: { id, startedAtMs: { [Op.gt]: now - SAVE_UNDER_WAY_MS } } })) > 0;
+}
+
 /** The save of `id` ended without its row: from now on its events are those of an association that is gone (410). */
 export async function endSave(db: Db, models: Models, id: string): Promise<void> {
   await db.write(() => models.AssociationSave.destroy({ where: { id } }));

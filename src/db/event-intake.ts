@@ -33,12 +33,21 @@ export async function readIntakeAssociation(db: Db, id: string): Promise<IntakeA
 }
 
 /**
- * Whether a save of association `id` is under way, its row not yet committed (see beginSave): its
- * events are to be sent again shortly, not refused as those of a removed association.
+ * For an id intake did not find, asked again once its signature proved it ours: the association as it
+ * is now (its row may have committed since the first read), or whether its first save is still under
+ * way (see beginSave). One statement, so one snapshot: a save that commits its row and ends its note
+ * together is seen before or after, never between.
  */
-export async function isBeingSaved(db: Db, id: string, now = Date.now()): Promise<boolean> {
-  const rows = await db.rawRead(`SELECT 1 AS under_way FROM association_saves a WHERE id = $1 AND started_at_ms > $2 AND ${TENANT_LIVE}`, [id, now - SAVE_UNDER_WAY_MS]);
-  return rows.length > 0;
+export async function recheckUnknown(db: Db, id: string, now = Date.now()): Promise<{ association: IntakeAssociation | null; beingSaved: boolean }> {
+  const [row] = await db.rawRead<{ id: string | null; application_id: string | null; configuration_profile_id: string | null; being_saved: number | string | boolean }>(
+    `SELECT a.id, a.application_id, a.configuration_profile_id,
+            CASE WHEN EXISTS (SELECT 1 FROM association_saves s WHERE s.id = $1 AND s.started_at_ms > $2) THEN 1 ELSE 0 END AS being_saved
+       FROM (SELECT 1 AS one) probe
+       LEFT JOIN associations a ON a.id = $1 AND ${TENANT_LIVE}`,
+    [id, now - SAVE_UNDER_WAY_MS],
+  );
+  const association = row?.id ? { id: row.id, applicationId: row.application_id!, configurationProfileId: row.configuration_profile_id! } : null;
+  return { association, beingSaved: Number(row?.being_saved) === 1 };
 }
 
 export interface NewEvent {

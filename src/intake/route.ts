@@ -31,7 +31,7 @@ import { EventBatcher } from './event-batcher.js';
 import { AssociationCache } from './association-cache.js';
 import { checkEventContent } from './check-content.js';
 import { AssociationGone } from '../db/associations.js';
-import { isBeingSaved } from '../db/event-intake.js';
+import { recheckUnknown, type IntakeAssociation } from '../db/event-intake.js';
 import type { CheckedDocuments } from '../events/checked-documents.js';
 
 export const MAX_EVENT_BYTES = 5 * 1024 * 1024;
@@ -146,10 +146,18 @@ export function intakeDoor(deps: IntakeDeps): IntakeDoor {
     return association;
   }
 
+  /** The association an unknown id signed by us belongs to now; throws 503 while its save is under way, 410 when it is gone. */
+  async function recheck(id: string): Promise<IntakeAssociation> {
+    const now = await recheckUnknown(db, id);
+    if (now.association) return now.association;
+    if (now.beingSaved) throw new ApiError(503, 'association_being_saved', 'This association is still being saved; send the event again in a few seconds.');
+    throw new ApiError(410, 'association_removed', 'This association was removed; delete the extension association in AWS.');
+  }
+
   async function serve(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
     const signatureHeader = req.headers[SIGNATURE_HEADER];
     const header = Array.isArray(signatureHeader) ? signatureHeader.join(', ') : signatureHeader;
-    const association = await checkBeforeBody(req, id, header).catch((err: unknown) => {
+    let association = await checkBeforeBody(req, id, header).catch((err: unknown) => {
       // Refused before the body was read: close the connection rather than receive a body nobody reads.
       res.setHeader('Connection', 'close');
       throw err;
@@ -157,18 +165,11 @@ export function intakeDoor(deps: IntakeDeps): IntakeDoor {
 
     const raw = await readBody(req);
     const signature = verifySignature(signing.forAssociation(id), raw, header);
-    if (!association) {
-      // Only a secret we issued can sign for this id: it is being saved (AWS was handed its EventsUrl
-      // a moment before its row commits), or it existed and was removed (or its site uninstalled).
-      if (signature.ok) {
-        if (await isBeingSaved(db, id)) {
-          throw new ApiError(503, 'association_being_saved', 'This association is still being saved; send the event again in a few seconds.');
-        }
-        throw new ApiError(410, 'association_removed', 'This association was removed; delete the extension association in AWS.');
-      }
-      throw noSuchAssociation();
-    }
-    if (!signature.ok) throw unauthorized(SIGNATURE_MESSAGES[signature.reason]);
+    if (!signature.ok) throw association ? unauthorized(SIGNATURE_MESSAGES[signature.reason]) : noSuchAssociation();
+    // Only a secret we issued can sign for this id: it exists now (its first save committed since the
+    // read above), its first save is still under way (AWS was handed its EventsUrl a moment before its
+    // row commits), or it existed and was removed (or its site uninstalled).
+    association ??= await recheck(id);
 
     const parsed = parseExtensionEvent(raw.toString('utf8'));
     if (!parsed.ok) throw badRequest(parsed.code, parsed.message);

@@ -12,7 +12,12 @@
 import { AppConfigClient, CreateHostedConfigurationVersionCommand } from '@aws-sdk/client-appconfig';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, type ForwarderLogLine } from '../../src/forwarder/handler.js';
-import { SAVE_UNDER_WAY_MS } from '../../src/db/associations.js';
+import http from 'node:http';
+import { beginSave, saveAssociation, SAVE_UNDER_WAY_MS } from '../../src/db/associations.js';
+import { signatureHeader } from '../../src/intake/signature.js';
+import request from 'supertest';
+import { associationFields } from '../support/rows.js';
+import { startJiraDouble } from '../doubles/jira/index.js';
 import { loadOperatorKey, SigningSecrets } from '../../src/secrets/signing-secrets.js';
 import { databaseKinds } from '../support/databases.js';
 import { ACCOUNT_ID, associationForm, REGION, startHarness, type Harness } from '../support/harness.js';
@@ -140,5 +145,90 @@ describe.each(databaseKinds)('saving an association while it or its site is remo
     expect((await h.jira.uninstall()).status).toBe(204);
     expect(await h.service.models.AssociationSave.count()).toBe(0);
     expect((await h.sendEvent(fresh, event, { secret: secretFor(fresh) })).status).toBe(410);
+  });
+
+  it('an event whose body is still arriving when the new row commits is taken, not refused as removed', async () => {
+    const { db, models } = h.service;
+    const id = '5f1d2c4b-5a69-4788-9a1b-2c3d4e5f6a7b';
+    await beginSave(db, models, id, h.jira.clientKey);
+    const secret = new SigningSecrets(loadOperatorKey(h.service.config)).forAssociation(id);
+    const raw = JSON.stringify(preCreateEvent(h, flagsV1(), 1));
+    const url = new URL(`${h.service.url}/api/associations/${id}/events`);
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(raw), 'x-appconfig-signature': signatureHeader(secret, raw) };
+      const req = http.request(url, { method: 'POST', headers }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+      // Intake has read the headers (no row yet) and waits for the body; meanwhile the save commits.
+      req.write(raw.slice(0, 10));
+      setTimeout(() => {
+        const fields = associationFields(id, { clientKey: h.jira.clientKey, applicationId: h.app.id, configurationProfileId: h.profile.id });
+        saveAssociation(db, models, { ...fields, issueFloor: null }, false).then(() => req.end(raw.slice(10)), reject);
+      }, 300);
+    });
+    expect(answer.status, answer.body).toBe(202);
+    expect(await models.StoredEvent.count({ where: { associationId: id } })).toBe(1);
+  });
+
+  it('a removal while the Save reads the latest version for the backfill is answered 409, not 500', async () => {
+    h.aws.addHostedVersion(h.app.id, h.profile.id, JSON.stringify(flagsV1()));
+    h.aws.faults.add({ action: 'GetHostedConfigurationVersion', delayMs: 1000 });
+    const saving = h.api('post', '/api/associations', associationForm(h)).then((r) => r);
+    await awsCallStarted('GetHostedConfigurationVersion');
+    const [row] = await h.service.models.Association.findAll();
+    expect((await h.api('delete', `/api/associations/${row!.id}`)).status).toBe(204);
+
+    const res = await saving;
+    expect(res.status, JSON.stringify(res.body)).toBe(409);
+    expect(res.body).toMatchObject({ error: { code: 'association_removed', message: expect.stringContaining('removed while its existing flags were being read') } });
+    expect(await h.service.models.Association.count()).toBe(0);
+    expect(await h.service.models.StoredEvent.count()).toBe(0);
+  });
+
+  describe('two Saves of one profile at once', () => {
+    const linksOnProfile = () => h.aws.extensionAssociations().filter((a) => a.resourceArn === h.profile.arn);
+    const firstSaveUnderWay = async () => {
+      // AWS makes the first Save's extension association at once and answers it 1.5 s later.
+      h.aws.faults.add({ action: 'CreateExtensionAssociation', holdAnswerMs: 1500 });
+      const first = h.api('post', '/api/associations', associationForm(h)).then((r) => r);
+      const made = await waitFor('the first Save\'s extension association', async () => linksOnProfile()[0]);
+      return { first, made };
+    };
+
+    it('the same site (a second click): the second waits for the first and converges on its association', async () => {
+      const { first, made } = await firstSaveUnderWay();
+      const second = await h.api('post', '/api/associations', associationForm(h));
+      const firstRes = await first;
+      expect(firstRes.status, JSON.stringify(firstRes.body)).toBe(201);
+      expect(second.status, JSON.stringify(second.body)).toBe(200);
+      expect(second.body).toMatchObject({ id: firstRes.body.id, extensionAssociationId: made.id });
+      expect(await h.service.models.Association.count()).toBe(1);
+      expect(linksOnProfile().map((a) => [a.id, a.parameters.EventsUrl])).toEqual([[made.id, firstRes.body.eventsUrl]]);
+      expect((await h.sendEvent(firstRes.body.id, preCreateEvent(h, flagsV1(), 1))).status).toBe(202);
+    });
+
+    it('another site: it waits for the first site\'s Save, then is told the profile is tracked elsewhere; AWS stays with the first', async () => {
+      const other = await startJiraDouble();
+      try {
+        expect((await other.install(h.service.config.baseUrl)).status).toBe(204);
+        const { first, made } = await firstSaveUnderWay();
+        const second = await request(h.service.app)
+          .post('/api/associations')
+          .set('Authorization', `JWT ${other.contextJwt(other.adminAccountId)}`)
+          .send(associationForm(h));
+        const firstRes = await first;
+        expect(firstRes.status, JSON.stringify(firstRes.body)).toBe(201);
+        expect(second.status, JSON.stringify(second.body)).toBe(409);
+        expect(second.body).toMatchObject({ error: { code: 'profile_tracked_elsewhere' } });
+        expect(await h.service.models.Association.count({ where: { clientKey: other.clientKey } })).toBe(0);
+        expect(linksOnProfile().map((a) => [a.id, a.parameters.EventsUrl])).toEqual([[made.id, firstRes.body.eventsUrl]]);
+        expect((await h.sendEvent(firstRes.body.id, preCreateEvent(h, flagsV1(), 1))).status).toBe(202);
+      } finally {
+        await other.close();
+      }
+    });
   });
 });
