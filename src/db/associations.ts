@@ -63,9 +63,10 @@ export function saveAssociation(db: Db, models: Models, values: NewAssociation, 
         { where: { id: values.id, clientKey: values.clientKey }, transaction },
       );
       if (updated === 0) throw new AssociationGone(values.id);
-      // The admin re-submitted (new permissions, another project): failed events get another chance.
+      // The admin re-submitted (new permissions, another project): failed events get another chance, a
+      // fresh one (their tries so far would otherwise set them aside again at the first transient error).
       await models.StoredEvent.update(
-        { status: 'pending', availableAt: new Date(), lastError: null },
+        { status: 'pending', availableAt: new Date(), lastError: null, attempts: 0 },
         { where: { associationId: values.id, status: 'failed' }, transaction },
       );
     } else {

@@ -81,11 +81,12 @@ async function pruneAssociations(db: Db, associationIds: string[]): Promise<numb
   return doomed.length;
 }
 
+/** Versions named by deployment events still to be processed: pending, or set aside (saving the association again re-runs them). */
 async function versionsOfPendingDeployments(db: Db, associationIds: string[]): Promise<[string, string][]> {
   const types = [...DEPLOYMENT_EVENT_TYPES];
   const rows = await db.rawRead<{ association_id: string; payload: string }>(
     `SELECT association_id, payload FROM events
-      WHERE status = 'pending' AND type IN (${placeholders(1, types.length)}) AND association_id IN (${placeholders(types.length + 1, associationIds.length)})`,
+      WHERE status IN ('pending', 'failed') AND type IN (${placeholders(1, types.length)}) AND association_id IN (${placeholders(types.length + 1, associationIds.length)})`,
     [...types, ...associationIds],
   );
   const named: [string, string][] = [];

@@ -55,10 +55,14 @@ describe.each(databaseKinds)('re-running a set-aside deployment event (%s)', (ki
     await waitIdle(h.service.db);
     expect(Object.fromEntries(deploymentComments('completed', 1))).toEqual({ beta_banner: 1, checkout_v2: 1, search_ranking: 1 });
 
-    // Saved again: the set-aside event runs again and owes only checkout_v2 its comment.
+    // Saved again: the set-aside event runs again and owes only checkout_v2 its comment, with its tries
+    // counted afresh (one more failure of another kind must not set it aside at once).
+    const setAside = await failed();
+    expect(setAside.attempts).toBeGreaterThan(0);
     await h.associate();
     await waitIdle(h.service.db);
     expect(await eventCounts(h.service.db)).toMatchObject({ failed: 0, pending: 0 });
+    expect((await h.service.models.StoredEvent.findByPk(setAside.id))?.attempts).toBe(0);
     expect(Object.fromEntries(deploymentComments('started', 1))).toEqual({ beta_banner: 1, checkout_v2: 1, search_ranking: 1 });
     expect(Object.fromEntries(deploymentComments('completed', 1))).toEqual({ beta_banner: 1, checkout_v2: 1, search_ranking: 1 });
   });

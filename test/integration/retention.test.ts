@@ -47,17 +47,17 @@ describe.each(databaseKinds)('event retention on %s', (kind) => {
     await models.StoredEvent.destroy({ where: {} });
     await models.ConfigVersion.destroy({ where: {} });
     const now = Date.now();
-    const event = async (invocationId: string, status: 'pending' | 'done', payload = '{}') =>
+    const event = async (invocationId: string, status: 'pending' | 'done' | 'failed', payload = '{}') =>
       (
         await models.StoredEvent.create({
           associationId: 'a',
           invocationId,
-          type: status === 'pending' ? 'OnDeploymentComplete' : 'PreCreateHostedConfigurationVersion',
+          type: status === 'done' ? 'PreCreateHostedConfigurationVersion' : 'OnDeploymentComplete',
           payload,
           status,
           availableAt: new Date(now),
           receivedAt: new Date(now),
-          processedAt: status === 'done' ? new Date(now) : null,
+          processedAt: status === 'pending' ? null : new Date(now),
         })
       ).id;
     const version = (associationId: string, v: string, eventId: number) =>
@@ -67,7 +67,9 @@ describe.each(databaseKinds)('event retention on %s', (kind) => {
     const kept = await event('saved-v5', 'done');
     const target = { app: { id: 'app1234', name: 'shop' }, profile: { id: 'prof123', name: 'flags' } };
     await event('deploy-v2', 'pending', JSON.stringify(deploymentEvent(target, 2)));
-    for (const [v, id] of [['1', 1001], ['2', 1002], ['3', 1003], ['9', 1004]] as const) await version('a', v, id);
+    // Version 4 is named by a deployment event set aside: saving the association again re-runs it.
+    await event('deploy-v4', 'failed', JSON.stringify(deploymentEvent(target, 4)));
+    for (const [v, id] of [['1', 1001], ['2', 1002], ['3', 1003], ['4', 950], ['9', 1004]] as const) await version('a', v, id);
     await version('a', '5', kept);
     // Association b: its only version, saved long ago, stays (its newest).
     await version('b', '7', 900);
@@ -78,8 +80,9 @@ describe.each(databaseKinds)('event retention on %s', (kind) => {
 
     const deleted = await pruneConfigVersions(db, batch);
     const left = (await models.ConfigVersion.findAll()).map((r) => `${r.associationId}:${r.version}`).sort();
-    // 1 and 3 go; 2 (pending deployment), 5 (its event is kept, and the last recorded), 9 (the newest number) and b:7 stay.
-    expect(left).toEqual(['a:2', 'a:5', 'a:9', 'b:7', 'c:1']);
+    // 1 and 3 go; 2 (pending deployment), 4 (set-aside deployment), 5 (its event is kept, and the last
+    // recorded), 9 (the newest number), b:7 and c:1 stay.
+    expect(left).toEqual(['a:2', 'a:4', 'a:5', 'a:9', 'b:7', 'c:1']);
     expect(deleted).toBe(2);
     expect(await pruneConfigVersions(db, batch)).toBe(0);
   });
