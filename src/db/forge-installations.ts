@@ -80,14 +80,28 @@ export class ForgeInstallationStore {
     return changed > 0;
   }
 
-  /** Jira refused the token issued at `issuedAt`; a newer token stored meanwhile is left alone. */
-  async markRefused(installationId: string, issuedAt: number): Promise<void> {
+  /**
+   * Jira refused the token stored as `sealed` (each sealing is unique, so this names the token itself,
+   * not its issue time, which a token stored in the same second shares); any other token is left alone.
+   */
+  async markRefused(installationId: string, sealed: string): Promise<void> {
     await this.db.write(() =>
       this.models.ForgeInstallation.update(
         { systemTokenRefusedAt: new Date() },
-        { where: { installationId, systemTokenIssuedAt: issuedAt, systemTokenRefusedAt: null } },
+        { where: { installationId, systemTokenSealed: sealed, systemTokenRefusedAt: null } },
       ),
     );
+  }
+
+  /** Takes the refusal of the token stored as `sealed` back (Forge sent it again). True when it was refused and still stored. */
+  async clearRefusal(installationId: string, sealed: string): Promise<boolean> {
+    const [changed] = await this.db.write(() =>
+      this.models.ForgeInstallation.update(
+        { systemTokenRefusedAt: null },
+        { where: { installationId, uninstallingAt: null, systemTokenSealed: sealed, systemTokenRefusedAt: { [Op.ne]: null } } },
+      ),
+    );
+    return changed > 0;
   }
 
   /**

@@ -24,14 +24,24 @@ export interface SystemToken {
   token: string;
   /** The FIT iat of the call that brought it (seconds). */
   issuedAt: number;
+  /** The token as stored (sealed): names exactly this token when Jira refuses it. */
+  sealed: string;
 }
 
-/** Tokens already stored by this process, by installation: a repeat costs no database write. */
+/**
+ * Tokens already stored by this process, by installation: a repeat costs no database write. Trusted
+ * for REMEMBER_MS only, so a refusal another process marked is seen by the next call after that.
+ */
 const REMEMBERED = 10_000;
+const REMEMBER_MS = 5 * 60_000;
+/** How long a page's token is kept in memory to take over from a stored token Jira then refuses. */
+const STANDBY_MS = 10 * 60_000;
 const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 export class ForgeInstallations {
-  private readonly stored = new Map<string, { digest: string; issuedAt: number }>();
+  private readonly stored = new Map<string, { digest: string; issuedAt: number; at: number }>();
+  /** A page's token not stored (the stored one was still taken), by installation: see markRefused. */
+  private readonly standby = new Map<string, { token: string; issuedAt: number; at: number }>();
   private readonly rows: ForgeInstallationStore;
 
   /** Called when a token replaces one Jira had refused: the installation's waiting work may go on. */
@@ -71,16 +81,25 @@ export class ForgeInstallations {
   async offerSystemToken(installationId: string, token: string, issuedAt: number, fromUser = false): Promise<boolean> {
     const d = digest(token);
     const known = this.stored.get(installationId);
-    if (known && (known.digest === d || known.issuedAt > issuedAt)) return known.digest === d;
+    if (known && Date.now() - known.at < REMEMBER_MS && (known.digest === d || known.issuedAt > issuedAt)) return known.digest === d;
     const row = await this.find(installationId);
     if (!row) return false;
     const current = this.readToken(row);
     if (current && current.token === token) {
+      // Forge sends again the very token Jira refused: it still holds it valid (the refusal may have been
+      // a passing one). It is tried again, once more per such call at most.
+      if (row.systemTokenRefusedAt) {
+        if (fromUser || !(await this.rows.clearRefusal(installationId, current.sealed))) return true;
+        this.onRenewed?.(installationId);
+      }
       this.remember(installationId, d, current.issuedAt);
       return true;
     }
     if (current && current.issuedAt > issuedAt) return false;
-    if (fromUser && current && !row.systemTokenRefusedAt) return false;
+    if (fromUser && current && !row.systemTokenRefusedAt) {
+      this.keepStandby(installationId, token, issuedAt);
+      return false;
+    }
     // A page's token replaces only the token read here (refused, unreadable or none), not one stored since.
     const changed = await this.rows.storeToken(installationId, this.sealer.seal(token, installationId), issuedAt, fromUser ? row.systemTokenSealed : undefined);
     if (changed) {
@@ -106,10 +125,19 @@ export class ForgeInstallations {
     return token;
   }
 
-  /** Jira answered 401 to the token issued at `issuedAt`; a newer token stored meanwhile is left alone. */
-  async markRefused(installationId: string, issuedAt: number): Promise<void> {
+  /**
+   * Jira answered 401 to `refused` (as systemToken gave it); a token stored meanwhile is left alone. A
+   * page's token kept on standby, newer than the refused one, then takes its place (a page's token may
+   * replace a refused one), so the call that met the refusal goes on with it.
+   */
+  async markRefused(installationId: string, refused: SystemToken): Promise<void> {
     this.stored.delete(installationId);
-    await this.rows.markRefused(installationId, issuedAt);
+    await this.rows.markRefused(installationId, refused.sealed);
+    const standby = this.standby.get(installationId);
+    this.standby.delete(installationId);
+    if (standby && Date.now() - standby.at < STANDBY_MS && standby.issuedAt >= refused.issuedAt && standby.token !== refused.token) {
+      await this.offerSystemToken(installationId, standby.token, standby.issuedAt, true);
+    }
   }
 
   /**
@@ -118,6 +146,7 @@ export class ForgeInstallations {
    */
   async beginUninstall(installationId: string): Promise<boolean> {
     this.stored.delete(installationId);
+    this.standby.delete(installationId);
     return this.rows.beginUninstall(installationId);
   }
 
@@ -142,11 +171,18 @@ export class ForgeInstallations {
       this.stored.delete(row.installationId);
       return null;
     }
-    return { token, issuedAt: Number(row.systemTokenIssuedAt) };
+    return { token, issuedAt: Number(row.systemTokenIssuedAt), sealed: row.systemTokenSealed };
   }
 
   private remember(installationId: string, d: string, issuedAt: number): void {
     if (!this.stored.has(installationId) && this.stored.size >= REMEMBERED) this.stored.delete(this.stored.keys().next().value!);
-    this.stored.set(installationId, { digest: d, issuedAt });
+    this.stored.set(installationId, { digest: d, issuedAt, at: Date.now() });
+  }
+
+  private keepStandby(installationId: string, token: string, issuedAt: number): void {
+    const kept = this.standby.get(installationId);
+    if (kept && kept.issuedAt > issuedAt) return;
+    if (!kept && this.standby.size >= REMEMBERED) this.standby.delete(this.standby.keys().next().value!);
+    this.standby.set(installationId, { token, issuedAt, at: Date.now() });
   }
 }

@@ -5,7 +5,7 @@
  * TenantUnavailable('token_expired'), so the worker keeps the work and waits for the next token.
  */
 import { JiraClient, type JiraClientOptions } from '../jira/index.js';
-import type { ForgeInstallations } from './installations.js';
+import type { ForgeInstallations, SystemToken } from './installations.js';
 
 export const FORGE_INSTALLATION_PREFIX = 'ari:cloud:ecosystem::installation/';
 
@@ -18,20 +18,20 @@ export async function forgeJiraClient(installations: ForgeInstallations, install
   await installations.systemToken(installationId);
   const apiBaseUrl = (await installations.find(installationId))?.apiBaseUrl;
   if (!apiBaseUrl) return forgeJiraClient(installations, installationId, opts); // uninstalled in between: throws now
-  const issuedAtOf = new Map<string, number>();
+  const given = new Map<string, SystemToken>();
   return new JiraClient(
     {
       kind: 'forge',
       apiBaseUrl,
       async token() {
-        const { token, issuedAt } = await installations.systemToken(installationId);
-        issuedAtOf.set(token, issuedAt);
-        return token;
+        const current = await installations.systemToken(installationId);
+        given.set(current.token, current);
+        return current.token;
       },
       async refused(token) {
-        const issuedAt = issuedAtOf.get(token);
-        if (issuedAt !== undefined) await installations.markRefused(installationId, issuedAt);
-        // A newer token stored meanwhile (markRefused leaves it alone): the call is repeated with it.
+        const refused = given.get(token);
+        if (refused) await installations.markRefused(installationId, refused);
+        // Another token stored meanwhile, or one taking over from it (markRefused): the call is repeated with it.
         return installations.systemToken(installationId).then(
           () => undefined,
           (err: unknown) => err as Error,
