@@ -201,7 +201,7 @@ export async function startForgeDouble(opts: { appId?: string; port?: number } =
     return token;
   }
 
-  async function call(url: string, method: string, inst: ForgeInstallation, body: unknown, o: RemoteCallOptions, userToken?: string): Promise<RemoteAnswer> {
+  async function call(url: string, method: string, inst: ForgeInstallation, body: unknown, o: RemoteCallOptions): Promise<RemoteAnswer> {
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
       'x-b3-traceid': randomBytes(8).toString('hex'),
@@ -211,7 +211,6 @@ export async function startForgeDouble(opts: { appId?: string; port?: number } =
     if (authorization !== null) headers.authorization = authorization;
     const system = o.systemToken === undefined ? inst.systemToken : o.systemToken;
     if (system !== null) headers['x-forge-oauth-system'] = system;
-    if (userToken) headers['x-forge-oauth-user'] = userToken;
     const started = Date.now();
     const res = await fetch(url, { method, headers, body: body === undefined || method === 'GET' ? undefined : JSON.stringify(body) });
     const text = await res.text();
@@ -275,7 +274,8 @@ export async function startForgeDouble(opts: { appId?: string; port?: number } =
     preUninstall: (appUrl, inst, o = {}) =>
       call(route(appUrl, '/forge/pre-uninstall'), 'POST', inst, { context: { cloudId: inst.cloudId } }, { module: { type: 'preUninstall', key: 'pre-uninstall' }, systemToken: null, ...o }),
     invokeRemote(appUrl, inst, r, o = {}) {
-      return call(route(appUrl, r.path), (r.method ?? 'GET').toUpperCase(), inst, r.body, { principal: r.accountId, ...o }, issueUserToken(inst, r.accountId));
+      // The manifest enables no app user token on the page endpoints: Forge adds none.
+      return call(route(appUrl, r.path), (r.method ?? 'GET').toUpperCase(), inst, r.body, { principal: r.accountId, ...o });
     },
     async close() {
       server.closeAllConnections();

@@ -35,22 +35,26 @@ describe('forge/manifest.yml', () => {
     expect(await checkForgeManifest(manifestPath)).toEqual([]);
   });
 
-  it('the Configure page is the admin page used as the app configuration, calling the backend with both tokens', () => {
+  it('the Configure page is the admin page used as the app configuration, calling the backend with the app system token', () => {
     const pages = modules['jira:adminPage'] as Json[];
     expect(pages).toHaveLength(1);
     expect(pages[0]).toMatchObject({ useAsConfig: true, resource: 'configure' });
     const api = endpoint(pages[0]!.resolver.endpoint);
-    expect(api).toMatchObject({ remote: 'backend', auth: { appSystemToken: { enabled: true }, appUserToken: { enabled: true } } });
+    expect(api).toMatchObject({ remote: 'backend', auth: { appSystemToken: { enabled: true } } });
+    // The backend acts as the app only: no endpoint hands it a token that can act as the user.
+    expect(api?.auth).not.toHaveProperty('appUserToken');
     const resource = (manifest.resources as Json[]).find((r) => r.key === 'configure')!;
     expect(readFileSync(path.join(forgeDir, resource.path, 'index.html'), 'utf8')).toMatch(/<html/i);
   });
 
-  it('the flag panel is an issue context shown only on issues with appconfigFlag, calling the backend with both tokens', () => {
+  it('the flag panel is an issue context shown only on issues with appconfigFlag, calling the backend with the app system token', () => {
     const panels = modules['jira:issueContext'] as Json[];
     expect(panels).toHaveLength(1);
     expect(panels[0]!.displayConditions).toEqual({ entityPropertyExists: { entity: 'issue', propertyKey: 'appconfigFlag' } });
     const api = endpoint(panels[0]!.resolver.endpoint);
-    expect(api).toMatchObject({ remote: 'backend', auth: { appSystemToken: { enabled: true }, appUserToken: { enabled: true } } });
+    expect(api).toMatchObject({ remote: 'backend', auth: { appSystemToken: { enabled: true } } });
+    // The backend acts as the app only: no endpoint hands it a token that can act as the user.
+    expect(api?.auth).not.toHaveProperty('appUserToken');
     expect(api.route).toBeUndefined();
     const resource = (manifest.resources as Json[]).find((r) => r.key === panels[0]!.resource)!;
     expect(readFileSync(path.join(forgeDir, resource.path, 'index.html'), 'utf8')).toMatch(/<script src="flag-panel\.js" defer><\/script>/);
@@ -93,7 +97,6 @@ describe('forge/manifest.yml', () => {
     expect([...(manifest.permissions.scopes as string[])].sort()).toEqual([
       'delete:feature-flag-info:jira',
       'read:app-system-token',
-      'read:app-user-token',
       'read:jira-work',
       'write:feature-flag-info:jira',
       'write:jira-work',
