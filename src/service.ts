@@ -58,7 +58,7 @@ export async function startService(config: AppConfig, log: Logger, opts: { host?
     const tenancy = new Tenancy(db, models, clientInfo, forgeInstallations);
     // Documents the events door checked are handed to the worker only when it runs in this process.
     const checkedDocuments = config.worker.enabled ? new CheckedDocuments() : undefined;
-    const worker = new Worker({ db, models, log, jiraFor: (tenantKey) => tenancy.jiraFor(tenantKey), ...config.worker, checkedDocuments });
+    const worker = new Worker({ db, models, log, jiraFor: (tenantKey, opts) => tenancy.jiraFor(tenantKey, opts), ...config.worker, checkedDocuments });
     forgeInstallations.onRenewed = (installationId) => {
       worker.resumeTenant(installationId).catch((err: unknown) => log.warn({ err, installationId }, 'could not wake the work waiting for a Forge token'));
     };

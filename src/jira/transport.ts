@@ -21,6 +21,11 @@ export interface JiraClientOptions {
   maxRetryAfterMs?: number;
   sleep?: (ms: number) => Promise<void>;
   onRetry?: (info: RetryInfo) => void;
+  /**
+   * Awaited before each retry of a call, after its wait: the worker checks there that it still owns the
+   * association (a Retry-After wait can outlast its lease); a throw ends the call, unsent.
+   */
+  beforeRetry?: () => Promise<void>;
   /** For tests: jitter source in [0, 1). */
   random?: () => number;
   /**
@@ -90,6 +95,7 @@ export class JiraTransport {
         if (delayMs === undefined) throw err;
         this.opts.onRetry?.({ attempt, delayMs, error: err });
         await this.sleep(delayMs);
+        await this.opts.beforeRetry?.();
         waitedUntil = Math.max(waitedUntil, windowEnd);
       }
     }

@@ -7,7 +7,7 @@ import type { Db } from '../db/database.js';
 import type { Models } from '../db/models.js';
 import { findSite, purgeSite, readClientInfo, recordInstall, setSiteEnabled, type ClientInfo, type ClientInfoCodec } from '../db/sites.js';
 import { TenantStore } from '../db/tenant-store.js';
-import { JiraClient, rateGateFor } from '../jira/index.js';
+import { JiraClient, rateGateFor, type JiraClientOptions } from '../jira/index.js';
 import type { ForgeInstallations } from '../forge/installations.js';
 import { forgeJiraClient, isForgeInstallationId } from '../forge/jira-client.js';
 import { TenantUnavailable } from './errors.js';
@@ -80,12 +80,12 @@ export class Tenancy {
    * Every client of one site shares the site's Retry-After gate: when Jira rate-limits the site, no call
    * of any association (nor of the configuration pages) starts until the window has passed.
    */
-  async jiraFor(tenantKey: string): Promise<JiraClient> {
-    if (isForgeInstallationId(tenantKey)) return forgeJiraClient(this.forge, tenantKey, { gate: rateGateFor });
+  async jiraFor(tenantKey: string, opts: Pick<JiraClientOptions, 'beforeRetry'> = {}): Promise<JiraClient> {
+    if (isForgeInstallationId(tenantKey)) return forgeJiraClient(this.forge, tenantKey, { ...opts, gate: rateGateFor });
     const info = await readClientInfo(this.models, this.clientInfo, tenantKey);
     if (!info || typeof info.baseUrl !== 'string' || typeof info.sharedSecret !== 'string' || typeof info.key !== 'string') {
       throw new TenantUnavailable(tenantKey, 'not_installed', 'The app is not installed on this Jira site.');
     }
-    return new JiraClient({ baseUrl: info.baseUrl, clientKey: tenantKey, sharedSecret: info.sharedSecret, appKey: info.key }, { gate: rateGateFor });
+    return new JiraClient({ baseUrl: info.baseUrl, clientKey: tenantKey, sharedSecret: info.sharedSecret, appKey: info.key }, { ...opts, gate: rateGateFor });
   }
 }

@@ -26,7 +26,8 @@ export interface RunDeps {
   /** The worker's logger; the run adds the association id. */
   log: Logger;
   queue: Queue;
-  jiraFor: (tenantKey: string) => Promise<JiraClient>;
+  /** `beforeRetry`: awaited before each retry of a Jira call (the run checks its lease there). */
+  jiraFor: (tenantKey: string, opts?: { beforeRetry?: () => Promise<void> }) => Promise<JiraClient>;
   leaseMs: number;
   searchLagMs: number;
   stopped: () => boolean;
@@ -117,7 +118,9 @@ async function runRound(run: Run, association: AssociationRow, events: QueuedEve
   const { db, models } = run.deps;
   let jira: JiraClient;
   try {
-    jira = run.jira ??= await run.deps.jiraFor(association.clientKey);
+    // A call that waits out a Retry-After (up to a minute) and then sends again must still own the
+    // association: another worker may have taken it over and written the same thing meanwhile.
+    jira = run.jira ??= await run.deps.jiraFor(association.clientKey, { beforeRetry: () => run.lease.ensure() });
   } catch (err) {
     return settleFailure(run, events[0]!, err);
   }

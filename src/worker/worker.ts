@@ -17,7 +17,7 @@ export interface WorkerOptions {
   db: Db;
   models: Models;
   log: Logger;
-  jiraFor: (clientKey: string) => Promise<JiraClient>;
+  jiraFor: (clientKey: string, opts?: { beforeRetry?: () => Promise<void> }) => Promise<JiraClient>;
   concurrency: number;
   pollMs: number;
   leaseMs: number;

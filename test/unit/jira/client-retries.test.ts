@@ -42,6 +42,23 @@ describe('JiraClient retries, timeouts and refusals against the Jira double', ()
     expect(jira.issue('FLAG-1')?.summary).toBe('Renamed after 429');
   });
 
+  it('asks beforeRetry before each retry; when it throws (the worker lost its lease meanwhile), nothing more is sent', async () => {
+    jira.faults.add({ match: { method: 'PUT' }, status: 429, retryAfter: 1, times: 2 });
+    let asked = 0;
+    const owner = new JiraClient(jira.tenant(), { sleep: async () => {}, beforeRetry: async () => void asked++ });
+    await owner.editIssue('FLAG-1', { fields: { summary: 'Renamed by the owner' } });
+    expect(asked).toBe(2);
+    expect(jira.requests.map((r) => r.status)).toEqual([429, 429, 204]);
+
+    jira.clearRequests();
+    jira.faults.add({ match: { method: 'PUT' }, status: 429, retryAfter: 1, times: 1 });
+    const lost = new Error('lease lost');
+    const former = new JiraClient(jira.tenant(), { sleep: async () => {}, beforeRetry: () => Promise.reject(lost) });
+    await expect(former.editIssue('FLAG-1', { fields: { summary: 'Renamed by a former owner' } })).rejects.toBe(lost);
+    expect(jira.requests.map((r) => r.status)).toEqual([429]);
+    expect(jira.issue('FLAG-1')?.summary).toBe('Renamed by the owner');
+  });
+
   it('honours Retry-After given as an HTTP date on a 503, even for a create (nothing was done)', async () => {
     jira.faults.add({ match: { method: 'POST', path: '/rest/api/3/issue' }, status: 503, retryAfter: 3, retryAfterAsDate: true, times: 1 });
     const ref = await client().createIssue(newIssue('After 503'));
