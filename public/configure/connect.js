@@ -1,24 +1,23 @@
 // The Configure page inside Jira as a Connect app: requests go with `fetch` to the app's own origin,
 // carrying `Authorization: JWT <token>`. Inside Jira, all.js hands out a fresh context token; without
-// it (offline, outside Jira) the session token the server put in the page is used, and kept fresh
-// from the X-acpt header ACE sends back.
+// it (offline, outside Jira) the page token the server put in the page is used until it expires.
 import { startConfigurePage } from "./page.js";
 
 const AP_TOKEN_WAIT_MS = 3000; // all.js outside Jira never answers getToken
 const REQUEST_TIMEOUT_MS = 90000; // the server bounds each AWS call; this only ends a hung request
 
-let sessionToken = document.querySelector('meta[name="api-token"]').getAttribute("content");
+const pageToken = document.querySelector('meta[name="api-token"]').getAttribute("content");
 
 function currentToken() {
   const ap = window.AP;
-  if (!ap || !ap.context || typeof ap.context.getToken !== "function") return Promise.resolve(sessionToken);
+  if (!ap || !ap.context || typeof ap.context.getToken !== "function") return Promise.resolve(pageToken);
   return new Promise((resolve) => {
-    const fallback = window.setTimeout(() => resolve(sessionToken), AP_TOKEN_WAIT_MS);
+    const fallback = window.setTimeout(() => resolve(pageToken), AP_TOKEN_WAIT_MS);
     try {
-      ap.context.getToken((token) => { window.clearTimeout(fallback); resolve(token || sessionToken); });
+      ap.context.getToken((token) => { window.clearTimeout(fallback); resolve(token || pageToken); });
     } catch {
       window.clearTimeout(fallback);
-      resolve(sessionToken);
+      resolve(pageToken);
     }
   });
 }
@@ -34,8 +33,6 @@ const connectTransport = {
         method, headers, body: body === undefined ? undefined : JSON.stringify(body),
         credentials: "same-origin", cache: "no-store", signal: abort.signal,
       });
-      const refreshed = response.headers.get("X-acpt");
-      if (refreshed) sessionToken = refreshed;
       const data = response.status === 204 ? null : await response.json().catch(() => null);
       return { status: response.status, body: data };
     } finally {

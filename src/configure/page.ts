@@ -65,6 +65,9 @@ export function configurePageRouter(
             "img-src 'self' data:",
             "font-src 'self' data:",
             "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
             'frame-ancestors https://*.atlassian.net https://*.jira.com',
           ].join('; '),
         )

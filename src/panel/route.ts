@@ -32,6 +32,8 @@ export function flagPanelRouter(addon: AddOn, deps: { db: Db; models: Models }):
             "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data:",
             "font-src 'self' data:",
+            "base-uri 'none'",
+            "form-action 'none'",
             'frame-ancestors https://*.atlassian.net https://*.jira.com',
           ].join('; '),
         )

@@ -59,6 +59,9 @@ describe('Configure page in Chromium', () => {
     const url = h.jira.pageUrl(h.service.url, '/configure', h.jira.adminAccountId);
     const res = await page.goto(url);
     expect(res?.status()).toBe(200);
+    // Nothing the page needs falls outside its policy, which allows no plugins, <base> or foreign form targets.
+    const csp = res?.headers()['content-security-policy'] ?? '';
+    for (const directive of ["object-src 'none'", "base-uri 'none'", "form-action 'self'"]) expect(csp).toContain(directive);
     await expect.poll(() => page.locator('#associations-status').textContent()).toMatch(/No configuration profile is tracked yet/);
     expect(blocked.some((u) => u.endsWith('/all.js'))).toBe(true);
     // Our own AUI styles loaded (not from a CDN): AUI's primary button is not the browser default.

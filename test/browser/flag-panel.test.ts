@@ -71,6 +71,8 @@ describe('the flag panel on its issue, in Chromium', () => {
   it('shows the flag, where it lives in AWS, and its state in each of three environments', async () => {
     const banner = issuesByFlag(h.jira).get('beta_banner')!;
     const res = await page.goto(panelUrl(h.jira, banner));
+    const csp = res?.headers()['content-security-policy'] ?? '';
+    for (const directive of ["default-src 'none'", "base-uri 'none'", "form-action 'none'"]) expect(csp).toContain(directive);
     expect(res?.status()).toBe(200);
     await expect.poll(() => page.locator('h1').textContent()).toContain('Beta banner');
     const facts = await page.locator('.panel-facts').innerText();
