@@ -52,14 +52,39 @@ export function parseFlagValues(
     checkAttributeValue(value, c, at, issues);
     result.values.set(key, value);
   }
+  // A multi-variant flag's values are its variants' (AppConfig's console saves them there, with no
+  // flag-level values): a required attribute must then be set by every variant instead.
+  const multiVariant = raw._variants !== undefined;
   for (const [key, c] of constraints) {
-    if (c.required && !result.values.has(key)) {
+    if (c.required && !result.values.has(key) && !multiVariant) {
       issues.add(child(path, key), 'is required by its constraints, but the flag\'s values do not set it');
     }
   }
-  if (raw._variants !== undefined) {
+  if (multiVariant) {
     const variants = parseVariants(raw._variants, child(path, '_variants'), constraints, flagKey, issues, definition.rejected);
-    if (variants && variants.length > 0) result.variants = variants;
+    if (variants && variants.length > 0) {
+      result.variants = variants;
+      requiredInEveryVariant(variants, constraints, result.values, child(path, '_variants'), issues);
+      // Without a flag-level "enabled", the flag is what it is when no rule matches: its default variant (the last).
+      if (raw.enabled === undefined) result.enabled = variants[variants.length - 1]!.enabled;
+    }
   }
   return result;
+}
+
+/** A required attribute the flag itself does not set must be set by each of its variants. */
+function requiredInEveryVariant(
+  variants: FlagVariant[],
+  constraints: ReadonlyMap<string, AttributeConstraints>,
+  flagValues: ReadonlyMap<string, unknown>,
+  path: string,
+  issues: Issues,
+): void {
+  for (const [key, c] of constraints) {
+    if (!c.required || flagValues.has(key)) continue;
+    const missing = variants.filter((v) => v.attributeValues?.[key] === undefined).map((v) => JSON.stringify(v.name));
+    if (missing.length > 0) {
+      issues.add(path, `attribute "${key}" is required by its constraints, but variant${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not set it`);
+    }
+  }
 }

@@ -85,6 +85,31 @@ describe('parseFlagDocument: normalization', () => {
     ]);
   });
 
+  it('a multi-variant flag without a flag-level "enabled" is as its default variant (the last) says', () => {
+    const variants = (defaultOn: boolean) => [
+      { name: 'Beta', enabled: true, rule: '(eq $tier "beta")', attributeValues: { n: 2 } },
+      { name: 'Default', enabled: defaultOn, attributeValues: { n: 1 } },
+    ];
+    const doc = (values: Record<string, unknown>) =>
+      parse({ version: '1', flags: { f: { attributes: { n: { constraints: { type: 'number', required: true } } } } }, values: { f: values } });
+    // As AppConfig's console saves a multi-variant flag: its values live in the variants, the required attribute too.
+    expect(doc({ _variants: variants(true) }).flags[0]).toMatchObject({ enabled: true, variants: [{ name: 'Beta' }, { name: 'Default', enabled: true }] });
+    expect(doc({ _variants: variants(false) }).flags[0]?.enabled).toBe(false);
+    // A flag-level "enabled" still decides.
+    expect(doc({ enabled: false, _variants: variants(true) }).flags[0]?.enabled).toBe(false);
+  });
+
+  it('a required attribute a multi-variant flag leaves unset must be set by every variant, named when not', () => {
+    const result = parseFlagDocument(
+      JSON.stringify({
+        version: '1',
+        flags: { f: { attributes: { n: { constraints: { type: 'number', required: true } } } } },
+        values: { f: { _variants: [{ name: 'Beta', enabled: true, rule: '(eq $tier "beta")' }, { name: 'Default', enabled: false, attributeValues: { n: 1 } }] } },
+      }),
+    );
+    expect(result).toEqual({ ok: false, errors: [{ path: 'values.f._variants', message: 'attribute "n" is required by its constraints, but variant "Beta" does not set it' }] });
+  });
+
   it('skips a pattern it cannot run safely instead of hanging (AppConfig already enforced it)', () => {
     const started = Date.now();
     const doc = parse({
