@@ -4,7 +4,8 @@
 import { startConfigurePage } from "./page.js";
 
 const AP_TOKEN_WAIT_MS = 3000; // all.js outside Jira never answers getToken
-const REQUEST_TIMEOUT_MS = 90000; // the server bounds each AWS call; this only ends a hung request
+// Above the server's own deadline (120 s), so a slow Save is answered, not given up on while it goes on.
+const REQUEST_TIMEOUT_MS = 130000;
 
 const pageToken = document.querySelector('meta[name="api-token"]').getAttribute("content");
 

@@ -2,7 +2,8 @@
 import { $ } from "./dom.js";
 import { focusFirstError, showFieldError } from "./field-errors.js";
 
-// Typed only to be sent once, in the request that needs them; cleared after every use.
+// Sent only in the requests that need them; cleared once Save has used them, and when the page goes
+// away. A failed request keeps them, so a typo elsewhere does not cost the admin the secret.
 const SECRET_FIELDS = ["secretAccessKey", "sessionToken"];
 
 export const value = (field) => $(field).value.trim();
@@ -53,5 +54,8 @@ export async function whileBusy(trigger, text, work) {
     trigger.removeAttribute("aria-busy");
     form.removeAttribute("aria-busy");
     buttons().forEach((button) => { button.disabled = false; });
+    // Disabling the focused button dropped the keyboard focus on the page's body: it goes back there
+    // (an error then moves it to the field in error).
+    if (!document.activeElement || document.activeElement === document.body) trigger.focus();
   }
 }

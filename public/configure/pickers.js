@@ -2,7 +2,7 @@
 // that list the AppConfig applications and configuration profiles the keys can see.
 import { $, clearMessage, element, fillOptions } from "./dom.js";
 import { clearFieldError, clearFieldErrors, reportError, showFieldError } from "./field-errors.js";
-import { awsKeys, checkRequired, clearSecrets, value, whileBusy } from "./form.js";
+import { awsKeys, checkRequired, value, whileBusy } from "./form.js";
 
 export function createPickers(api) {
   let knownProjects = [];
@@ -63,12 +63,17 @@ export function createPickers(api) {
     if (!checkRequired(["accessKeyId", "secretAccessKey", ...Object.keys(extra)])) return;
     const group = $(`${field}-choices-group`);
     const select = $(`${field}-choices`);
+    // The list answers for the Region (and application) asked about: changed meanwhile, it is dropped.
+    const askedFor = () => JSON.stringify([value("region"), ...Object.values(extra)]);
+    const asked = askedFor();
+    const region = value("region");
     try {
       const data = await whileBusy(trigger, `Loading ${noun}s from AWS…`, () => api("POST", path, { ...awsKeys(), ...extra }));
+      if (askedFor() !== asked) return;
       const items = data[listKey];
       if (!items.length) {
         group.hidden = true;
-        showFieldError(field, `No ${noun}s found in ${value("region")}.`);
+        showFieldError(field, `No ${noun}s found in ${region}${extra.applicationId ? ` for application ${extra.applicationId}` : ""}.`);
         return;
       }
       fillOptions(select, items, (item) => `${item.name} (${item.id})`, (item) => item.id);
@@ -78,7 +83,7 @@ export function createPickers(api) {
       select.focus();
     } catch (error) {
       group.hidden = true;
-      clearSecrets();
+      if (askedFor() !== asked) return;
       reportError(error, $("form-message"), `Could not load the ${noun}s`);
     }
   }

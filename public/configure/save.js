@@ -17,7 +17,7 @@ function backfillLine(backfill, saved, event) {
   if (backfill === "possible") return "Existing flags will get their issues as soon as you save.";
   // The reason says what happens instead ("…; issues appear with the next saved flag change").
   const reason = String(backfill || "").replace(/^skipped:\s*/, "");
-  return saved ? `Existing flags were not read: ${reason}.` : `Existing flags could not be read now (Save tries again): ${reason}.`;
+  return saved ? `Existing flags were not read: ${reason}.` : `Existing flags will not be read on Save: ${reason}.`;
 }
 
 const named = (name, id) => (name && name !== id ? `${name} (${id})` : id);
@@ -48,7 +48,6 @@ export function createSave(api, { resolveProjectKey, onSaved }) {
       const trigger = dryRun ? $("test-connection") : $("save");
       result = await whileBusy(trigger, dryRun ? "Checking AWS…" : "Saving and checking AWS…", () => api("POST", path, associationBody()));
     } catch (error) {
-      clearSecrets();
       reportError(error, $("form-message"), dryRun ? "The connection test failed" : "Could not save");
       return;
     }

@@ -97,7 +97,13 @@ export function toApiError(err: unknown, ctx: AwsCallContext): ApiError {
   }
   if (INVALID_KEY.has(name)) {
     const token = ctx.credentials.sessionToken ? ' and that the session token was issued together with it' : '';
-    return new ApiError(400, 'aws_invalid_access_key', `AWS does not recognise access key ID ${key} (shown masked): check it was copied whole and is active${token}.`, 'accessKeyId');
+    // AWS answers the same for a Region the account has not enabled (the opt-in Regions): say so.
+    return new ApiError(
+      400,
+      'aws_invalid_access_key',
+      `AWS does not recognise access key ID ${key} (shown masked) in Region ${sanitizeAwsText(ctx.region, ctx)}: check it was copied whole and is active${token}, and that the account has this Region enabled (opt-in Regions must be turned on first).`,
+      'accessKeyId',
+    );
   }
   if (BAD_SIGNATURE.has(name)) {
     if (/scoped to a valid region/i.test(rawMessage)) return regionErr();

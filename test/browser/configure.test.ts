@@ -118,6 +118,8 @@ describe('Configure page in Chromium', () => {
     const success = page.locator('#form-message .aui-message-success');
     await expect.poll(formMessage, { timeout: 15_000 }).toMatch(/The connection works/);
     expect(await success.count()).toBe(1);
+    // The keyboard focus is back on the button that started the work (disabling it had dropped it).
+    expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('test-connection');
     expect(await textOf(success)).toContain(`Application shop (${h.app.id})`);
     expect(h.aws.extensionAssociations()).toHaveLength(0); // a test creates nothing
 
@@ -175,7 +177,24 @@ describe('Configure page in Chromium', () => {
     expect(await page.getByLabel('Configuration profile', { exact: true }).inputValue()).toBe('release-flags');
   }, 30_000);
 
-  it('shows a wrong secret next to the secret field', async () => {
+  it('a list asked for one Region is dropped when the Region changed before it came', async () => {
+    await page.getByLabel('AWS Region').selectOption(REGION);
+    await page.getByLabel('Access key ID', { exact: true }).fill(KEYS.full.accessKeyId);
+    await page.getByLabel('Secret access key', { exact: true }).fill(KEYS.full.secretAccessKey);
+    h.aws.faults.add({ action: 'ListApplications', delayMs: 1_500 });
+    await page.getByRole('button', { name: 'Load applications' }).click();
+    await expect.poll(() => page.locator('#busy').isVisible()).toBe(true);
+    await page.getByLabel('AWS Region').selectOption('us-west-2');
+    await expect.poll(() => page.locator('#busy').isVisible(), { timeout: 10_000 }).toBe(false);
+    expect(await page.locator('#applicationId-choices').isVisible()).toBe(false);
+    expect(await page.locator('#applicationId-error').isVisible()).toBe(false);
+    // Back as the next test expects it (switching the Region forgot the application picked from a list).
+    await page.getByLabel('AWS Region').selectOption(REGION);
+    await page.getByLabel('AppConfig application', { exact: true }).fill(h.app.id);
+    await page.getByLabel('Configuration profile', { exact: true }).fill('release-flags');
+  }, 30_000);
+
+  it('shows a wrong secret next to the secret field, and keeps it there to be corrected', async () => {
     await page.getByLabel('Secret access key', { exact: true }).fill('this-is-not-the-right-secret-000000');
     await page.getByRole('button', { name: 'Test connection' }).click();
     const error = page.locator('#secretAccessKey-error');
@@ -186,6 +205,8 @@ describe('Configure page in Chromium', () => {
     expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('secretAccessKey');
     expect(await page.locator('#form-message .aui-message-success').count()).toBe(0);
     expect(await page.locator('#accessKeyId-error').isVisible()).toBe(false);
+    // A failed request keeps what was typed: the admin fixes the one field instead of pasting the secret again.
+    expect(await page.getByLabel('Secret access key', { exact: true }).inputValue()).toBe('this-is-not-the-right-secret-000000');
     await page.screenshot({ path: path.join(RESULTS, 'configure-error.png'), fullPage: true });
   });
 

@@ -34,6 +34,9 @@ describe('checkCredentials (STS GetCallerIdentity through the real SDK)', () => 
     const err = await expectApiError(checkCredentials(access), { status: 400, code: 'aws_invalid_access_key', field: 'accessKeyId' }, access);
     expect(err.message).toContain('AKIA…9XYZ');
     expect(err.message).toMatch(/copied whole and is active/);
+    // AWS answers the same in a Region the account has not enabled: the message names the Region.
+    expect(err.message).toContain(`in Region ${access.region}`);
+    expect(err.message).toMatch(/has this Region enabled/);
   });
 
   it('a wrong secret → 400 on secretAccessKey, and the secret is nowhere in the error', async () => {
