@@ -136,6 +136,8 @@ export class ReleasesPanel {
         name: flag.name,
         description: flag.description,
         issueKey: row.issueKey,
+        // The newest saved version's value: a flag it deleted is in none, so off (its environments keep theirs).
+        enabled: !row.deleted && flag.enabled,
         environments: views,
         consoleUrl,
       });

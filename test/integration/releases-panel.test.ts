@@ -102,11 +102,13 @@ describe.each(databaseKinds)('Releases panel and JQL per environment (%s)', (kin
     expect(await jql('appconfigDisabledIn = staging')).toEqual([banner]);
   });
 
-  it('saving v2 changes nothing in the panel until it is deployed (beta_banner, on in v2, stays off where it runs), and writes no property', async () => {
+  it('saving v2 resubmits only the flag whose panel changed (beta_banner now on), and writes no property', async () => {
     h.jira.clearRequests();
     await send(first, preCreateEvent(target, flagsV2(), 2, { description: 'raise checkout limit' }));
-    expect(submissionsTo('/rest/featureflags/0.1/bulk')).toHaveLength(0);
-    expect(panel(first).beta_banner).toMatchObject({ enabled: false, envs: { staging: { type: 'staging', enabled: false } } });
+    const sent = submissionsTo('/rest/featureflags/0.1/bulk');
+    expect(sent).toHaveLength(1);
+    expect((sent[0]!.body as { flags: { key: string }[] }).flags.map((f) => f.key)).toEqual(['beta_banner']);
+    expect(panel(first).beta_banner).toMatchObject({ enabled: true, envs: { staging: { type: 'staging', enabled: false } } });
     // search_ranking exists only in v2, deployed nowhere yet: not in the panel.
     expect(panel(first).search_ranking).toBeUndefined();
     expect(submissionsTo('/rest/api/3/issue/properties/multi')).toHaveLength(0);
@@ -188,13 +190,13 @@ describe.each(databaseKinds)('Releases panel and JQL per environment (%s)', (kin
     expect(await jql('appconfigEnabledIn = production')).toContain(newKey);
     expect(panel(first).beta_banner).toMatchObject({ name: 'Beta banner, renamed', issues: [newKey] });
   });
-  it('a flag deleted in the newest saved version stays as it runs: each environment still shows the version deployed there', async () => {
+  it('a flag deleted in the newest saved version is off in its summary; each environment still shows the version deployed there', async () => {
     const before = panel(first).checkout_v2!;
     expect(before.enabled).toBe(true);
     const v4 = flagsV2() as { flags: Record<string, unknown>; values: Record<string, unknown> };
     delete v4.flags.checkout_v2;
     delete v4.values.checkout_v2;
     await send(first, preCreateEvent(target, v4, 4));
-    expect(panel(first).checkout_v2).toEqual(before);
+    expect(panel(first).checkout_v2).toEqual({ ...before, enabled: false });
   });
 });

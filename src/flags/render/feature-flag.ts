@@ -44,6 +44,8 @@ export interface FeatureFlagInput {
   description?: string;
   /** The flag's own issue. */
   issueKey: string;
+  /** Enabled in the newest saved version. */
+  enabled: boolean;
   environments: readonly FlagInEnvironment[];
   /** The flag in the AWS console. */
   consoleUrl: string;
@@ -95,8 +97,7 @@ export function featureFlag(input: FeatureFlagInput): Omit<JiraFeatureFlag, 'upd
     key: input.flagKey,
     displayName: cut(input.name || input.flagKey),
     associations: [{ associationType: 'issueIdOrKeys', values: issues }],
-    // On where it runs somewhere: a saved version not yet deployed anywhere does not turn it on.
-    summary: { url: input.consoleUrl, status: { enabled: details.some((d) => d.status.enabled) }, lastUpdated },
+    summary: { url: input.consoleUrl, status: { enabled: input.enabled }, lastUpdated },
     details,
   };
 }
