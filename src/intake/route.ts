@@ -4,8 +4,9 @@
  * is read: the id's form (404), the encoding and type (415), the declared length (413), whether the
  * association exists (404). Then the body (413 when it runs past the limit), the signature (401; for an
  * unknown id a valid one means "removed", 410, or, while its save is under way, 503), the event's shape
- * (400), and a durable insert (202) or a known InvocationId (200). Nothing is stored for a refused request; while the database cannot be
- * reached the answer is 503 with Retry-After, which the forwarder retries.
+ * (400), and a durable insert (202) or a known InvocationId (200). Nothing is stored for a refused
+ * request; while the database cannot be reached the answer is 503 with Retry-After, which the
+ * forwarder retries.
  *
  * The route is answered with node:http alone, ahead of Express (app.ts hands it the request first):
  * none of Express's per-request work (its request/response decoration, router, body parser, ETag) is
