@@ -9,7 +9,7 @@ export function startConfigurePage(transport) {
   const api = createApi(transport);
   const associations = createAssociations(api);
   const pickers = createPickers(api);
-  const save = createSave(api, { resolveProjectKey: pickers.resolveProjectKey, onSaved: associations.load });
+  const save = createSave(api, { resolveProjectKey: pickers.resolveProjectKey, chosenIssueType: pickers.chosenIssueType, onSaved: associations.load });
   save.start();
   pickers.start();
   associations.start();

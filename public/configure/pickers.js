@@ -8,6 +8,10 @@ export function createPickers(api) {
   let knownProjects = [];
   let searchSeq = 0;
   let issueTypesSeq = 0;
+  // The project whose issue types the list holds (null: the default alone, the project's not known yet).
+  let issueTypesOf = null;
+  // The project field was left before the search knew its project: the search's answer loads its types.
+  let awaitingSearch = false;
 
   // A typed key (any case) or the exact name of a project found by the search selects that project.
   function resolveProjectKey(typed) {
@@ -25,6 +29,7 @@ export function createPickers(api) {
       knownProjects = data.projects;
       fillOptions($("project-options"), knownProjects, (p) => p.name, (p) => p.key);
       clearFieldError("projectKey");
+      if (awaitingSearch && document.activeElement !== $("projectKey")) loadIssueTypes();
     } catch (error) {
       if (seq === searchSeq) showFieldError("projectKey", error.message);
     }
@@ -44,7 +49,9 @@ export function createPickers(api) {
     $("projectKey-description").textContent = project
       ? `Selected: ${project.name} (${project.key})` : "Type a project name or key, then pick the project.";
     defaultIssueTypes();
+    issueTypesOf = null;
     clearFieldError("issueType");
+    awaitingSearch = !project;
     if (!project) return;
     try {
       const { issueTypes } = await api("GET", `/api/jira/projects/${encodeURIComponent(key)}/issue-types`);
@@ -52,6 +59,7 @@ export function createPickers(api) {
       const select = $("issueType");
       fillOptions(select, issueTypes, (t) => t.name, (t) => t.name);
       select.value = issueTypes.some((t) => t.name === "Task") ? "Task" : issueTypes[0].name;
+      issueTypesOf = key;
     } catch (error) {
       if (seq === issueTypesSeq) showFieldError("issueType", error.message);
     }
@@ -121,5 +129,9 @@ export function createPickers(api) {
     searchProjects();
   }
 
-  return { resolveProjectKey, start };
+  // The issue type picked for the project now chosen; undefined while its types are not known (the
+  // server then takes Task, or the project's first type, rather than a default that may not exist there).
+  const chosenIssueType = () => (issueTypesOf !== null && issueTypesOf === resolveProjectKey(value("projectKey")) ? value("issueType") : undefined);
+
+  return { resolveProjectKey, chosenIssueType, start };
 }

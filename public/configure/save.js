@@ -29,11 +29,12 @@ function movedLine(from, to, saved) {
   return `${what} Its flags' existing issues stay in ${from} and are kept up to date there; flags without an issue get one in ${to}.`;
 }
 
-export function createSave(api, { resolveProjectKey, onSaved }) {
+export function createSave(api, { resolveProjectKey, chosenIssueType, onSaved }) {
   function associationBody() {
     const body = { projectKey: resolveProjectKey(value("projectKey")), applicationId: value("applicationId"),
       configurationProfileId: value("configurationProfileId"), ...awsKeys() };
-    if (value("issueType")) body.issueType = value("issueType");
+    const issueType = chosenIssueType();
+    if (issueType) body.issueType = issueType;
     if (value("extensionIdentifier")) body.extensionIdentifier = value("extensionIdentifier");
     return body;
   }

@@ -177,6 +177,21 @@ describe('Configure page in Chromium', () => {
     expect(await page.getByLabel('Configuration profile', { exact: true }).inputValue()).toBe('release-flags');
   }, 30_000);
 
+  it('a project left before the search knew it gets its own issue types once the search answers', async () => {
+    h.jira.addProject({ key: 'NOTASK', name: 'No tasks here', issueTypes: ['Story', 'Bug'] });
+    const project = page.getByLabel('Jira project', { exact: true });
+    // Typed and left at once: the page's project search (it waits for a pause in typing) has not run yet.
+    await project.fill('NOTASK');
+    await project.press('Tab');
+    await expect.poll(() => page.locator('#issueType').inputValue(), { timeout: 10_000 }).toBe('Story');
+    expect(await page.locator('#issueType option').allTextContents()).toEqual(['Story', 'Bug']);
+    expect(await textOf(page.locator('#projectKey-description'))).toContain('No tasks here (NOTASK)');
+    // Back to FLAG for the next tests.
+    await project.fill('FLAG');
+    await project.press('Tab');
+    await expect.poll(() => textOf(page.locator('#projectKey-description')), { timeout: 10_000 }).toContain('(FLAG)');
+  }, 30_000);
+
   it('a list asked for one Region is dropped when the Region changed before it came', async () => {
     await page.getByLabel('AWS Region').selectOption(REGION);
     await page.getByLabel('Access key ID', { exact: true }).fill(KEYS.full.accessKeyId);
