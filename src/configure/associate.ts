@@ -126,8 +126,9 @@ const OTHER_SAVE_POLL_MS = 200;
  */
 async function afterSaveOf(models: Models, id: string): Promise<AssociationRow | null> {
   for (let waited = 0; ; waited += OTHER_SAVE_POLL_MS) {
-    const row = await findById(models, id);
-    if (row || !(await isSaveUnderWay(models, id))) return row;
+    // The note first, then the row: the commit that inserts the row ends the note, so a note gone means
+    // the row is there to read (or the save failed). The other order could miss both.
+    if (!(await isSaveUnderWay(models, id))) return findById(models, id);
     if (waited >= OTHER_SAVE_WAIT_MS) {
       throw new ApiError(409, 'save_under_way', 'Another Save of this configuration profile is still under way (a second click, or another admin); try again in a moment.', 'configurationProfileId');
     }
