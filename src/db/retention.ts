@@ -70,7 +70,7 @@ async function pruneAssociations(db: Db, associationIds: string[]): Promise<numb
     keep.add(id(associationId, seen.lastVersion));
     if (seen.numberVersion !== undefined) keep.add(id(associationId, seen.numberVersion));
   }
-  for (const [associationId, version] of await versionsOfPendingDeployments(db, associationIds)) keep.add(id(associationId, version));
+  for (const [associationId, version] of await versionsOfUnprocessedDeployments(db, associationIds)) keep.add(id(associationId, version));
 
   const doomed = rows.filter((r) => !keep.has(id(r.association_id, r.version)));
   for (let i = 0; i < doomed.length; i += 200) {
@@ -82,7 +82,7 @@ async function pruneAssociations(db: Db, associationIds: string[]): Promise<numb
 }
 
 /** Versions named by deployment events still to be processed: pending, or set aside (saving the association again re-runs them). */
-async function versionsOfPendingDeployments(db: Db, associationIds: string[]): Promise<[string, string][]> {
+async function versionsOfUnprocessedDeployments(db: Db, associationIds: string[]): Promise<[string, string][]> {
   const types = [...DEPLOYMENT_EVENT_TYPES];
   const rows = await db.rawRead<{ association_id: string; payload: string }>(
     `SELECT association_id, payload FROM events

@@ -175,14 +175,18 @@ export class ForgeInstallations {
   }
 
   private remember(installationId: string, d: string, issuedAt: number): void {
-    if (!this.stored.has(installationId) && this.stored.size >= REMEMBERED) this.stored.delete(this.stored.keys().next().value!);
-    this.stored.set(installationId, { digest: d, issuedAt, at: Date.now() });
+    setBounded(this.stored, installationId, { digest: d, issuedAt, at: Date.now() });
   }
 
   private keepStandby(installationId: string, token: string, issuedAt: number): void {
     const kept = this.standby.get(installationId);
     if (kept && kept.issuedAt > issuedAt) return;
-    if (!kept && this.standby.size >= REMEMBERED) this.standby.delete(this.standby.keys().next().value!);
-    this.standby.set(installationId, { token, issuedAt, at: Date.now() });
+    setBounded(this.standby, installationId, { token, issuedAt, at: Date.now() });
   }
+}
+
+/** Sets `key`, first dropping the oldest entry when a new key would take the map past REMEMBERED. */
+function setBounded<V>(map: Map<string, V>, key: string, value: V): void {
+  if (!map.has(key) && map.size >= REMEMBERED) map.delete(map.keys().next().value!);
+  map.set(key, value);
 }
