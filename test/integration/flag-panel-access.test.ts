@@ -1,8 +1,9 @@
 /**
  * Who sees a flag through GET /api/panel/flag (the Forge issue panel's data). The Forge Custom UI names
- * the issue itself, so a user could ask for any issue of the site: the app asks Jira whether that user
- * may browse the issue, and one who may not gets exactly what a non-flag issue gets. Jira not
- * answering that question is a 502 that shows nothing of the flag.
+ * the issue itself, so a user could ask for any issue of the site: the issue is named by id, the app
+ * asks Jira whether that user may browse it before looking anything up, and one who may not gets
+ * exactly what a non-flag issue gets. Jira not answering that question is a 502 whether or not the
+ * issue is a tracked flag, so no answer tells a user anything about an issue hidden from them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
@@ -33,32 +34,62 @@ describe.each(databaseKinds)('the flag panel API shows a flag only to users who 
 
   const panel = (accountId: string, query: string) => h.forgeApi('GET', `/api/panel/flag?${query}`, undefined, accountId, { module: PANEL_MODULE });
 
-  it('a member of the site who may browse the issue sees the flag, by issue id and by key', async () => {
-    for (const query of [`issueId=${issue.id}`, `issueKey=${issue.key}`]) {
+  const permissionChecks = () =>
+    h.siteJira.requests.filter((r) => r.path === '/rest/api/3/permissions/check').map((r) => r.body as { accountId?: string; projectPermissions?: unknown });
+  const askedAbout = (accountId: string, issueId: string) => ({ accountId, projectPermissions: [{ permissions: ['BROWSE_PROJECTS'], issues: [Number(issueId)] }] });
+
+  it('a member of the site who may browse the issue sees the flag, named by its id (with or without its key)', async () => {
+    for (const query of [`issueId=${issue.id}`, `issueId=${issue.id}&issueKey=${issue.key}`]) {
       const res = await panel(h.siteJira.memberAccountId, query);
       expect(res.status).toBe(200);
       expect((res.json as { flag: { issueKey: string } | null }).flag?.issueKey).toBe(issue.key);
     }
   });
 
-  it('a user kept out of the project gets "not a tracked flag", nothing of the flag', async () => {
-    for (const query of [`issueId=${issue.id}`, `issueKey=${issue.key}`]) {
-      const res = await panel(KEPT_OUT, query);
-      expect(res.status).toBe(200);
-      expect(res.json).toEqual({ flag: null });
-    }
-    // Jira was asked about that user and that issue.
-    const asked = h.siteJira.requests.filter((r) => r.path === '/rest/api/3/permissions/check').map((r) => r.body as { accountId?: string; projectPermissions?: unknown });
-    expect(asked).toContainEqual({ accountId: KEPT_OUT, projectPermissions: [{ permissions: ['BROWSE_PROJECTS'], issues: [Number(issue.id)] }] });
+  it('an issue named by its key alone is a 400: Jira can only be asked about an issue id', async () => {
+    h.siteJira.clearRequests();
+    const res = await panel(h.siteJira.memberAccountId, `issueKey=${issue.key}`);
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({ error: { code: 'invalid_issue', message: expect.stringContaining('issueId'), field: 'issueId' } });
+    expect(res.text).not.toContain('Beta');
+    expect(permissionChecks()).toEqual([]);
   });
 
-  it('Jira failing to answer the permission question is a 502 that shows nothing of the flag', async () => {
-    h.siteJira.faults.add({ match: { method: 'POST', path: '/rest/api/3/permissions/check' }, status: 500, times: 10 });
+  it('a user kept out of the project gets "not a tracked flag", nothing of the flag', async () => {
+    h.siteJira.clearRequests();
+    const res = await panel(KEPT_OUT, `issueId=${issue.id}&issueKey=${issue.key}`);
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ flag: null });
+    // Jira was asked about that user and that issue.
+    expect(permissionChecks()).toEqual([askedAbout(KEPT_OUT, issue.id)]);
+  });
+
+  it("an issue the user may see, named with a hidden flag issue's key, shows nothing of that flag", async () => {
+    const open = h.siteJira.addProject({ key: 'OPEN', name: 'Open project' });
+    const plain = h.siteJira.addIssue(open.key, 'An issue someone made');
+    const res = await panel(KEPT_OUT, `issueId=${plain.id}&issueKey=${issue.key}`);
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ flag: null });
+  });
+
+  it('every issue is checked with Jira first: a tracked flag and a plain issue get the same answers', async () => {
+    const plain = h.siteJira.addIssue('FLAG', 'Not a flag');
+    h.siteJira.clearRequests();
+    // Hidden from the user: the same "not a tracked flag", after the same question to Jira.
+    for (const id of [issue.id, plain.id]) {
+      const res = await panel(KEPT_OUT, `issueId=${id}`);
+      expect([res.status, res.json]).toEqual([200, { flag: null }]);
+    }
+    expect(permissionChecks()).toEqual([askedAbout(KEPT_OUT, issue.id), askedAbout(KEPT_OUT, plain.id)]);
+    // Jira not answering: the same 502 for both, naming nothing of either issue.
+    h.siteJira.faults.add({ match: { method: 'POST', path: '/rest/api/3/permissions/check' }, status: 500, times: 100 });
     try {
-      const res = await panel(h.siteJira.memberAccountId, `issueKey=${issue.key}`);
-      expect(res.status).toBe(502);
-      expect((res.json as { error: { code: string } }).error.code).toBe('jira_unavailable');
-      expect(res.text).not.toContain(issue.key);
+      for (const id of [issue.id, plain.id]) {
+        const res = await panel(KEPT_OUT, `issueId=${id}`);
+        expect(res.status).toBe(502);
+        expect(res.json).toEqual({ error: { code: 'jira_unavailable', message: expect.any(String) } });
+        expect(res.text).not.toContain(issue.key);
+      }
     } finally {
       h.siteJira.faults.clear();
     }

@@ -91,6 +91,8 @@ export interface JiraDouble {
   addUser(accountId: string, opts: { admin: boolean; hiddenProjects?: string[] }): void;
   issues(): IssueView[];
   issue(idOrKey: string): IssueView | undefined;
+  /** An issue a person made in the project (no app property): an issue that is no tracked flag. */
+  addIssue(projectIdOrKey: string, summary: string): { id: string; key: string };
   /** The Releases panel's feature flags the app submitted, and what the tests count about them. */
   readonly featureFlags: FeatureFlagState;
   deleteIssue(idOrKey: string): boolean;
@@ -244,6 +246,12 @@ export async function startJiraDouble(opts: JiraDoubleOptions = {}): Promise<Jir
     issue: (k) => {
       const i = store.findIssue(k);
       return i ? view(i) : undefined;
+    },
+    addIssue(k, summary) {
+      const p = store.findProject(k);
+      if (!p) throw new Error(`no project ${k}`);
+      const issue = store.createIssue(p, p.issueTypeIds[0]!, summary, null, []);
+      return { id: issue.id, key: issue.key };
     },
     deleteIssue: (k) => store.deleteIssue(k),
     pageJwt: (sub, method, pathWithQuery) => signPage(sub, createQueryStringHash(fromMethodAndUrl(method.toUpperCase(), pathWithQuery)), 180),
