@@ -56,10 +56,14 @@ export function createAssociations(api) {
   // The confirm step replaces the Remove button in place; Cancel puts it back.
   function confirmRemove(td, association, name) {
     const question = element("p", "cfg-confirm", "Stop tracking it? Its Jira issues stay; new AppConfig events for it are refused.");
+    question.id = `remove-question-${association.id}`;
     const yes = element("button", "aui-button aui-button-danger", "Remove");
     const no = element("button", "aui-button aui-button-link", "Cancel");
     yes.type = no.type = "button";
     yes.setAttribute("aria-label", `Confirm removing ${name}`);
+    no.setAttribute("aria-label", `Cancel removing ${name}`);
+    // The focus lands on Cancel: the question is read with each button, not left unannounced beside them.
+    for (const button of [yes, no]) button.setAttribute("aria-describedby", question.id);
     no.addEventListener("click", () => {
       const cell = removeCell(association, name);
       td.replaceWith(cell);

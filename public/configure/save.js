@@ -71,6 +71,10 @@ export function createSave(api, { resolveProjectKey, chosenIssueType, onSaved })
   function start() {
     $("test-connection").addEventListener("click", () => submit(true));
     $("association-form").addEventListener("submit", (event) => { event.preventDefault(); submit(false); });
+    // A success names the inputs it was checked or saved with: once one is edited, it no longer holds.
+    $("association-form").addEventListener("input", () => {
+      if ($("form-message").querySelector(".aui-message-success")) clearMessage($("form-message"));
+    });
     // Secrets must not outlive the page (the back/forward cache keeps field values).
     window.addEventListener("pagehide", clearSecrets);
   }

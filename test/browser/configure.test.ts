@@ -122,6 +122,13 @@ describe('Configure page in Chromium', () => {
     expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('test-connection');
     expect(await textOf(success)).toContain(`Application shop (${h.app.id})`);
     expect(h.aws.extensionAssociations()).toHaveLength(0); // a test creates nothing
+    // The result speaks of the inputs it was checked with: editing one takes it away.
+    const profileField = page.getByLabel('Configuration profile', { exact: true });
+    await profileField.press('End');
+    await profileField.press('Backspace');
+    await expect.poll(() => success.count()).toBe(0);
+    await profileField.pressSequentially(h.profile.id.slice(-1));
+    expect(await profileField.inputValue()).toBe(h.profile.id);
 
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(formMessage, { timeout: 25_000 }).toMatch(/Saved: project FLAG now tracks this profile/);
@@ -230,7 +237,15 @@ describe('Configure page in Chromium', () => {
     await page.getByRole('button', { name: 'Remove shop / release-flags' }).click();
     // First click only asks; Cancel puts the button back, with the keyboard focus on it.
     expect(await rows.count()).toBe(1);
-    await page.getByRole('button', { name: 'Cancel' }).click();
+    // The focus is on Cancel, and a screen reader reads the question with it (its accessible description).
+    const focused = () =>
+      page.evaluate(`(() => {
+        const button = document.activeElement;
+        const described = document.getElementById(button.getAttribute('aria-describedby') || '');
+        return { name: button.getAttribute('aria-label') || button.textContent, description: described ? described.textContent : '' };
+      })()`);
+    expect(await focused()).toEqual({ name: 'Cancel removing shop / release-flags', description: expect.stringMatching(/^Stop tracking it\? Its Jira issues stay/) });
+    await page.getByRole('button', { name: 'Cancel removing shop / release-flags' }).click();
     expect(await page.evaluate("document.activeElement && document.activeElement.getAttribute('aria-label')")).toBe('Remove shop / release-flags');
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'Confirm removing shop / release-flags' }).click();
