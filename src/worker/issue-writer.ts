@@ -11,7 +11,7 @@ import { isRetryableStatus } from '../jira/errors.js';
 import { recreatedNote, type AdfDoc, type Flag } from '../flags/index.js';
 import { lastFlag, type FlagState, type FlagStates } from '../db/flag-states.js';
 import { createPayload, editPayload, SYNC_PROPERTY, type SyncProperty } from './flag-issue.js';
-import { LostCreates, type IssueRef } from './lost-creates.js';
+import { LostCreates, type CreateFloor, type IssueRef } from './lost-creates.js';
 import { inPool, writeOnce, WRITE_CONCURRENCY, type CallResult } from './write-once.js';
 import { CreateDeferred, LostCreate, LostEdit } from './write-errors.js';
 
@@ -31,15 +31,21 @@ export interface EditRequest {
 export const writeIdFor = (eventId: number, flagKey: string) => `${eventId}:${flagKey}`;
 
 /**
- * A create's intent: `create:<eventId>@<floor>`, the floor being the highest issue number of the
- * project known before the create (see lost-creates.ts). Intents saved before floors were noted have none.
+ * A create's intent: `create:<eventId>@<floor>/<project>`, the floor being the highest issue number of
+ * the project the create went to, known before the create (see lost-creates.ts). The project is kept
+ * because the association may move to another project before a lost create is looked for: its issues
+ * are where the create made them. Intents saved before projects were noted (`create:<eventId>@<floor>`)
+ * are for the association's project; those saved before floors were noted have neither.
  */
-const createIntent = (eventId: number, floor: number) => `create:${eventId}@${floor}`;
+const createIntent = (eventId: number, floor: CreateFloor) => `create:${eventId}@${floor.number}/${floor.project}`;
 const isCreateIntent = (pending: string | null | undefined): pending is string => pending?.startsWith('create:') ?? false;
-function floorOf(intent: string): number | undefined {
+function createdWhere(intent: string, currentProject: string): { project: string; floor?: number } {
   const at = intent.indexOf('@');
-  const n = at < 0 ? NaN : Number(intent.slice(at + 1));
-  return Number.isSafeInteger(n) ? n : undefined;
+  if (at < 0) return { project: currentProject };
+  const slash = intent.indexOf('/', at);
+  const n = Number(intent.slice(at + 1, slash < 0 ? undefined : slash));
+  const project = slash < 0 ? currentProject : intent.slice(slash + 1);
+  return Number.isSafeInteger(n) ? { project, floor: n } : { project };
 }
 
 /**
@@ -90,15 +96,13 @@ export class IssueWriter {
     const states = known ?? (await this.states.rows());
     const byKey = new Map(flags.map((f) => [f.key, f]));
     const interrupted = flags.map((f) => f.key).filter((k) => isCreateIntent(states.get(k)?.pendingWrite));
-    const floors = interrupted.map((k) => floorOf(states.get(k)!.pendingWrite!));
-    // The lowest floor of the interrupted creates covers them all (none when one was saved without).
-    const findFloor = floors.includes(undefined) ? undefined : Math.min(...(floors as number[]));
+    const earlier = interrupted.map((k) => createdWhere(states.get(k)!.pendingWrite!, this.association.projectKey));
     const intent = createIntent(eventId, await this.lostCreates.floor([...states.values()].map((s) => s.issueKey)));
     const { refused } = await writeOnce<IssueRef>(this.states, this.beforeWrite, {
       flagKeys: [...byKey.keys()],
       intentOf: () => intent,
       interrupted,
-      find: (keys) => this.lostCreates.find(keys, findFloor),
+      find: (keys) => this.lostCreates.find(keys, earlier),
       calls: (keys) => chunks(keys, BULK_CREATE_MAX).map((chunk) => ({ flagKeys: chunk, run: () => this.bulkCreate(chunk.map((k) => byKey.get(k)!), eventId) })),
       record: (written) =>
         this.states.writeMany(

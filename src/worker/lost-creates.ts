@@ -27,6 +27,12 @@ function ownFlagKey(association: AssociationRow, property: unknown): string | un
   return typeof p.flagKey === 'string' ? p.flagKey : undefined;
 }
 
+/** Where a create went: its project, and the highest issue number there known before it. */
+export interface CreateFloor {
+  project: string;
+  number: number;
+}
+
 export class LostCreates {
   constructor(
     private readonly jira: JiraClient,
@@ -34,46 +40,52 @@ export class LostCreates {
   ) {}
 
   /**
-   * The highest issue number of the project that surely existed before a create made now: the
-   * highest this association knows (its issues, and the project's newest issue when the association
-   * was saved), else the newest the index shows now (asked only for an association saved before that
-   * number was noted, and only until it knows an issue of its own).
+   * The floor of a create made now, in the association's project: the highest issue number it
+   * knows there (its issues, and the project's newest issue when the association was saved), else the
+   * newest the index shows now (asked only for an association saved before that number was noted, and
+   * only until it knows an issue of its own).
    */
-  async floor(knownIssueKeys: Iterable<string | null>): Promise<number> {
+  async floor(knownIssueKeys: Iterable<string | null>): Promise<CreateFloor> {
     const project = this.association.projectKey;
     let floor = this.association.issueFloor ?? -1;
     for (const key of knownIssueKeys) floor = Math.max(floor, issueNumber(project, key) ?? -1);
-    if (floor >= 0) return floor;
-    return newestIssueNumber(this.jira, project);
+    return { project, number: floor >= 0 ? floor : await newestIssueNumber(this.jira, project) };
   }
 
-  /** flagKey → issue for each wanted flag an earlier create made; `floor` as noted before that create. */
-  async find(wanted: readonly string[], floor: number | undefined): Promise<Map<string, IssueRef>> {
+  /**
+   * flagKey → issue for each wanted flag an earlier create made. `earlier`: where those creates went,
+   * each with its floor when one was noted. Each project is read above the lowest floor noted for it;
+   * the index is searched in those projects for what that did not find.
+   */
+  async find(wanted: readonly string[], earlier: readonly { project: string; floor?: number }[]): Promise<Map<string, IssueRef>> {
     const want = new Set(wanted);
     const found = new Map<string, IssueRef>();
-    if (floor !== undefined) await this.readAbove(floor, want, found);
-    if (found.size < want.size) await this.searchIndex(want, found);
+    const lowest = new Map<string, number>();
+    for (const { project, floor } of earlier) if (floor !== undefined) lowest.set(project, Math.min(floor, lowest.get(project) ?? floor));
+    for (const [project, floor] of lowest) if (found.size < want.size) await this.readAbove(project, floor, want, found);
+    const projects = new Set([this.association.projectKey, ...earlier.map((e) => e.project)]);
+    if (found.size < want.size) await this.searchIndex([...projects], want, found);
     return found;
   }
 
-  private async readAbove(floor: number, want: Set<string>, found: Map<string, IssueRef>): Promise<void> {
-    const project = this.association.projectKey;
+  private async readAbove(project: string, floor: number, want: Set<string>, found: Map<string, IssueRef>): Promise<void> {
     for (let from = floor + 1; found.size < want.size; from += BULK_FETCH_MAX) {
       const keys = Array.from({ length: BULK_FETCH_MAX }, (_, i) => `${project}-${from + i}`);
       const issues = await this.jira.bulkFetch(keys, { properties: [FLAG_PROPERTY] });
       if (issues.length === 0) return;
-      for (const issue of issues) {
-        const flagKey = ownFlagKey(this.association, issue.properties[FLAG_PROPERTY]);
-        if (flagKey && want.has(flagKey) && !found.has(flagKey)) found.set(flagKey, { id: issue.id, key: issue.key });
-      }
+      this.adopt(issues, want, found);
     }
   }
 
-  private async searchIndex(want: Set<string>, found: Map<string, IssueRef>): Promise<void> {
-    const hits = await this.jira.searchJql(associationJql(this.association), [], { properties: [FLAG_PROPERTY] });
-    for (const hit of hits) {
-      const flagKey = ownFlagKey(this.association, hit.properties[FLAG_PROPERTY]);
-      if (flagKey && want.has(flagKey) && !found.has(flagKey)) found.set(flagKey, { id: hit.id, key: hit.key });
+  private async searchIndex(projects: string[], want: Set<string>, found: Map<string, IssueRef>): Promise<void> {
+    const hits = await this.jira.searchJql(associationJql(this.association, projects), [], { properties: [FLAG_PROPERTY] });
+    this.adopt(hits, want, found);
+  }
+
+  private adopt(issues: readonly { id: string; key: string; properties: Record<string, unknown> }[], want: Set<string>, found: Map<string, IssueRef>): void {
+    for (const issue of issues) {
+      const flagKey = ownFlagKey(this.association, issue.properties[FLAG_PROPERTY]);
+      if (flagKey && want.has(flagKey) && !found.has(flagKey)) found.set(flagKey, { id: issue.id, key: issue.key });
     }
   }
 }
