@@ -9,16 +9,22 @@
  * it with ../intake/signature.ts into the template's inline ZipFile). Node built-ins, global fetch,
  * and the AWS SDK the Lambda runtime provides (only to delete the association).
  *
- * Whatever happens it never throws and never returns `Content`: for PRE_* action points AppConfig
- * would take a returned `Content` as the new document, and an error would block the engineer's
- * save. The app being down must not stop anyone saving flags.
+ * It never returns `Content`: for PRE_* action points AppConfig would take a returned `Content` as the
+ * new document. For the action points AppConfig waits on it never throws either: an error would block
+ * the engineer's save, and the app being down must not stop anyone saving flags. The ON_* action
+ * points (deployments) are asynchronous: there the forwarder tries for longer, and an event it still
+ * could not deliver fails the invocation, so that Lambda tries it again (the app stores a re-delivered
+ * event once: its InvocationId is the same).
  */
 import { deliver, type DeliveryOutcome } from './deliver.js';
-import { ATTEMPT_TIMEOUT_MS, DELIVERY_BUDGET_MS, REMOVAL_BUDGET_MS } from './limits.js';
+import { ASYNC_DELIVERY_BUDGET_MS, ATTEMPT_TIMEOUT_MS, DELIVERY_BUDGET_MS, REMOVAL_BUDGET_MS } from './limits.js';
 import { removeOwnAssociation, type AwsCredentials, type RemovalOutcome } from './remove-association.js';
 
 export interface ForwarderOptions {
+  /** Delivery budget of the action points AppConfig waits on (PRE_*, AT_*). */
   budgetMs?: number;
+  /** Delivery budget of the asynchronous ON_* action points. */
+  asyncBudgetMs?: number;
   attemptTimeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -69,6 +75,14 @@ export interface RemovalLogLine extends RemovalOutcome {
 /** The app's answer for a removed association (or an uninstalled site) whose signature was valid. */
 const GONE = 410;
 
+/** ON_* action points (OnDeploymentStart, OnDeploymentComplete, …): invoked asynchronously, nobody waits. */
+const isAsynchronous = (type: unknown): boolean => typeof type === 'string' && /^On[A-Z]/.test(type);
+
+/** Thrown for an asynchronous event the app did not take in time: Lambda invokes the forwarder again. */
+export class DeliveryFailed extends Error {
+  override readonly name = 'DeliveryFailed';
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 // Event fields that end up in the log are capped: they come from outside.
@@ -116,6 +130,7 @@ function isLoopback(hostname: string): boolean {
 export function createHandler(options: ForwarderOptions = {}): ForwarderHandler {
   const now = options.now ?? Date.now;
   const log = options.log ?? ((line: string) => console.log(line));
+  const asyncBudgetMs = options.asyncBudgetMs ?? ASYNC_DELIVERY_BUDGET_MS;
   const deliveryOptions = {
     budgetMs: options.budgetMs ?? DELIVERY_BUDGET_MS,
     attemptTimeoutMs: options.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS,
@@ -168,6 +183,8 @@ export function createHandler(options: ForwarderOptions = {}): ForwarderHandler 
     const started = now();
     const elapsed = () => Math.round(now() - started);
     const base = isRecord(event) ? { type: clip(event.Type), invocationId: clip(event.InvocationId) } : {};
+    const asynchronous = isRecord(event) && isAsynchronous(event.Type);
+    let undelivered = false;
     try {
       if (!isRecord(event)) {
         write({ outcome: 'invalid_event', attempts: 0, ms: elapsed(), error: 'the event is not a JSON object' });
@@ -181,12 +198,15 @@ export function createHandler(options: ForwarderOptions = {}): ForwarderHandler 
       // The event as AppConfig sent it, less the signing secret: the secret signs these bytes (the app
       // verifies the signature over them) and has no reason to travel in them, past proxies that may log bodies.
       const body = JSON.stringify(withoutSigningSecret(event));
-      const result = await deliver(target.url, body, target.secret, deliveryOptions);
+      const result = await deliver(target.url, body, target.secret, asynchronous ? { ...deliveryOptions, budgetMs: asyncBudgetMs } : deliveryOptions);
       write({ ...base, host: target.host, ...result, ms: elapsed() });
+      undelivered = result.outcome === 'gave_up';
       if (result.outcome === 'rejected' && result.status === GONE) await removeAssociation(event, target.url, base, target.host, context);
     } catch (err) {
       write({ outcome: 'failed', ...base, attempts: 0, ms: elapsed(), error: err instanceof Error ? err.name : 'unknown error' });
     }
+    // Only the app not answering in time is worth Lambda's retry; an answer it gave (a 4xx) stands.
+    if (asynchronous && undelivered) throw new DeliveryFailed('The app did not take the event in time; Lambda will invoke the forwarder again.');
     return {};
   };
 }

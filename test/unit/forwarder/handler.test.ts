@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { backoffMs, parseRetryAfter } from '../../../src/forwarder/deliver.js';
 import { createHandler, type ForwarderLogLine, type ForwarderOptions } from '../../../src/forwarder/handler.js';
-import { DELIVERY_BUDGET_MS, FUNCTION_TIMEOUT_SECONDS } from '../../../src/forwarder/limits.js';
+import { ASYNC_DELIVERY_BUDGET_MS, DELIVERY_BUDGET_MS, FUNCTION_TIMEOUT_SECONDS, REMOVAL_BUDGET_MS } from '../../../src/forwarder/limits.js';
 import { SIGNATURE_HEADER, verifySignature } from '../../../src/intake/signature.js';
 import { fixtureJson } from '../../support/fixtures.js';
 import { startIntake, unreachableUrl, type IntakeDouble, type Reply } from './server.js';
@@ -135,17 +135,17 @@ describe('forwarder handler: retries', () => {
   it('gives up at once when Retry-After outlasts the budget, instead of retrying early', async () => {
     const server = await serve([{ status: 503, headers: { 'retry-after': '3600' } }, { status: 202 }]);
     const { handler, sleeps, logged } = harness({ budgetMs: 5_000 });
-    expect(await handler(eventFor(deploymentComplete, server.url))).toEqual({});
+    expect(await handler(eventFor(preCreate, server.url))).toEqual({});
     expect(server.received).toHaveLength(1);
     expect(sleeps).toEqual([]);
     expect(logged()[0]).toMatchObject({ level: 'warn', outcome: 'gave_up', status: 503, attempts: 1, error: 'status 503' });
   });
 
-  it('keeps retrying a failing app until the budget is spent, then gives up without throwing', async () => {
+  it('keeps retrying a failing app until the budget is spent, then gives up without throwing (a save waits on it)', async () => {
     const server = await serve([{ status: 500 }]);
     const { handler, logged } = harness({ budgetMs: 1_200, attemptTimeoutMs: 500, realSleep: true });
     const started = Date.now();
-    expect(await handler(eventFor(deploymentComplete, server.url))).toEqual({});
+    expect(await handler(eventFor(preCreate, server.url))).toEqual({});
     const elapsed = Date.now() - started;
     expect(elapsed).toBeLessThanOrEqual(1_200 + 300);
     expect(server.received.length).toBeGreaterThanOrEqual(3);
@@ -170,14 +170,59 @@ describe('forwarder handler: retries', () => {
     expectNoSecretsIn(lines, event);
   });
 
-  it('never throws when nothing listens at EventsUrl, and gives up within its budget', async () => {
+  it('never throws on a save when nothing listens at EventsUrl, and gives up within its budget', async () => {
     const url = await unreachableUrl();
     const { handler, logged } = harness({ budgetMs: 800, attemptTimeoutMs: 300, realSleep: true });
     const started = Date.now();
-    expect(await handler(eventFor(deploymentComplete, url))).toEqual({});
+    expect(await handler(eventFor(preCreate, url))).toEqual({});
     expect(Date.now() - started).toBeLessThanOrEqual(800 + 300);
     expect(logged()[0]).toMatchObject({ outcome: 'gave_up', error: 'ECONNREFUSED', host: new URL(url).host });
     expect(logged()[0]?.attempts).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('forwarder handler: deployments (asynchronous: nobody waits)', () => {
+  /** A clock the forwarder's waits move, so minutes of retrying take no time. */
+  function fakeClock() {
+    let t = 1_000_000;
+    return { now: () => t, sleep: async (ms: number) => void (t += ms), elapsed: () => t - 1_000_000 };
+  }
+
+  it('keeps trying well past the budget of a save: an app back after 40 s still gets the deployment', async () => {
+    // Down for 40 s as the forwarder sees it (a restart, a database failing over), each answer asking for 5 s.
+    const server = await serve([...Array<Reply>(8).fill({ status: 503, headers: { 'retry-after': '5' } }), { status: 202 }]);
+    const clock = fakeClock();
+    const { handler, logged } = harness({ now: clock.now, sleep: clock.sleep });
+    expect(await handler(eventFor(deploymentComplete, server.url))).toEqual({});
+    expect(server.received).toHaveLength(9);
+    expect(clock.elapsed()).toBeGreaterThan(DELIVERY_BUDGET_MS);
+    expect(logged()).toEqual([expect.objectContaining({ outcome: 'delivered', status: 202, attempts: 9 })]);
+    // The same outage on a save: given up within the save's budget, without an error AppConfig would see.
+    const saveClock = fakeClock();
+    const save = harness({ now: saveClock.now, sleep: saveClock.sleep });
+    server.received.length = 0;
+    expect(await save.handler(eventFor(preCreate, server.url))).toEqual({});
+    expect(save.logged()[0]).toMatchObject({ outcome: 'gave_up', status: 503 });
+    expect(saveClock.elapsed()).toBeLessThanOrEqual(DELIVERY_BUDGET_MS);
+  });
+
+  it('fails the invocation when its budget is spent, so that Lambda delivers it again; the log line comes first', async () => {
+    const server = await serve([{ status: 503 }]);
+    const { handler, lines, logged } = harness({ asyncBudgetMs: 1_000, attemptTimeoutMs: 300, realSleep: true });
+    const event = eventFor(deploymentComplete, server.url);
+    await expect(handler(event)).rejects.toMatchObject({ name: 'DeliveryFailed' });
+    expect(logged()).toEqual([expect.objectContaining({ level: 'warn', outcome: 'gave_up', status: 503, type: 'OnDeploymentComplete' })]);
+    expectNoSecretsIn(lines, event);
+  });
+
+  it('does not fail the invocation for an answer retrying cannot change (a 4xx)', async () => {
+    for (const status of [400, 401, 404]) {
+      const server = await serve([{ status }]);
+      const { handler } = harness({ asyncBudgetMs: 1_000 });
+      expect(await handler(eventFor(deploymentComplete, server.url))).toEqual({});
+      await intake?.close();
+      intake = undefined;
+    }
   });
 });
 
@@ -268,8 +313,9 @@ describe('retry timing', () => {
     expect(parseRetryAfter(null, now)).toBeUndefined();
   });
 
-  it('keeps the default budget well inside the function timeout', () => {
+  it('keeps a save short and both budgets well inside the function timeout', () => {
     expect(DELIVERY_BUDGET_MS).toBeLessThanOrEqual(20_000);
-    expect(FUNCTION_TIMEOUT_SECONDS * 1000).toBeGreaterThanOrEqual(DELIVERY_BUDGET_MS + 3_000);
+    expect(ASYNC_DELIVERY_BUDGET_MS).toBeGreaterThanOrEqual(60_000);
+    expect(FUNCTION_TIMEOUT_SECONDS * 1000).toBeGreaterThanOrEqual(Math.max(DELIVERY_BUDGET_MS, ASYNC_DELIVERY_BUDGET_MS) + REMOVAL_BUDGET_MS + 3_000);
   });
 });

@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { buildForwarderBundle } from '../../../src/forwarder/bundle.js';
-import { DELIVERY_BUDGET_MS } from '../../../src/forwarder/limits.js';
+import { ASYNC_DELIVERY_BUDGET_MS, REMOVAL_BUDGET_MS } from '../../../src/forwarder/limits.js';
 import { ACTION_POINTS } from '../../../src/events/event-types.js';
 import {
   DEFAULT_EXTENSION_NAME,
@@ -110,8 +110,9 @@ describe('CloudFormation template: shape', () => {
       Role: getAtt('ForwarderExecutionRole', 'Arn'),
       LoggingConfig: { LogGroup: { Ref: 'ForwarderLogGroup' } },
     });
-    expect((props.Timeout as number) * 1000).toBeGreaterThan(DELIVERY_BUDGET_MS);
-    expect(props.Timeout as number).toBeLessThanOrEqual(30);
+    // Above the deployments' longer budget plus the removal after a 410, within Lambda's 900 s.
+    expect((props.Timeout as number) * 1000).toBeGreaterThan(ASYNC_DELIVERY_BUDGET_MS + REMOVAL_BUDGET_MS);
+    expect(props.Timeout as number).toBeLessThanOrEqual(900);
   });
 
   it('keeps logs for LogRetentionDays (default 30), forever when it is 0, through the LogsExpire condition', () => {
