@@ -91,7 +91,10 @@ export const SAVE_UNDER_WAY_MS = 120_000;
  */
 export function beginSave(db: Db, models: Models, id: string, clientKey: string, now = Date.now()): Promise<void> {
   return db.write(async () => {
-    await models.AssociationSave.destroy({ where: { startedAtMs: { [Op.lt]: now - SAVE_UNDER_WAY_MS } } });
+    // A lapsed save's id may be in AWS with no row: it goes as a removed one (410), not an unknown one.
+    const lapsed = { where: { startedAtMs: { [Op.lt]: now - SAVE_UNDER_WAY_MS } } };
+    await markRemoved(models, undefined, (await models.AssociationSave.findAll({ ...lapsed, attributes: ['id'] })).map((s) => s.id), now);
+    await models.AssociationSave.destroy(lapsed);
     await models.AssociationSave.create({ id, clientKey, startedAtMs: now });
   });
 }
@@ -103,7 +106,20 @@ export async function isSaveUnderWay(models: Models, id: string, now = Date.now(
 
 /** The save of `id` ended without its row: from now on its events are those of an association that is gone (410). */
 export async function endSave(db: Db, models: Models, id: string): Promise<void> {
-  await db.write(() => models.AssociationSave.destroy({ where: { id } }));
+  await db.transaction(async (transaction) => {
+    await markRemoved(models, transaction, [id]);
+    await models.AssociationSave.destroy({ where: { id }, transaction });
+  });
+}
+
+/**
+ * Notes ids that existed here (a row, or a save that handed AWS the id) and are gone, inside the
+ * caller's transaction: intake answers their events 410, which makes the forwarder delete its extension
+ * association; an id never noted here is only unknown (404), and the forwarder leaves it alone.
+ */
+export async function markRemoved(models: Models, transaction: Transaction | undefined, ids: readonly string[], now = Date.now()): Promise<void> {
+  if (ids.length === 0) return;
+  await models.RemovedAssociation.bulkCreate(ids.map((id) => ({ id, removedAtMs: now })), { transaction, ignoreDuplicates: true });
 }
 
 /** Removal keeps nothing: the row, its events, flag state and version index. */
@@ -112,6 +128,7 @@ export function removeAssociation(db: Db, models: Models, clientKey: string, id:
     const gone = await models.Association.destroy({ where: { id, clientKey }, transaction });
     if (gone === 0) return false;
     await deleteAssociationRows(models, transaction, [id]);
+    await markRemoved(models, transaction, [id]);
     return true;
   });
 }

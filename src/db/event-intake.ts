@@ -34,20 +34,35 @@ export async function readIntakeAssociation(db: Db, id: string): Promise<IntakeA
 
 /**
  * For an id intake did not find, asked again once its signature proved it ours: the association as it
- * is now (its row may have committed since the first read), or whether its first save is still under
- * way (see beginSave). One statement, so one snapshot: a save that commits its row and ends its note
+ * is now (its row may have committed since the first read), whether its first save is still under way
+ * (see beginSave), and whether it existed here and is gone (a removal, an uninstall, a failed or lapsed
+ * save: see markRemoved). One statement, so one snapshot: a save that commits its row and ends its note
  * together is seen before or after, never between.
  */
-export async function recheckUnknown(db: Db, id: string, now = Date.now()): Promise<{ association: IntakeAssociation | null; beingSaved: boolean }> {
-  const [row] = await db.rawRead<{ id: string | null; application_id: string | null; configuration_profile_id: string | null; being_saved: number | string | boolean }>(
+export async function recheckUnknown(
+  db: Db,
+  id: string,
+  now = Date.now(),
+): Promise<{ association: IntakeAssociation | null; beingSaved: boolean; removed: boolean }> {
+  const [row] = await db.rawRead<{
+    id: string | null;
+    application_id: string | null;
+    configuration_profile_id: string | null;
+    being_saved: number | string | boolean;
+    removed: number | string | boolean;
+  }>(
     `SELECT a.id, a.application_id, a.configuration_profile_id,
-            CASE WHEN EXISTS (SELECT 1 FROM association_saves s WHERE s.id = $1 AND s.started_at_ms > $2) THEN 1 ELSE 0 END AS being_saved
+            CASE WHEN EXISTS (SELECT 1 FROM association_saves s WHERE s.id = $1 AND s.started_at_ms > $2) THEN 1 ELSE 0 END AS being_saved,
+            CASE WHEN EXISTS (SELECT 1 FROM removed_associations r WHERE r.id = $1)
+                   OR EXISTS (SELECT 1 FROM association_saves s WHERE s.id = $1 AND s.started_at_ms <= $2)
+                   OR EXISTS (SELECT 1 FROM associations g WHERE g.id = $1) THEN 1 ELSE 0 END AS removed
        FROM (SELECT 1 AS one) probe
        LEFT JOIN associations a ON a.id = $1 AND ${TENANT_LIVE}`,
     [id, now - SAVE_UNDER_WAY_MS],
   );
   const association = row?.id ? { id: row.id, applicationId: row.application_id!, configurationProfileId: row.configuration_profile_id! } : null;
-  return { association, beingSaved: Number(row?.being_saved) === 1 };
+  // A row without `association` is one whose tenant is being uninstalled: gone for intake too.
+  return { association, beingSaved: Number(row?.being_saved) === 1, removed: Number(row?.removed) === 1 };
 }
 
 export interface NewEvent {

@@ -14,6 +14,7 @@ import * as associationIssueFloor from './migrations/0006-association-issue-floo
 import * as eventWrittenFlags from './migrations/0007-event-written-flags.js';
 import * as associationSaves from './migrations/0008-association-saves.js';
 import * as eventPayloadLz4 from './migrations/0009-event-payload-lz4.js';
+import * as removedAssociations from './migrations/0010-removed-associations.js';
 
 /** What a migration may need beyond the schema: the codec that seals secrets with the operator key. */
 export interface MigrationExtras {
@@ -27,7 +28,7 @@ interface Migration {
 }
 
 // Listed explicitly (not globbed) so the same list works from src/ under tsx and from dist/.
-const MIGRATIONS: Migration[] = [initial, sealSharedSecrets, forgeInstallations, environments, associationIssueFloor, eventWrittenFlags, associationSaves, eventPayloadLz4];
+const MIGRATIONS: Migration[] = [initial, sealSharedSecrets, forgeInstallations, environments, associationIssueFloor, eventWrittenFlags, associationSaves, eventPayloadLz4, removedAssociations];
 /** Every migration's name, in the order they run. */
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map((m) => m.name);
 const LOCK_ID = 724_011_935; // arbitrary, stable: "this app's migrations"

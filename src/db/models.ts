@@ -118,6 +118,13 @@ export interface AssociationSaveAttrs {
   startedAtMs: number | string;
 }
 
+/** An association that existed here and is gone (migration 0010): its events are answered 410, not 404. */
+export interface RemovedAssociationAttrs {
+  id: string;
+  /** Epoch milliseconds; BIGINT comes back as a string on PostgreSQL. */
+  removedAtMs: number | string;
+}
+
 export type AddonSettingRow = Row<AddonSettingAttrs, Optional<AddonSettingAttrs, 'id'>>;
 export type SiteRow = Row<SiteAttrs, Optional<SiteAttrs, 'updatedAt'>>;
 export type AssociationRow = Row<AssociationAttrs, Optional<AssociationAttrs, AssociationOptional>>;
@@ -137,12 +144,14 @@ export type ForgeInstallationRow = Row<
 >;
 
 export type AssociationSaveRow = Row<AssociationSaveAttrs, AssociationSaveAttrs>;
+export type RemovedAssociationRow = Row<RemovedAssociationAttrs, RemovedAssociationAttrs>;
 
 export interface Models {
   AddonSetting: ModelStatic<AddonSettingRow>;
   Site: ModelStatic<SiteRow>;
   Association: ModelStatic<AssociationRow>;
   AssociationSave: ModelStatic<AssociationSaveRow>;
+  RemovedAssociation: ModelStatic<RemovedAssociationRow>;
   StoredEvent: ModelStatic<StoredEventRow>;
   FlagState: ModelStatic<FlagStateRow>;
   ConfigVersion: ModelStatic<ConfigVersionRow>;
@@ -269,5 +278,13 @@ export function defineModels(sequelize: Sequelize): Models {
     },
     { tableName: 'association_saves', underscored: true, timestamps: false },
   );
-  return { AddonSetting, Site, Association, AssociationSave, StoredEvent, FlagState, ConfigVersion, ForgeInstallation };
+  const RemovedAssociation = sequelize.define<RemovedAssociationRow>(
+    'RemovedAssociation',
+    {
+      id: { type: DataTypes.STRING(36), primaryKey: true },
+      removedAtMs: { type: DataTypes.BIGINT, allowNull: false },
+    },
+    { tableName: 'removed_associations', underscored: true, timestamps: false },
+  );
+  return { AddonSetting, Site, Association, AssociationSave, RemovedAssociation, StoredEvent, FlagState, ConfigVersion, ForgeInstallation };
 }

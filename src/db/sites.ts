@@ -3,7 +3,7 @@
  * included) and our `sites` row (enabled flag). Only the tenancy module and ACE's store adapter use these;
  * everything else asks `Tenancy`.
  */
-import { deleteAssociationRows } from './associations.js';
+import { deleteAssociationRows, markRemoved } from './associations.js';
 import type { Db } from './database.js';
 import type { Models } from './models.js';
 import { Sealer } from '../secrets/sealed.js';
@@ -106,6 +106,8 @@ export function purgeSite(db: Db, models: Models, clientKey: string): Promise<vo
       ...(db.dialect === 'postgres' ? { lock: transaction.LOCK.UPDATE } : {}),
     });
     await deleteAssociationRows(models, transaction, associations.map((a) => a.id));
+    const saves = await models.AssociationSave.findAll({ where: { clientKey }, attributes: ['id'], transaction });
+    await markRemoved(models, transaction, [...associations, ...saves].map((a) => a.id));
     await models.Association.destroy({ where: { clientKey }, transaction });
     await models.AssociationSave.destroy({ where: { clientKey }, transaction });
     await models.Site.destroy({ where: { clientKey }, transaction });

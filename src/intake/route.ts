@@ -3,7 +3,8 @@
  * (the forwarder is no Jira user). What the headers already say is checked before any byte of the body
  * is read: the id's form (404), the encoding and type (415), the declared length (413), whether the
  * association exists (404). Then the body (413 when it runs past the limit), the signature (401; for an
- * unknown id a valid one means "removed", 410, or, while its save is under way, 503), the event's shape
+ * unknown id a valid one means "removed", 410, when the id existed here, or, while its save is under
+ * way, 503; an id this database never knew stays a 404), the event's shape
  * (400), and a durable insert (202) or a known InvocationId (200). Nothing is stored for a refused
  * request; while the database cannot be reached the answer is 503 with Retry-After, which the
  * forwarder retries.
@@ -147,12 +148,17 @@ export function intakeDoor(deps: IntakeDeps): IntakeDoor {
     return association;
   }
 
-  /** The association an unknown id signed by us belongs to now; throws 503 while its save is under way, 410 when it is gone. */
+  /**
+   * The association an unknown id signed by us belongs to now; throws 503 while its save is under way,
+   * 410 when it existed here and is gone, and 404 when this database never knew it (restored from an
+   * older backup, say): only a 410 makes the forwarder delete its extension association.
+   */
   async function recheck(id: string): Promise<IntakeAssociation> {
     const now = await recheckUnknown(db, id);
     if (now.association) return now.association;
     if (now.beingSaved) throw new ApiError(503, 'association_being_saved', 'This association is still being saved; send the event again in a few seconds.');
-    throw new ApiError(410, 'association_removed', 'This association was removed; delete the extension association in AWS.');
+    if (now.removed) throw new ApiError(410, 'association_removed', 'This association was removed; delete the extension association in AWS.');
+    throw new ApiError(404, 'association_not_found', 'No such association: the app holds no record of it. Save the association again in Jira.');
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {

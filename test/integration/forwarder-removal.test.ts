@@ -144,6 +144,17 @@ describe.each(databaseKinds)('forwarder: a 410 deletes its own extension associa
     expect(inAws(p.arn)).toHaveLength(1);
   });
 
+  it("a database that never knew the association (an older backup, the wrong DATABASE_URL): 404, and AWS keeps it", async () => {
+    const p = h.aws.addProfile(h.app.id, { name: 'restored-flags', type: 'AWS.AppConfig.FeatureFlags' });
+    const assoc = await h.associate({ configurationProfileId: p.id });
+    // The row is gone without a removal: what a restore from before the Save leaves.
+    await h.service.models.Association.destroy({ where: { id: assoc.id } });
+    expect(await h.service.models.RemovedAssociation.count({ where: { id: assoc.id } })).toBe(0);
+    await save(p.id); // the engineer's save still succeeds
+    expect(logged()).toEqual([expect.objectContaining({ outcome: 'rejected', status: 404 })]);
+    expect(inAws(p.arn).map((a) => a.id)).toEqual([assoc.extensionAssociationId]);
+  });
+
   it('after the site uninstalls the app, the forwarder deletes its association too', async () => {
     const p = h.aws.addProfile(h.app.id, { name: 'uninstall-flags', type: 'AWS.AppConfig.FeatureFlags' });
     const assoc = await h.associate({ configurationProfileId: p.id });

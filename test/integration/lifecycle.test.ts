@@ -206,7 +206,9 @@ describe.each(databaseKinds)('Connect lifecycle on %s', (kind) => {
     expect(res.status).toBe(204);
 
     const left = await rowsMentioning(h, [h.jira.clientKey, associationA]);
-    expect(left).toEqual(Object.fromEntries(Object.keys(left).map((t) => [t, 0])));
+    // Of the site's association only its id is kept, with when it went: its events are answered 410.
+    expect(left).toEqual({ ...Object.fromEntries(Object.keys(left).map((t) => [t, 0])), removed_associations: 1 });
+    expect((await allRows(h)).removed_associations!.map((r) => Object.keys(r).sort())).toEqual([['id', 'removed_at_ms']]);
     // The same check through the models, table by table.
     const m = h.service.models;
     expect(await m.AddonSetting.count({ where: { clientKey: h.jira.clientKey } })).toBe(0);

@@ -8,9 +8,13 @@ import { startForgeDouble, type ForgeDouble, type ForgeInstallation, type Remote
 import { startJiraDouble, type JiraDouble } from '../doubles/jira/index.js';
 import { associationForm, startHarness, type Harness, type HarnessOptions } from './harness.js';
 
-/** A purged installation's row: its id kept so a late Forge call cannot record it again, nothing else. */
+/**
+ * What a purge keeps, nothing else: an installation's id (so a late Forge call cannot record it again),
+ * and a removed association's id and when (so its events are answered 410, not 404).
+ */
 export const isTombstone = (row: string): boolean =>
-  row.startsWith('forge_installations: ') && row.includes('"api_base_url":""') && row.includes('"system_token_sealed":null') && row.includes('"cloud_id":null');
+  (row.startsWith('forge_installations: ') && row.includes('"api_base_url":""') && row.includes('"system_token_sealed":null') && row.includes('"cloud_id":null')) ||
+  /^removed_associations: \{"id":"[^"]+","removed_at_ms":"?\d+"?\}$/.test(row);
 
 export interface ForgeHarness extends Harness {
   forge: ForgeDouble;
