@@ -131,6 +131,12 @@ export class Queue {
     if (renewed.length !== 1) throw new LeaseLost(associationId);
   }
 
+  /** Whether this worker still holds the association's lease (false once it was removed or taken over). A read, no write. */
+  async holds(associationId: string): Promise<boolean> {
+    const rows = await this.db.rawRead('SELECT 1 AS held FROM associations WHERE id = $1 AND lease_owner = $2', [associationId, this.workerId]);
+    return rows.length === 1;
+  }
+
   async release(associationId: string): Promise<void> {
     await this.db.rawWriteUnsynced('UPDATE associations SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2', [
       associationId,

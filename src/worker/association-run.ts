@@ -71,7 +71,7 @@ export async function runAssociation(deps: RunDeps, associationId: string): Prom
   try {
     await processQueue(run);
   } catch (err) {
-    if (err instanceof LeaseLost) return log.warn('lease lost to another worker; leaving the association to it');
+    if (err instanceof LeaseLost) return log.warn('lease lost (another worker took the association over, or it was removed); leaving it');
     if (err instanceof AssociationGone) return log.info('association removed while its events were processed; stopping');
     throw err;
   } finally {

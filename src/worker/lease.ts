@@ -1,8 +1,9 @@
 /**
  * This worker's lease on one association while it processes its events. A heartbeat keeps the lease
  * while one long Jira call (with its own retries) is under way; before each Jira write `ensure()` also
- * renews it when the last renewal is a third of a lease old, and throws LeaseLost once another worker
- * may own the association.
+ * renews it when the last renewal is a third of a lease old, else reads that the lease is still held,
+ * and throws LeaseLost once another worker may own the association or it was removed (its row gone):
+ * a batch of writes stops at the next call, not at the next renewal seconds later.
  */
 import { LeaseLost, type Queue } from '../db/event-queue.js';
 
@@ -12,6 +13,7 @@ export class Lease {
   private lost = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
+  private checking: Promise<void> | undefined;
 
   constructor(
     private readonly queue: Queue,
@@ -32,11 +34,20 @@ export class Lease {
 
   async ensure(): Promise<void> {
     if (this.lost) throw new LeaseLost(this.associationId);
+    // Writes run a few at a time: one renewal (or one read) serves those that ask meanwhile.
     if (Date.now() - this.renewedAt >= this.renewEveryMs) {
-      // Writes run a few at a time: one renewal serves them all.
       this.renewing ??= this.renew().finally(() => (this.renewing = undefined));
       await this.renewing;
+      return;
     }
+    this.checking ??= this.queue
+      .holds(this.associationId)
+      .then((held) => {
+        if (!held) this.lost = true;
+      })
+      .finally(() => (this.checking = undefined));
+    await this.checking;
+    if (this.lost) throw new LeaseLost(this.associationId);
   }
 
   async release(): Promise<void> {
