@@ -27,7 +27,7 @@ import { sendError } from '../http/error-handler.js';
 import { setSecurityHeaders } from '../http/security-headers.js';
 import { watchAnswer } from '../http/answer-deadline.js';
 import type { Logger } from '../log.js';
-import { SIGNATURE_HEADER, isCurrentSignatureHeader, verifySignature } from './signature.js';
+import { SIGNATURE_HEADER, isCurrentSignatureHeader, signatureVerifier, verifySignature } from './signature.js';
 import { isStoredEvent, parseExtensionEvent, storedPayload } from '../events/appconfig-event.js';
 import { EventBatcher } from './event-batcher.js';
 import { AssociationCache } from './association-cache.js';
@@ -46,6 +46,21 @@ const SIGNATURE_MESSAGES = {
 } as const;
 
 const noSuchAssociation = () => new ApiError(404, 'association_not_found', 'No such association.');
+
+/** An id with no association, for good: removed here, or never known to this database. */
+interface Gone {
+  removed: boolean;
+}
+
+/**
+ * The answer to an event we signed for an id that is gone: 410 when it existed here and was removed,
+ * 404 when this database never knew it (restored from an older backup, say). Only a 410 makes the
+ * forwarder delete its extension association.
+ */
+const goneError = (gone: Gone) =>
+  gone.removed
+    ? new ApiError(410, 'association_removed', 'This association was removed; delete the extension association in AWS.')
+    : new ApiError(404, 'association_not_found', 'No such association: the app holds no record of it. Save the association again in Jira.');
 
 /**
  * The facts the headers state, checked before the body is read. The forwarder sends plain JSON; a
@@ -72,9 +87,10 @@ const tooLarge = () => new ApiError(413, 'payload_too_large', 'The request body 
 /**
  * The body exactly as received (the signature covers these bytes), at most MAX_EVENT_BYTES: past that
  * it is refused at once (413) and the rest is read and dropped by Node. A body cut short (the sender
- * went away) rejects; nobody is left to answer.
+ * went away) rejects; nobody is left to answer. With `sink`, each chunk goes there and none is kept
+ * (the answer is an empty buffer).
  */
-function readBody(req: IncomingMessage): Promise<Buffer> {
+function readBody(req: IncomingMessage, sink?: (chunk: Buffer) => void): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -91,7 +107,8 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
         reject(tooLarge());
         return;
       }
-      chunks.push(chunk);
+      if (sink) sink(chunk);
+      else chunks.push(chunk);
     };
     const onEnd = () => {
       stop();
@@ -137,38 +154,51 @@ export function intakeDoor(deps: IntakeDeps): IntakeDoor {
   const associations = new AssociationCache(db);
   const batcher = new EventBatcher(db);
 
-  /** The association the request is for, from its id and headers alone; throws the refusal. */
-  async function checkBeforeBody(req: IncomingMessage, id: string, header: string | undefined) {
+  /**
+   * The association the request is for, from its id and headers alone (null while its first save is
+   * under way), or `gone` for an id that has no association and will not have one: it existed and was
+   * removed, or this database never knew it. Throws the refusals the headers already decide.
+   */
+  async function checkBeforeBody(req: IncomingMessage, id: string, header: string | undefined): Promise<{ association: IntakeAssociation | null; gone?: Gone }> {
     if (!ASSOCIATION_ID.test(id)) throw noSuchAssociation();
     checkHeaders(req);
     const association = await associations.get(id);
+    if (association) return { association };
     // An unknown id is read further only when the header could be a current signature: that alone
     // can tell a removed association (410, so the forwarder stops) from one that never existed.
-    if (!association && !isCurrentSignatureHeader(header)) throw noSuchAssociation();
-    return association;
+    if (!isCurrentSignatureHeader(header)) throw noSuchAssociation();
+    const now = await recheckUnknown(db, id);
+    if (now.association || now.beingSaved) return { association: now.association };
+    return { association: null, gone: { removed: now.removed } };
   }
 
   /**
    * The association an unknown id signed by us belongs to now; throws 503 while its save is under way,
-   * 410 when it existed here and is gone, and 404 when this database never knew it (restored from an
-   * older backup, say): only a 410 makes the forwarder delete its extension association.
+   * and the answer for one that is gone (see goneError).
    */
   async function recheck(id: string): Promise<IntakeAssociation> {
     const now = await recheckUnknown(db, id);
     if (now.association) return now.association;
     if (now.beingSaved) throw new ApiError(503, 'association_being_saved', 'This association is still being saved; send the event again in a few seconds.');
-    if (now.removed) throw new ApiError(410, 'association_removed', 'This association was removed; delete the extension association in AWS.');
-    throw new ApiError(404, 'association_not_found', 'No such association: the app holds no record of it. Save the association again in Jira.');
+    throw goneError({ removed: now.removed });
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
     const signatureHeader = req.headers[SIGNATURE_HEADER];
     const header = Array.isArray(signatureHeader) ? signatureHeader.join(', ') : signatureHeader;
-    let association = await checkBeforeBody(req, id, header).catch((err: unknown) => {
+    const before = await checkBeforeBody(req, id, header).catch((err: unknown) => {
       // Refused before the body was read: close the connection rather than receive a body nobody reads.
       res.setHeader('Connection', 'close');
       throw err;
     });
+    if (before.gone) {
+      // Only whether we signed it matters: the body is hashed as it arrives and never kept, so bodies
+      // sent to made-up ids with a plausible header cost no memory.
+      const verifier = signatureVerifier(signing.forAssociation(id), header);
+      await readBody(req, (chunk) => verifier.update(chunk));
+      throw verifier.result().ok ? goneError(before.gone) : noSuchAssociation();
+    }
+    let association = before.association;
 
     const raw = await readBody(req);
     const signature = verifySignature(signing.forAssociation(id), raw, header);

@@ -76,12 +76,49 @@ export function isCurrentSignatureHeader(
   return parsed !== null && Math.abs(nowSeconds - parsed.timestamp) <= toleranceSeconds;
 }
 
+/** A signature check fed the body in chunks (see signatureVerifier). */
+export interface SignatureVerifier {
+  update(chunk: Uint8Array): void;
+  result(): VerifyResult;
+}
+
 /**
- * Checks `header` against `rawBody` (the bytes exactly as received). Several `v1=` entries are
- * accepted so a sender can sign with an old and a new secret while a secret is being rotated.
- * The signature is checked before the clock, so `stale` always means "authentic but too old or too
- * far ahead" (a clock or replay problem), never a forgery.
+ * Checks `header` against a body fed to `update` in the chunks it arrives in, exactly as received, for
+ * a body that is not kept. Several `v1=` entries are accepted so a sender can sign with an old and a
+ * new secret while a secret is being rotated. The signature is checked before the clock, so `stale`
+ * always means "authentic but too old or too far ahead" (a clock or replay problem), never a forgery.
  */
+export function signatureVerifier(
+  secret: string,
+  header: string | undefined,
+  nowSeconds: number = nowInSeconds(),
+  toleranceSeconds: number = SIGNATURE_TOLERANCE_SECONDS,
+): SignatureVerifier {
+  const refuse = (reason: 'missing' | 'malformed' | 'mismatch'): SignatureVerifier => ({ update: () => undefined, result: () => ({ ok: false, reason }) });
+  if (header === undefined || header.trim() === '') return refuse('missing');
+  const parsed = parseHeader(header);
+  if (!parsed) return refuse('malformed');
+  // An empty secret would make signatures anyone can compute: never accept one.
+  if (!secret) return refuse('mismatch');
+
+  const mac = createHmac('sha256', secret).update(`${parsed.timestamp}.`);
+  return {
+    update: (chunk) => void mac.update(chunk),
+    result() {
+      const expected = mac.digest();
+      let matched = false;
+      for (const candidate of parsed.signatures) {
+        // Every candidate is compared (no early exit) in constant time; lengths are equal by the regex.
+        if (timingSafeEqual(expected, candidate)) matched = true;
+      }
+      if (!matched) return { ok: false, reason: 'mismatch' };
+      if (Math.abs(nowSeconds - parsed.timestamp) > toleranceSeconds) return { ok: false, reason: 'stale' };
+      return { ok: true, timestamp: parsed.timestamp };
+    },
+  };
+}
+
+/** Checks `header` against `rawBody` (the bytes exactly as received); see signatureVerifier. */
 export function verifySignature(
   secret: string,
   rawBody: Uint8Array | string,
@@ -89,19 +126,7 @@ export function verifySignature(
   nowSeconds: number = nowInSeconds(),
   toleranceSeconds: number = SIGNATURE_TOLERANCE_SECONDS,
 ): VerifyResult {
-  if (header === undefined || header.trim() === '') return { ok: false, reason: 'missing' };
-  const parsed = parseHeader(header);
-  if (!parsed) return { ok: false, reason: 'malformed' };
-  // An empty secret would make signatures anyone can compute: never accept one.
-  if (!secret) return { ok: false, reason: 'mismatch' };
-
-  const expected = hmac(secret, parsed.timestamp, rawBody);
-  let matched = false;
-  for (const candidate of parsed.signatures) {
-    // Every candidate is compared (no early exit) in constant time; lengths are equal by the regex.
-    if (timingSafeEqual(expected, candidate)) matched = true;
-  }
-  if (!matched) return { ok: false, reason: 'mismatch' };
-  if (Math.abs(nowSeconds - parsed.timestamp) > toleranceSeconds) return { ok: false, reason: 'stale' };
-  return { ok: true, timestamp: parsed.timestamp };
+  const verifier = signatureVerifier(secret, header, nowSeconds, toleranceSeconds);
+  verifier.update(typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody);
+  return verifier.result();
 }
