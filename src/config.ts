@@ -62,6 +62,21 @@ function int(value: string | undefined, fallback: number, name: string): number 
   return n;
 }
 
+/**
+ * Longest AWS_CALL_TIMEOUT_MS. A Save makes several AWS calls within the 120 s a request may take, and
+ * a new association's save counts as under way for 120 s (its events wait meanwhile instead of being
+ * answered as removed): one call may take at most half of that.
+ */
+export const MAX_AWS_CALL_TIMEOUT_MS = 60_000;
+
+function awsCallTimeout(value: string | undefined): number {
+  const ms = int(value, 10_000, 'AWS_CALL_TIMEOUT_MS') || 10_000;
+  if (ms > MAX_AWS_CALL_TIMEOUT_MS) {
+    throw new Error(`AWS_CALL_TIMEOUT_MS must be at most ${MAX_AWS_CALL_TIMEOUT_MS} (a Save makes several AWS calls within the 120 s a request may take), got "${value}"`);
+  }
+  return ms;
+}
+
 /** Atlassian's published key set for Forge invocation tokens. */
 export const FORGE_JWKS_URL = 'https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json';
 
@@ -99,7 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       jwksUrl: env.FORGE_JWKS_URL || FORGE_JWKS_URL,
       jwksCooldownMs: 30_000,
     },
-    awsCallTimeoutMs: int(env.AWS_CALL_TIMEOUT_MS, 10_000, 'AWS_CALL_TIMEOUT_MS') || 10_000,
+    awsCallTimeoutMs: awsCallTimeout(env.AWS_CALL_TIMEOUT_MS),
     backfillWaitMs: int(env.BACKFILL_WAIT_MS, 10_000, 'BACKFILL_WAIT_MS'),
     worker: {
       enabled: env.WORKER !== 'off',

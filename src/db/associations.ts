@@ -78,8 +78,9 @@ export function saveAssociation(db: Db, models: Models, values: NewAssociation, 
 }
 
 /**
- * How long a save of a new association counts as under way: its AWS calls (each bounded by
- * AWS_CALL_TIMEOUT_MS) and its row's commit take seconds; a row older than this is a save whose process died.
+ * How long a save of a new association counts as under way: between its note and its row's commit it
+ * makes one AWS call (bounded by AWS_CALL_TIMEOUT_MS, at most 60 s: see config.ts); a note older than
+ * this is a save whose process died.
  */
 export const SAVE_UNDER_WAY_MS = 120_000;
 

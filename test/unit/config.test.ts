@@ -9,6 +9,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production', AC_LOCAL_BASE_URL: 'https://flags.example.com/' }).baseUrl).toBe('https://flags.example.com');
   });
 
+  it('takes AWS_CALL_TIMEOUT_MS up to 60 s, and refuses a longer one by name', () => {
+    expect(loadConfig({}).awsCallTimeoutMs).toBe(10_000);
+    expect(loadConfig({ AWS_CALL_TIMEOUT_MS: '60000' }).awsCallTimeoutMs).toBe(60_000);
+    expect(() => loadConfig({ AWS_CALL_TIMEOUT_MS: '90000' })).toThrow(/AWS_CALL_TIMEOUT_MS must be at most 60000 .*got "90000"/);
+    expect(() => loadConfig({ AWS_CALL_TIMEOUT_MS: 'soon' })).toThrow(/AWS_CALL_TIMEOUT_MS must be a whole number/);
+  });
+
   it('runs anywhere else on the local default, or on plain http', () => {
     expect(loadConfig({}).baseUrl).toBeUndefined();
     expect(loadConfig({ NODE_ENV: 'development', AC_LOCAL_BASE_URL: 'http://localhost:3000' }).baseUrl).toBe('http://localhost:3000');
