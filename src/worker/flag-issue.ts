@@ -73,11 +73,11 @@ export function editPayload(
   };
 }
 
-/** JQL for every issue this association's flags may have, to find creates whose answer was lost. */
-export function associationJql(a: AssociationRow, projects: readonly string[] = [a.projectKey]): string {
+/** JQL for every issue this association's flags may have in `project`, to find creates whose answer was lost. */
+export function associationJql(a: AssociationRow, project: string = a.projectKey): string {
   const q = (v: string) => `"${v.replace(/["\\]/g, '\\$&')}"`;
   return [
-    projects.length === 1 ? `project = ${q(projects[0]!)}` : `project in (${projects.map(q).join(', ')})`,
+    `project = ${q(project)}`,
     `issue.property[${FLAG_PROPERTY}].configurationProfileId = ${q(a.configurationProfileId)}`,
     `issue.property[${FLAG_PROPERTY}].applicationId = ${q(a.applicationId)}`,
     `issue.property[${FLAG_PROPERTY}].accountId = ${q(a.accountId)}`,

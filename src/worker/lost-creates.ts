@@ -12,7 +12,7 @@
  * floor; anything either finds is adopted.
  */
 import type { AssociationRow } from '../db/models.js';
-import { BULK_FETCH_MAX, issueNumber, newestIssueNumber, type JiraClient } from '../jira/index.js';
+import { BULK_FETCH_MAX, issueNumber, JiraError, newestIssueNumber, type JiraClient } from '../jira/index.js';
 import { associationJql, FLAG_PROPERTY, type FlagProperty } from './flag-issue.js';
 
 export interface IssueRef {
@@ -55,7 +55,7 @@ export class LostCreates {
   /**
    * flagKey → issue for each wanted flag an earlier create made. `earlier`: where those creates went,
    * each with its floor when one was noted. Each project is read above the lowest floor noted for it;
-   * the index is searched in those projects for what that did not find.
+   * the index is searched in those projects (and the association's own) for what that did not find.
    */
   async find(wanted: readonly string[], earlier: readonly { project: string; floor?: number }[]): Promise<Map<string, IssueRef>> {
     const want = new Set(wanted);
@@ -78,8 +78,19 @@ export class LostCreates {
   }
 
   private async searchIndex(projects: string[], want: Set<string>, found: Map<string, IssueRef>): Promise<void> {
-    const hits = await this.jira.searchJql(associationJql(this.association, projects), [], { properties: [FLAG_PROPERTY] });
-    this.adopt(hits, want, found);
+    for (const project of projects) {
+      if (found.size >= want.size) return;
+      let hits;
+      try {
+        hits = await this.jira.searchJql(associationJql(this.association, project), [], { properties: [FLAG_PROPERTY] });
+      } catch (err) {
+        // A project the association moved away from may be deleted, or hidden from the app now: Jira
+        // refuses JQL naming it (400), and nothing of ours can be found there any more.
+        if (project !== this.association.projectKey && err instanceof JiraError && err.status === 400) continue;
+        throw err;
+      }
+      this.adopt(hits, want, found);
+    }
   }
 
   private adopt(issues: readonly { id: string; key: string; properties: Record<string, unknown> }[], want: Set<string>, found: Map<string, IssueRef>): void {

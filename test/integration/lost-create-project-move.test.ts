@@ -44,4 +44,26 @@ describe.each(databaseKinds)('a lost create, then a move to another project (%s)
     expect(h.jira.requests.filter((r) => r.path === '/rest/api/3/issue/bulk')).toHaveLength(1);
     expect(await eventCounts(h.service.db)).toMatchObject({ done: 1, failed: 0, pending: 0 });
   }, 60_000);
+
+  it('the old project deleted meanwhile: the look-up there finds nothing (Jira refuses JQL naming it), and each flag gets one issue in the new project', async () => {
+    const p = h.aws.addProfile(h.app.id, { name: 'flags-of-a-closed-project', type: 'AWS.AppConfig.FeatureFlags' });
+    h.jira.addProject({ key: 'CLOSED', name: 'To be deleted' });
+    h.jira.addProject({ key: 'NEXT', name: 'Where it goes' });
+    const { id } = await h.associate({ configurationProfileId: p.id, projectKey: 'CLOSED' });
+    h.jira.clearRequests();
+    h.jira.faults.add({ match: { method: 'POST', path: /^\/rest\/api\/3\/issue\/bulk$/ }, loseAnswer: true, times: 1 });
+    const event = preCreateEvent({ app: h.app, profile: p }, largeDocument(FLAGS, 1), 1);
+    expect((await h.sendEvent(id, event)).status).toBe(202);
+    const lostCreates = () => h.jira.requests.filter((r) => r.path === '/rest/api/3/issue/bulk' && r.fault === 'lost');
+    await expect.poll(lostCreates, { timeout: 10_000 }).toHaveLength(1);
+
+    expect(await h.associate({ configurationProfileId: p.id, projectKey: 'NEXT' })).toMatchObject({ id, movedFromProject: 'CLOSED' });
+    h.jira.removeProject('CLOSED');
+    await waitIdle(h.service.db, 30_000);
+
+    const mine = h.jira.issues().filter((i) => (i.properties.appconfigFlag as { configurationProfileId?: string } | undefined)?.configurationProfileId === p.id);
+    expect(mine.map((i) => i.key.split('-')[0])).toEqual(Array(FLAGS).fill('NEXT'));
+    expect(new Set(mine.map((i) => (i.properties.appconfigFlag as { flagKey: string }).flagKey)).size).toBe(FLAGS);
+    expect(await eventCounts(h.service.db)).toMatchObject({ failed: 0, pending: 0 });
+  }, 60_000);
 });
