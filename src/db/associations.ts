@@ -72,6 +72,9 @@ export function saveAssociation(db: Db, models: Models, values: NewAssociation, 
     } else {
       await models.Association.create(values, { transaction });
       await models.AssociationSave.destroy({ where: { id: values.id }, transaction });
+      // Another process may have taken this save for one that died (clocks apart, a slow commit) and
+      // noted its id as removed: it exists now.
+      await models.RemovedAssociation.destroy({ where: { id: values.id }, transaction });
     }
     return (await models.Association.findByPk(values.id, { transaction }))!;
   });
@@ -123,7 +126,7 @@ export async function markRemoved(models: Models, transaction: Transaction | und
   await models.RemovedAssociation.bulkCreate(ids.map((id) => ({ id, removedAtMs: now })), { transaction, ignoreDuplicates: true });
 }
 
-/** Removal keeps nothing: the row, its events, flag state and version index. */
+/** Removal keeps nothing but the id's removed-association note (see markRemoved): the row, its events, flag state and version index go. */
 export function removeAssociation(db: Db, models: Models, clientKey: string, id: string): Promise<boolean> {
   return db.transaction(async (transaction) => {
     const gone = await models.Association.destroy({ where: { id, clientKey }, transaction });

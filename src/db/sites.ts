@@ -3,6 +3,7 @@
  * included) and our `sites` row (enabled flag). Only the tenancy module and ACE's store adapter use these;
  * everything else asks `Tenancy`.
  */
+import { Op } from 'sequelize';
 import { deleteAssociationRows, markRemoved } from './associations.js';
 import type { Db } from './database.js';
 import type { Models } from './models.js';
@@ -90,8 +91,8 @@ export async function isSiteEnabled(models: Models, clientKey: string): Promise<
 
 /**
  * Uninstall: every row the app holds for the site, in every table, in one transaction. Nothing of the
- * site remains but a Forge installation's bare id (below); later events for its associations are
- * recognised by their signature alone (410).
+ * site remains but a Forge installation's bare id (below) and its associations' ids as removed (see
+ * markRemoved), on which the 410 for their later events rests.
  */
 export function purgeSite(db: Db, models: Models, clientKey: string): Promise<void> {
   return db.transaction(async (transaction) => {
@@ -106,10 +107,12 @@ export function purgeSite(db: Db, models: Models, clientKey: string): Promise<vo
       ...(db.dialect === 'postgres' ? { lock: transaction.LOCK.UPDATE } : {}),
     });
     await deleteAssociationRows(models, transaction, associations.map((a) => a.id));
-    const saves = await models.AssociationSave.findAll({ where: { clientKey }, attributes: ['id'], transaction });
-    await markRemoved(models, transaction, [...associations, ...saves].map((a) => a.id));
+    const saves = (await models.AssociationSave.findAll({ where: { clientKey }, attributes: ['id'], transaction })).map((s) => s.id);
+    await markRemoved(models, transaction, [...associations.map((a) => a.id), ...saves]);
     await models.Association.destroy({ where: { clientKey }, transaction });
-    await models.AssociationSave.destroy({ where: { clientKey }, transaction });
+    // Only the notes read above: one a save writes meanwhile is ended by that save (its row finds no
+    // site), or lapses, and either way its id counts as removed.
+    await models.AssociationSave.destroy({ where: { clientKey, id: { [Op.in]: saves } }, transaction });
     await models.Site.destroy({ where: { clientKey }, transaction });
     // A Forge installation's own row (its key is the installation id; none for a Connect site) is
     // emptied, not deleted: its id stays as a tombstone, so a Forge retry or a scheduled run already

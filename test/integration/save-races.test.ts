@@ -147,6 +147,20 @@ describe.each(databaseKinds)('saving an association while it or its site is remo
     expect((await h.sendEvent(fresh, event, { secret: secretFor(fresh) })).status).toBe(410);
   });
 
+  it('a save another process took for a dead one (its note swept as lapsed) still commits a row that takes events', async () => {
+    const { db, models } = h.service;
+    const id = '6f1d2c4b-5a69-4788-9a1b-2c3d4e5f6a7b';
+    // This save's note, seen by another process with a clock ahead as older than a save can take.
+    await models.AssociationSave.create({ id, clientKey: h.jira.clientKey, startedAtMs: Date.now() - SAVE_UNDER_WAY_MS - 1000 });
+    await beginSave(db, models, 'ab1d2c4b-5a69-4788-9a1b-2c3d4e5f6a7b', h.jira.clientKey);
+    expect(await models.RemovedAssociation.count({ where: { id } })).toBe(1);
+    const fields = associationFields(id, { clientKey: h.jira.clientKey, applicationId: h.app.id, configurationProfileId: h.profile.id });
+    await saveAssociation(db, models, { ...fields, issueFloor: null }, false);
+    expect(await models.RemovedAssociation.count({ where: { id } })).toBe(0);
+    const secret = new SigningSecrets(loadOperatorKey(h.service.config)).forAssociation(id);
+    expect((await h.sendEvent(id, preCreateEvent(h, flagsV1(), 1), { secret })).status).toBe(202);
+  });
+
   it('an event whose body is still arriving when the new row commits is taken, not refused as removed', async () => {
     const { db, models } = h.service;
     const id = '5f1d2c4b-5a69-4788-9a1b-2c3d4e5f6a7b';
