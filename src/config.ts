@@ -69,6 +69,34 @@ function int(value: string | undefined, fallback: number, name: string): number 
  */
 export const MAX_AWS_CALL_TIMEOUT_MS = 60_000;
 
+/** A whole number of ms (or the fallback) within [min, max]; the error names the variable and why. */
+function bounded(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, why: string): number {
+  const n = int(env[name], fallback, name);
+  if (n < min || n > max) throw new Error(`${name} must be between ${min} and ${max} (${why}), got "${env[name]}"`);
+  return n;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevel(env: NodeJS.ProcessEnv): string {
+  const level = env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info');
+  if (!LOG_LEVELS.includes(level)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  return level;
+}
+
+function workerEnabled(value: string | undefined): boolean {
+  const v = (value ?? '').trim().toLowerCase();
+  if (v === '' || v === 'on') return true;
+  if (v === 'off') return false;
+  throw new Error(`WORKER must be "on" (the default) or "off", got "${value}"`);
+}
+
+function databaseUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(value)) throw new Error('DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/database); leave it unset for the embedded SQLite');
+  return value;
+}
+
 function awsCallTimeout(value: string | undefined): number {
   const ms = int(value, 10_000, 'AWS_CALL_TIMEOUT_MS') || 10_000;
   if (ms > MAX_AWS_CALL_TIMEOUT_MS) {
@@ -103,24 +131,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: env.HOST || undefined,
     baseUrl,
     dataDir: path.resolve(env.DATA_DIR || 'data'),
-    databaseUrl: env.DATABASE_URL || undefined,
+    databaseUrl: databaseUrl(env.DATABASE_URL),
     appSecretKey: env.APP_SECRET_KEY || undefined,
     extensionIdentifier: env.APPCONFIG_EXTENSION || DEFAULT_EXTENSION_NAME,
     connectKeysUrl: (env.CONNECT_KEYS_CDN_URL || 'https://connect-install-keys.atlassian.com').replace(/\/+$/, ''),
     connectKeysTimeoutMs: int(env.CONNECT_KEYS_TIMEOUT_MS, 5_000, 'CONNECT_KEYS_TIMEOUT_MS'),
-    logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    logLevel: logLevel(env),
     forge: {
       appId: env.FORGE_APP_ID ? parseForgeAppId(env.FORGE_APP_ID) : undefined,
       jwksUrl: env.FORGE_JWKS_URL || FORGE_JWKS_URL,
       jwksCooldownMs: 30_000,
     },
     awsCallTimeoutMs: awsCallTimeout(env.AWS_CALL_TIMEOUT_MS),
-    backfillWaitMs: int(env.BACKFILL_WAIT_MS, 10_000, 'BACKFILL_WAIT_MS'),
+    backfillWaitMs: bounded(env, 'BACKFILL_WAIT_MS', 10_000, 0, 60_000, 'a Save answers within the 120 s a request may take'),
     worker: {
-      enabled: env.WORKER !== 'off',
+      enabled: workerEnabled(env.WORKER),
       concurrency: int(env.WORKER_CONCURRENCY, 4, 'WORKER_CONCURRENCY') || 1,
-      pollMs: int(env.WORKER_POLL_MS, 1000, 'WORKER_POLL_MS'),
-      leaseMs: int(env.WORKER_LEASE_MS, 60_000, 'WORKER_LEASE_MS'),
+      pollMs: bounded(env, 'WORKER_POLL_MS', 1000, 50, 60_000, 'shorter polls only spin'),
+      leaseMs: bounded(env, 'WORKER_LEASE_MS', 60_000, 3_000, 3_600_000, 'a lease is renewed at most once a second, a third of the way through'),
       searchLagMs: int(env.JIRA_SEARCH_LAG_MS, 30_000, 'JIRA_SEARCH_LAG_MS'),
       eventRetentionDays: int(env.EVENT_RETENTION_DAYS, 14, 'EVENT_RETENTION_DAYS'),
     },

@@ -3,9 +3,12 @@
  */
 import fs from 'node:fs';
 import v8 from 'node:v8';
-import { loadConfig } from './config.js';
+import { loadConfig, type AppConfig } from './config.js';
 import { createLogger } from './log.js';
-import { startService } from './service.js';
+import { SHUTDOWN_GRACE_MS, startService } from './service.js';
+
+/** A shutdown that outlasts this (a Jira Retry-After being waited out, a database that stopped answering) is cut. */
+const SHUTDOWN_DEADLINE_MS = SHUTDOWN_GRACE_MS + 5_000;
 
 // V8's allocation-site pretenuring takes the worker's bursts (a bulk create's fifty rendered descriptions,
 // all garbage once sent) for long-lived objects and allocates them straight in the old generation, which
@@ -14,7 +17,14 @@ import { startService } from './service.js';
 // app keeps is allocated in such bursts, so the young generation is the right place for all of it.
 v8.setFlagsFromString('--no-allocation-site-pretenuring');
 
-const config = loadConfig();
+let config: AppConfig;
+try {
+  config = loadConfig();
+} catch (err) {
+  // A setting the app cannot run with: one line that names it, as the log's fatal lines read.
+  createLogger('info').fatal({ reason: err instanceof Error ? err.message : String(err) }, 'the app could not start: bad configuration');
+  process.exit(1);
+}
 const log = createLogger(config.logLevel);
 
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled promise rejection'));
@@ -32,6 +42,10 @@ startService(config, log)
       if (closing) return;
       closing = true;
       log.info({ signal }, 'shutting down');
+      setTimeout(() => {
+        log.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown did not finish in time; exiting (leases left behind lapse after WORKER_LEASE_MS)');
+        process.exit(1);
+      }, SHUTDOWN_DEADLINE_MS).unref();
       service.close().then(
         () => process.exit(0),
         (err: unknown) => {
