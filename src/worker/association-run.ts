@@ -86,6 +86,8 @@ async function processQueue(run: Run): Promise<void> {
     if (run.deps.stopped()) return;
     const row = await association();
     if (!row) return;
+    // Every line of the run names the tenant too: an operator of many sites reads which one it is about.
+    run.log = run.deps.log.child({ associationId: run.associationId, tenantKey: row.clientKey });
     const round = await run.deps.queue.nextRound(run.associationId, { maxBytes: ROUND_BYTES, maxEvents: ROUND_EVENTS });
     if (round.events.length === 0) return;
     await beforeWrite(run);

@@ -43,6 +43,9 @@ describe.each(databaseKinds)('a lost create, then a move to another project (%s)
     expect(h.jira.issues().filter((i) => i.key.startsWith('MOVED-'))).toEqual([]);
     expect(h.jira.requests.filter((r) => r.path === '/rest/api/3/issue/bulk')).toHaveLength(1);
     expect(await eventCounts(h.service.db)).toMatchObject({ done: 1, failed: 0, pending: 0 });
+    // The operator's line says which site and association the lost answer was about.
+    const lost = h.logs().split('\n').filter((l) => l.includes('answer to a create lost')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lost).toEqual([expect.objectContaining({ level: 40, tenantKey: h.jira.clientKey, associationId: id })]);
   }, 60_000);
 
   it('the old project deleted meanwhile: the look-up there finds nothing (Jira refuses JQL naming it), and each flag gets one issue in the new project', async () => {
