@@ -52,11 +52,24 @@ export function loadOperatorKey(opts: { appSecretKey?: string; dataDir: string; 
   }
   const file = path.join(opts.dataDir, KEY_FILE);
   ensurePrivateDir(opts.dataDir);
+  // Written whole under another name, then linked into place (which fails when the file exists): a
+  // crash, or a second process starting at once, never leaves or reads a half-written key.
+  const draft = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(draft, crypto.randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
   try {
-    fs.writeFileSync(file, crypto.randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
+    fs.linkSync(draft, file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     restrictExisting([file]);
+  } finally {
+    fs.rmSync(draft, { force: true });
   }
-  return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'utf8');
+  const key = fs.readFileSync(file, 'utf8').trim();
+  if (key.length < 32) {
+    throw new Error(
+      `The operator key file ${file} is damaged (${key.length} characters, at least 32 expected): restore it from a backup. ` +
+        'Deleting it makes a new key: every Connect site must then reinstall the app, and every association be saved again.',
+    );
+  }
+  return Buffer.from(key, 'utf8');
 }

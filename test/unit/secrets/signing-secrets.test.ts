@@ -30,6 +30,21 @@ describe('event signing secrets', () => {
     expect(stat.mode & 0o077).toBe(0);
   });
 
+  it('a damaged key file (emptied by a crash, truncated) is refused naming the file, never taken as a key', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'app-secret.key'), '', { mode: 0o600 });
+    expect(() => loadOperatorKey({ dataDir: dir })).toThrow(`The operator key file ${path.join(dir, 'app-secret.key')} is damaged (0 characters`);
+    fs.writeFileSync(path.join(dir, 'app-secret.key'), 'abc123');
+    expect(() => loadOperatorKey({ dataDir: dir })).toThrow(/is damaged \(6 characters, at least 32 expected\): restore it from a backup/);
+  });
+
+  it('every start on one data folder reads the one key written whole, and leaves no draft file behind', () => {
+    const dir = tmp();
+    const keys = Array.from({ length: 5 }, () => loadOperatorKey({ dataDir: dir }).toString('hex'));
+    expect(new Set(keys).size).toBe(1);
+    expect(fs.readdirSync(dir)).toEqual(['app-secret.key']);
+  });
+
   it('requires APP_SECRET_KEY with PostgreSQL, where processes must share it', () => {
     expect(() => loadOperatorKey({ dataDir: tmp(), databaseUrl: 'postgres://x' })).toThrow(/APP_SECRET_KEY is required/);
     const key = loadOperatorKey({ dataDir: tmp(), databaseUrl: 'postgres://x', appSecretKey: 'k'.repeat(40) });
