@@ -34,6 +34,15 @@ export class SigningSecrets {
 
 const KEY_FILE = 'app-secret.key';
 
+function createExclusive(file: string, key: string): void {
+  try {
+    fs.writeFileSync(file, key, { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    restrictExisting([file]);
+  }
+}
+
 /**
  * APP_SECRET_KEY when set (required with PostgreSQL, where several processes must share it); otherwise a
  * random key kept in the data folder, beside but not inside the SQLite file, created on first start.
@@ -55,12 +64,16 @@ export function loadOperatorKey(opts: { appSecretKey?: string; dataDir: string; 
   // Written whole under another name, then linked into place (which fails when the file exists): a
   // crash, or a second process starting at once, never leaves or reads a half-written key.
   const draft = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
-  fs.writeFileSync(draft, crypto.randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
+  const fresh = crypto.randomBytes(32).toString('hex');
+  fs.writeFileSync(draft, fresh, { flag: 'wx', mode: 0o600 });
   try {
     fs.linkSync(draft, file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    restrictExisting([file]);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') restrictExisting([file]);
+    // A file system without hard links: created exclusively and written in one call instead.
+    else if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS') createExclusive(file, fresh);
+    else throw err;
   } finally {
     fs.rmSync(draft, { force: true });
   }

@@ -34,8 +34,8 @@ export const writeIdFor = (eventId: number, flagKey: string) => `${eventId}:${fl
  * A create's intent: `create:<eventId>@<floor>/<project>`, the floor being the highest issue number of
  * the project the create went to, known before the create (see lost-creates.ts). The project is kept
  * because the association may move to another project before a lost create is looked for: its issues
- * are where the create made them. Intents saved before projects were noted (`create:<eventId>@<floor>`)
- * are for the association's project; those saved before floors were noted have neither.
+ * are where the create made them. Intents saved before projects were noted (`create:<eventId>@<floor>`),
+ * and those saved before floors were (no floor), are for the association's project.
  */
 const createIntent = (eventId: number, floor: CreateFloor) => `create:${eventId}@${floor.number}/${floor.project}`;
 const isCreateIntent = (pending: string | null | undefined): pending is string => pending?.startsWith('create:') ?? false;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadOperatorKey, SigningSecrets } from '../../../src/secrets/signing-secrets.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'signing-'));
@@ -43,6 +43,22 @@ describe('event signing secrets', () => {
     const keys = Array.from({ length: 5 }, () => loadOperatorKey({ dataDir: dir }).toString('hex'));
     expect(new Set(keys).size).toBe(1);
     expect(fs.readdirSync(dir)).toEqual(['app-secret.key']);
+  });
+
+  it('on a file system without hard links the key file is still created once, whole, and no draft is left', () => {
+    const dir = tmp();
+    const noLinks = vi.spyOn(fs, 'linkSync').mockImplementation(() => {
+      throw Object.assign(new Error('operation not permitted'), { code: 'EPERM' });
+    });
+    try {
+      const first = loadOperatorKey({ dataDir: dir });
+      expect(first.length).toBe(64);
+      expect(loadOperatorKey({ dataDir: dir }).equals(first)).toBe(true);
+      expect(fs.readdirSync(dir)).toEqual(['app-secret.key']);
+      expect(noLinks).toHaveBeenCalled();
+    } finally {
+      noLinks.mockRestore();
+    }
   });
 
   it('requires APP_SECRET_KEY with PostgreSQL, where processes must share it', () => {
