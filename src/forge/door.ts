@@ -14,6 +14,7 @@
  */
 import { Router, type Request, type RequestHandler } from 'express';
 import { asyncHandler } from '../http/async.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { ApiError, forbidden, unauthorized } from '../http/errors.js';
 import type { Logger } from '../log.js';
 import { setRequestTenant } from '../tenancy/request-context.js';
@@ -26,6 +27,8 @@ export const EVENT_ANSWER_MS = 3_000;
 const MAX_TOKEN_LENGTH = 16_384;
 const PURGE_RETRIES = 5;
 const PURGE_RETRY_MS = 2_000;
+/** How long a pre-uninstall the database could not take is tried again (Forge does not send it again). */
+const UNINSTALL_RETRY_FOR_MS = 3_600_000;
 
 export interface ForgeDoorDeps {
   verify: (token: string) => Promise<ForgeInvocation>;
@@ -142,7 +145,16 @@ export class ForgeDoor {
       asyncHandler(async (req, res) => {
         const { installationId } = await this.eventInvocation(req, '/forge/pre-uninstall');
         // First, quickly, the installation disappears for every reader (API, worker); then the purge.
-        const known = await installations.beginUninstall(installationId);
+        let known: boolean;
+        try {
+          known = await installations.beginUninstall(installationId);
+        } catch (err) {
+          if (!isDatabaseUnavailable(err)) throw err;
+          log.warn({ installationId }, 'Forge pre-uninstall came while the database was unavailable; it is tried again until the database is back');
+          void this.uninstallWhenBack(installationId);
+          res.status(202).json({ ok: true });
+          return;
+        }
         if (!known) {
           log.info({ installationId }, 'Forge pre-uninstall for an installation with no data');
           res.status(200).json({ ok: true });
@@ -159,6 +171,28 @@ export class ForgeDoor {
   /** Purges started and not finished before the last stop (their installations are already invisible). */
   async resumeUninstalls(): Promise<void> {
     for (const installationId of await this.deps.installations.uninstallsPending()) await this.purgeWithRetries(installationId);
+  }
+
+  /**
+   * A pre-uninstall whose first step the database could not take: Forge does not send it again, so this
+   * process tries again, backing off to a minute, for up to an hour; then the installation's data stays
+   * and the log says so. (A restart meanwhile forgets it.)
+   */
+  private async uninstallWhenBack(installationId: string): Promise<void> {
+    const until = Date.now() + UNINSTALL_RETRY_FOR_MS;
+    for (let waitMs = 1_000; Date.now() < until; waitMs = Math.min(waitMs * 2, 60_000)) {
+      await new Promise((resolve) => setTimeout(resolve, waitMs).unref());
+      try {
+        if (await this.deps.installations.beginUninstall(installationId)) await this.purgeWithRetries(installationId);
+        return;
+      } catch (err) {
+        if (!isDatabaseUnavailable(err)) {
+          this.deps.log.error({ err, installationId }, 'Forge pre-uninstall could not be recorded; the installation keeps its data');
+          return;
+        }
+      }
+    }
+    this.deps.log.error({ installationId }, 'Forge pre-uninstall could not be recorded within an hour (database unavailable); the installation keeps its data');
   }
 
   /** True once every row is gone; retried a few times (a busy database), then left for the next start. */
