@@ -6,10 +6,10 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import zlib from 'node:zlib';
-import pg from 'pg';
 import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../src/intake/signature.js';
+import { databaseCut, type DatabaseCut } from '../support/database-cut.js';
 import { databaseKinds } from '../support/databases.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { deploymentEvent, preCreateEvent } from '../support/events.js';
@@ -381,30 +381,17 @@ describe.each(databaseKinds)('event intake (%s)', (kind) => {
 describe.each(databaseKinds.filter((k) => k === 'postgres'))('event intake while the database is unreachable (%s)', (kind) => {
   let h: Harness;
   let id: string;
-  let database: string;
-
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  const cut = async () => {
-    await admin(`ALTER DATABASE ${database} ALLOW_CONNECTIONS false`);
-    await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${database}' AND pid <> pg_backend_pid()`);
-  };
-  const restore = () => admin(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
+  let connections: DatabaseCut;
+  const cut = () => connections.cut();
+  const restore = () => connections.restore();
 
   beforeAll(async () => {
     h = await startHarness({ db: kind, worker: false });
     id = (await h.associate()).id;
-    database = new URL(h.db.databaseUrl!).pathname.slice(1);
+    connections = databaseCut(h.db.databaseUrl!);
   });
   afterAll(async () => {
-    await restore().catch(() => undefined);
+    await connections?.restore().catch(() => undefined);
     await h?.close();
   });
 

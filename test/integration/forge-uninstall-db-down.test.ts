@@ -3,49 +3,34 @@
  * cut). Forge does not send it again, so the app answers 202 and keeps trying: once the database is
  * back, the installation is hidden and every row of it purged, as a pre-uninstall on a good day does.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
 import { startForgeHarness, type ForgeHarness } from '../support/forge-harness.js';
 import { waitFor } from '../support/wait.js';
+import { databaseCut, type DatabaseCut } from '../support/database-cut.js';
 
 describe.each(databaseKinds.filter((k) => k === 'postgres'))('a Forge pre-uninstall while the database is unreachable (%s)', (kind) => {
   let h: ForgeHarness;
-  let database: string;
-
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  const cut = async () => {
-    await admin(`ALTER DATABASE ${database} ALLOW_CONNECTIONS false`);
-    await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${database}' AND pid <> pg_backend_pid()`);
-  };
-  const restore = () => admin(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
+  let connections: DatabaseCut;
 
   beforeAll(async () => {
     h = await startForgeHarness({ db: kind, worker: false });
-    database = new URL(h.db.databaseUrl!).pathname.slice(1);
+    connections = databaseCut(h.db.databaseUrl!);
   });
   afterAll(async () => {
-    await restore().catch(() => undefined);
+    await connections?.restore().catch(() => undefined);
     await h?.close();
   });
 
   it('answers 202, and purges the installation once the database is back', async () => {
     const { id } = await h.forgeAssociate();
     expect((await h.rowsMentioning(h.inst.installationId)).length).toBeGreaterThan(0);
-    await cut();
+    await connections.cut();
     let answer;
     try {
       answer = await h.forge.preUninstall(h.service.url, h.inst);
     } finally {
-      await restore();
+      await connections.restore();
     }
     expect(answer.status).toBe(202);
     expect(h.logs()).toContain('Forge pre-uninstall came while the database was unavailable');
