@@ -82,12 +82,14 @@ export async function runAssociation(deps: RunDeps, associationId: string): Prom
 
 async function processQueue(run: Run): Promise<void> {
   const association = associationReader(run);
+  let tenantNamed = false;
   for (;;) {
     if (run.deps.stopped()) return;
     const row = await association();
     if (!row) return;
     // Every line of the run names the tenant too: an operator of many sites reads which one it is about.
-    run.log = run.deps.log.child({ associationId: run.associationId, tenantKey: row.clientKey });
+    if (!tenantNamed) run.log = run.deps.log.child({ associationId: run.associationId, tenantKey: row.clientKey });
+    tenantNamed = true;
     const round = await run.deps.queue.nextRound(run.associationId, { maxBytes: ROUND_BYTES, maxEvents: ROUND_EVENTS });
     if (round.events.length === 0) return;
     await beforeWrite(run);
