@@ -20,6 +20,7 @@ import { HEAP_CEILING_MB, largeDocumentFigures } from './lib/bench-large.js';
 import { panelFigures } from './lib/bench-panel.js';
 import { JIRA_LATENCY_MS, WRITE_CONCURRENCY } from './lib/bench-run.js';
 import { Children, onInterrupt } from './lib/children.js';
+import { startScriptArenaMax } from './lib/app-process.js';
 import { formatTable, type Figure } from './lib/figures.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -105,6 +106,7 @@ async function main(): Promise<boolean> {
   say(`Machine: ${machine()}`);
   say(
     `Run: ${startedAt}, ${kinds.join(' and ')}, total ${((Date.now() - started) / 1000).toFixed(0)} s. ` +
+      `App started as \`npm start\` starts it (MALLOC_ARENA_MAX=${startScriptArenaMax() ?? 'unset'}). ` +
       `Jira double answering in ${JIRA_LATENCY_MS} ms; floors assume the app runs up to ${WRITE_CONCURRENCY} issue writes at a time (WRITE_CONCURRENCY = ${WRITE_CONCURRENCY}).`,
   );
   say();

@@ -1,8 +1,10 @@
 /**
- * The app as an operator runs it (`node dist/src/server.js`), in a child process on a free loopback
- * port, pointed at the doubles through the environment alone.
+ * The app as an operator runs it (`npm start`: `node dist/src/server.js` with the start script's
+ * environment), in a child process on a free loopback port, pointed at the doubles through the
+ * environment alone.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { projectRoot } from '../../src/paths.js';
@@ -41,10 +43,20 @@ export function freePort(): Promise<number> {
 }
 
 /**
+ * The glibc arena cap `npm start` sets (package.json), so the bench measures the memory of the app as
+ * it is started, not of a bare `node`.
+ */
+export function startScriptArenaMax(): string | undefined {
+  const pkg = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  return /MALLOC_ARENA_MAX=\$\{MALLOC_ARENA_MAX:-(\d+)\}/.exec(pkg.scripts?.start ?? '')?.[1];
+}
+
+/**
  * Only what the app needs, nothing from the caller's shell that could point it elsewhere
  * (AWS_PROFILE, a DATABASE_URL, a credentials.json-driven registration in development mode).
  */
 function appEnv(port: number, opts: AppProcessOptions): NodeJS.ProcessEnv {
+  const arenaMax = startScriptArenaMax();
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR };
   Object.assign(env, {
     NODE_ENV: 'test',
@@ -58,6 +70,7 @@ function appEnv(port: number, opts: AppProcessOptions): NodeJS.ProcessEnv {
     AWS_ENDPOINT_URL_STS: opts.awsUrl,
     AWS_ENDPOINT_URL_APPCONFIG: opts.awsUrl,
     WORKER_POLL_MS: '200',
+    ...(arenaMax ? { MALLOC_ARENA_MAX: arenaMax } : {}),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     // No ~/.aws files: the app must use the keys it is given and the double's endpoints, nothing else.
     AWS_CONFIG_FILE: path.join(opts.dataDir, 'no-aws-config'),
