@@ -21,6 +21,7 @@ import { loadConfig } from '../config.js';
 import { TEMPLATE_ROUTE } from '../forwarder/route.js';
 import { projectRoot } from '../paths.js';
 import { CONNECT_BUNDLE_PATH, FORGE_PAGE_DIR, FORGE_PANEL_DIR, PAGE_SOURCE_DIR, PAGE_STYLES_PATH, PAGE_TEMPLATE_PATH, PANEL_SOURCE_DIR } from './page-files.js';
+import { escapeHtml } from '../http/html.js';
 
 export type PageTransport = 'connect' | 'forge';
 
@@ -73,8 +74,6 @@ export async function forgePageValues(env: NodeJS.ProcessEnv = process.env): Pro
   };
 }
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 // The Connect-only head (session token, AUI served by the app, all.js, the Connect bundle) sits between
 // these markers in views/configure.html; the Custom UI gets its own bundled files instead.

@@ -12,13 +12,13 @@ import { projectRoot } from '../paths.js';
 import { asyncHandler } from '../http/async.js';
 import { TEMPLATE_ROUTE } from '../forwarder/route.js';
 import { CONNECT_BUNDLE_PATH, isBuildCurrent } from './page-files.js';
+import { escapeHtml } from '../http/html.js';
+import { answeredAsPage } from '../http/error-page.js';
+import { HOST_SCRIPT_URL, PAGE_FRAME_ANCESTORS } from '../http/page-frame.js';
 
 export const PAGE_SCRIPT_ROUTE = '/public/configure.js';
 
-const HOST_SCRIPT_URL = 'https://connect-cdn.atl-paas.net/all.js';
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export function configurePageRouter(
   addon: AddOn,
@@ -41,6 +41,7 @@ export function configurePageRouter(
 
   router.get(
     '/configure',
+    answeredAsPage,
     addon.authenticate(),
     asyncHandler(async (req, res) => {
       await opts.requireAdmin(req);
@@ -68,7 +69,7 @@ export function configurePageRouter(
             "object-src 'none'",
             "base-uri 'none'",
             "form-action 'self'",
-            'frame-ancestors https://*.atlassian.net https://*.jira.com',
+            PAGE_FRAME_ANCESTORS,
           ].join('; '),
         )
         .type('html')

@@ -1,9 +1,9 @@
 /**
  * The last middleware: turns every error into `{ error: { code, message, field? } }` with a fitting
- * status. Unknown errors are logged (with their stack, server-side only) and answered with a generic 500.
+ * status (for a page, error-page.ts's HTML document instead). Unknown errors are logged (with their stack, server-side only) and answered with a generic 500.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { ApiError, AuthenticationFailed } from './errors.js';
 import { aceRefusalReason } from '../connect/ace-log.js';
 import { hasRequestTenant, requestTenant } from '../tenancy/request-context.js';
@@ -12,6 +12,7 @@ import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { TENANT_STORE_UNAVAILABLE } from '../db/tenant-store.js';
 import type { Logger } from '../log.js';
 import { sendJson } from './send-json.js';
+import { ERROR_PAGE_POLICY, errorPage, isPageRequest } from './error-page.js';
 
 /** ACE hands authentication failures to `next` as plain `{ code, message }` objects. */
 function isAceError(err: unknown): err is { code: number; message: string } {
@@ -87,6 +88,13 @@ function logRefusal(log: Logger, apiError: ApiError, route: string, tenantKey: s
 
 const internalError = () => new ApiError(500, 'internal_error', 'Something went wrong on our side; please try again.');
 
+/** A page's error as a page Jira shows in its frame; any other route's as JSON. */
+function answer(req: Request, res: Response, apiError: ApiError): void {
+  res.status(apiError.status);
+  if (isPageRequest(req)) res.set('Cache-Control', 'no-store').set('Content-Security-Policy', ERROR_PAGE_POLICY).type('html').send(errorPage(apiError));
+  else res.json(apiError.toBody());
+}
+
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     // Already answered (e.g. by the answer deadline): Express's own handler closes the connection.
@@ -101,11 +109,11 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       const tenantKey = apiError instanceof AuthenticationFailed ? apiError.tenantKey : hasRequestTenant(req) ? requestTenant(req).tenantKey : undefined;
       logRefusal(log, apiError, route, tenantKey);
       if (apiError.status === 503) res.set('Retry-After', RETRY_AFTER_SECONDS);
-      res.status(apiError.status).json(apiError.toBody());
+      answer(req, res, apiError);
       return;
     }
     log.error({ err, path: req.path }, 'unexpected error');
-    res.status(500).json(internalError().toBody());
+    answer(req, res, internalError());
   };
 }
 

@@ -1,11 +1,14 @@
 /**
  * The Connect panel's HTML document, in the Configure page's look (AUI and its stylesheet), around the
- * body render.ts draws. The page runs no script of its own (Jira's all.js only sizes the iframe).
+ * body render.ts draws. The page runs no script of its own: Jira's all.js sizes the iframe to the
+ * .ac-content element as it grows (an issue panel is not a full page, so sizeToParent would leave
+ * it at Jira's default height).
  */
 import type { FlagPanelView } from './flag-view.js';
-import { flagPanelBody, flagPanelTitle, html, notAFlagBody, NOT_A_FLAG_TITLE, type Html } from './render.js';
+import { html, type Html } from '../http/html.js';
+import { HOST_SCRIPT_URL } from '../http/page-frame.js';
+import { flagPanelBody, flagPanelTitle, notAFlagBody, NOT_A_FLAG_TITLE } from './render.js';
 
-export const HOST_SCRIPT_URL = 'https://connect-cdn.atl-paas.net/all.js';
 
 function page(title: string, body: Html): string {
   return html`<!DOCTYPE html>
@@ -17,10 +20,10 @@ function page(title: string, body: Html): string {
   <link rel="stylesheet" href="/vendor/aui/aui-prototyping.css">
   <link rel="stylesheet" href="/public/configure.css">
   <link rel="stylesheet" href="/public/panel/flag-panel.css">
-  <script src="${HOST_SCRIPT_URL}" async data-options="sizeToParent:true"></script>
+  <script src="${HOST_SCRIPT_URL}" async></script>
 </head>
 <body class="cfg-body">
-<main class="cfg-page panel-page" id="main">
+<main class="cfg-page panel-page ac-content" id="main">
 ${body}
 </main>
 </body>

@@ -6,23 +6,8 @@
  */
 import type { FlagPanelView } from './flag-view.js';
 import type { FlagInEnvironment } from '../environments/flag-environments.js';
+import { html, type Html } from '../http/html.js';
 
-const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-/** Rendered HTML, which an interpolation inserts as is. */
-export class Html {
-  constructor(readonly text: string) {}
-}
-/** A tagged template whose interpolations are escaped unless already rendered HTML. */
-export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
-  let out = strings[0]!;
-  values.forEach((v, i) => {
-    const part = v instanceof Html ? v.text : Array.isArray(v) ? v.map((x) => (x instanceof Html ? x.text : escapeHtml(String(x)))).join('') : escapeHtml(String(v ?? ''));
-    out += part + strings[i + 1]!;
-  });
-  return new Html(out);
-}
 
 const when = (iso: string | null): Html => (iso ? html`<time datetime="${iso}">${iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}</time>` : html`<span class="cfg-muted">—</span>`);
 

@@ -12,12 +12,15 @@ import { asyncHandler } from '../http/async.js';
 import { tenantFromAce } from '../connect/ace-context.js';
 import { flagPanelView } from './flag-view.js';
 import { panelIssueFrom } from './issue-query.js';
-import { flagPanelPage, HOST_SCRIPT_URL, notAFlagPage } from './page.js';
+import { flagPanelPage, notAFlagPage } from './page.js';
+import { answeredAsPage } from '../http/error-page.js';
+import { HOST_SCRIPT_URL, PAGE_FRAME_ANCESTORS } from '../http/page-frame.js';
 
 export function flagPanelRouter(addon: AddOn, deps: { db: Db; models: Models }): Router {
   const router = Router();
   router.get(
     '/panel/flag',
+    answeredAsPage,
     addon.authenticate(),
     asyncHandler(async (req, res) => {
       const tenant = tenantFromAce(req);
@@ -34,7 +37,7 @@ export function flagPanelRouter(addon: AddOn, deps: { db: Db; models: Models }):
             "font-src 'self' data:",
             "base-uri 'none'",
             "form-action 'none'",
-            'frame-ancestors https://*.atlassian.net https://*.jira.com',
+            PAGE_FRAME_ANCESTORS,
           ].join('; '),
         )
         .type('html')

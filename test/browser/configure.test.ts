@@ -75,12 +75,16 @@ describe('Configure page in Chromium', () => {
   });
 
   it('a page without a valid JWT is refused', async () => {
-    const other = await browser.newPage();
+    const other = await page.context().newPage(); // offline like the rest: all.js is not fetched
     try {
+      // Jira shows what the frame holds: a page that says what happened and what to do, not an API body.
       const res = await other.goto(`${h.service.url}/configure`);
       expect(res?.status()).toBe(401);
+      expect(await other.getByRole('alert').textContent()).toMatch(/could not confirm who you are.*Reload the page from Jira/s);
+      expect(await other.locator('body').textContent()).not.toContain('{"error"');
       const member = await other.goto(h.jira.pageUrl(h.service.url, '/configure', h.jira.memberAccountId));
       expect(member?.status()).toBe(403);
+      expect(await other.getByRole('alert').textContent()).toContain('Only Jira site administrators can configure AppConfig feature flags.');
     } finally {
       await other.close();
     }

@@ -105,6 +105,7 @@ describe('the flag panel on its issue, in Chromium', () => {
     const checkout = issuesByFlag(h.jira).get('checkout_v2')!;
     const unsigned = await page.goto(`${h.service.url}/panel/flag?issueId=${banner.id}&issueKey=${banner.key}`);
     expect(unsigned?.status()).toBe(401);
+    expect(await page.getByRole('alert').textContent()).toMatch(/could not confirm who you are.*Reload the page from Jira/s);
     // The JWT's qsh names the checkout issue; the URL asks for the banner's.
     const forged = panelUrl(h.jira, checkout).replace(`issueId=${checkout.id}&issueKey=${checkout.key}`, `issueId=${banner.id}&issueKey=${banner.key}`);
     const res = await page.goto(forged);
@@ -138,9 +139,10 @@ describe('the flag panel on its issue, in Chromium', () => {
     expect(await page.locator('#newest-version').innerText()).toMatch(/^Deleted from the profile in its newest saved version/);
   });
 
-  it('refuses a malformed issue with a 400 JSON error', async () => {
+  it('refuses a malformed issue with a 400 page that says what is wrong', async () => {
     const res = await page.goto(h.jira.pageUrl(h.service.url, '/panel/flag?issueId=12ab', h.jira.memberAccountId));
     expect(res?.status()).toBe(400);
-    expect(JSON.parse(await page.locator('body').innerText())).toEqual({ error: { code: 'invalid_issue', message: expect.any(String), field: 'issueId' } });
+    const alert = page.getByRole('alert');
+    expect(await alert.textContent()).toMatch(/This page could not be shown.*issueId.*Error code: invalid_issue \(HTTP 400\)/s);
   });
 });
