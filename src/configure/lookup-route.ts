@@ -8,7 +8,7 @@ import { asyncHandler } from '../http/async.js';
 import { notFound } from '../http/errors.js';
 import type { Tenancy } from '../tenancy/index.js';
 import type { RequireSiteAdmin } from '../tenancy/site-admin.js';
-import { listApplications, listFeatureFlagProfiles } from '../aws/index.js';
+import { listApplications, listFeatureFlagProfiles, resolveApplication } from '../aws/index.js';
 import { awsKeysSchema, parseBody, profilesBodySchema } from './request-schemas.js';
 import { jiraFailure } from './jira-failure.js';
 import { accessFrom } from './aws-access.js';
@@ -61,8 +61,11 @@ export function lookupRouter(deps: LookupDeps): Router {
     asyncHandler(async (req, res) => {
       await deps.requireSiteAdmin(req);
       const body = parseBody(profilesBodySchema, req.body);
-      const profiles = await listFeatureFlagProfiles(accessFrom(body, deps.config), body.applicationId);
-      res.json({ profiles: profiles.map((p) => ({ id: p.id, name: p.name })) });
+      const access = accessFrom(body, deps.config);
+      // The field takes an ID or a name, as Save does: a name is looked up first.
+      const application = await resolveApplication(access, body.applicationId);
+      const profiles = await listFeatureFlagProfiles(access, application.id);
+      res.json({ application, profiles: profiles.map((p) => ({ id: p.id, name: p.name })) });
     }),
   );
   return router;

@@ -188,6 +188,19 @@ describe('Configure page in Chromium', () => {
     expect(await page.getByLabel('Configuration profile', { exact: true }).inputValue()).toBe('release-flags');
   }, 30_000);
 
+  it('lists the profiles of an application typed by its name, as Save takes it', async () => {
+    h.aws.addProfile(h.app.id, { name: 'Ops flags', type: 'AWS.AppConfig.FeatureFlags' });
+    await page.getByLabel('Access key ID', { exact: true }).fill(KEYS.full.accessKeyId);
+    await page.getByLabel('Secret access key', { exact: true }).fill(KEYS.full.secretAccessKey);
+    await page.getByLabel('AppConfig application', { exact: true }).fill(h.app.name);
+    const profiles = page.locator('#configurationProfileId-choices');
+    await page.getByRole('button', { name: 'Load profiles' }).click();
+    await expect.poll(() => profiles.isVisible()).toBe(true);
+    expect(await profiles.locator('option').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('Ops flags')]));
+    expect(await page.locator('#applicationId-error').isVisible()).toBe(false);
+    await page.getByLabel('AppConfig application', { exact: true }).fill(h.app.id);
+  }, 30_000);
+
   it('a project left before the search knew it gets its own issue types once the search answers', async () => {
     h.jira.addProject({ key: 'NOTASK', name: 'No tasks here', issueTypes: ['Story', 'Bug'] });
     const project = page.getByLabel('Jira project', { exact: true });
