@@ -11,7 +11,10 @@ import { associationBodySchema, parseBody } from './request-schemas.js';
 import { associate, eventsUrlFor, type AssociateDeps, type AssociationView } from './associate.js';
 import type { BackfillResult } from './backfill.js';
 import { jiraFailure } from './jira-failure.js';
-import { hasPanelFlags } from '../db/environments.js';
+import { jiraFootprint } from '../db/environments.js';
+import { FLAG_STATE_PROPERTY } from '../environments/flag-environments.js';
+import { ISSUES_PER_PROPERTY_DELETE } from '../jira/index.js';
+import { chunks } from '../chunks.js';
 import { ASSOCIATION_PROPERTY } from '../flags/render/feature-flag.js';
 import type { Logger } from '../log.js';
 
@@ -103,16 +106,21 @@ export function associationsRouter(deps: AssociationsDeps): Router {
     asyncHandler(async (req, res) => {
       const tenant = await deps.requireSiteAdmin(req);
       const id = String(req.params.id);
-      // Its flags leave Jira's Releases panel first: should Jira fail, nothing is removed and the admin retries.
-      const inPanel = await hasPanelFlags(deps.db, deps.models, tenant.tenantKey, id);
-      const jira = inPanel ? await deps.tenancy.jiraFor(tenant.tenantKey) : undefined;
-      const deleteFlags = () => jira!.featureFlags.deleteByProperties({ [ASSOCIATION_PROPERTY]: id });
-      if (inPanel) await deleteFlags().catch(jiraFailure("remove the profile's flags from the Releases panel"));
+      // Its flags leave Jira's Releases panel and its state leaves its issues (JQL would still find them
+      // on in production) first: should Jira fail, nothing is removed and the admin retries.
+      const footprint = await jiraFootprint(deps.db, deps.models, tenant.tenantKey, id);
+      const inJira = footprint.inPanel || footprint.stateIssueIds.length > 0;
+      const jira = inJira ? await deps.tenancy.jiraFor(tenant.tenantKey) : undefined;
+      const leaveJira = async () => {
+        if (footprint.inPanel) await jira!.featureFlags.deleteByProperties({ [ASSOCIATION_PROPERTY]: id });
+        for (const ids of chunks(footprint.stateIssueIds, ISSUES_PER_PROPERTY_DELETE)) await jira!.featureFlags.deleteIssuePropertyBulk(FLAG_STATE_PROPERTY, ids);
+      };
+      if (inJira) await leaveJira().catch(jiraFailure("remove the profile's flags from the Releases panel and its state from the issues"));
       const removed = await removeAssociation(deps.db, deps.models, tenant.tenantKey, id);
       if (!removed) throw notFound('association_not_found', 'No such association on this Jira site.');
-      // A worker's submission under way meanwhile may have landed after that delete: once more, now that
-      // the rows are gone (a submission landing later still is deleted by its worker, releases-panel.ts).
-      if (inPanel) await deleteFlags().catch((err: unknown) => deps.log.warn({ err, associationId: id }, 'second delete of a removed association\'s Releases-panel flags failed'));
+      // A worker's write under way meanwhile may have landed after that delete: once more, now that the
+      // rows are gone (one landing later still is deleted by its worker, releases-panel.ts).
+      if (inJira) await leaveJira().catch((err: unknown) => deps.log.warn({ err, associationId: id }, 'second removal of a removed association\'s flags and states from Jira failed'));
       res.status(204).end();
     }),
   );

@@ -15,9 +15,13 @@ export interface FlagPanelRow {
   sequenceId: number;
   submittedSequenceId: number | null;
   flagState: string | null;
-  /** The issue the value was last written to, and that value (see releases-panel.ts). */
+  /** The issue the value was last written to, and that value (flagStateWrittenMark). */
   flagStateWritten: string | null;
 }
+
+/** What flag_state_written holds: the issue the appconfigFlagState value was written to, and the value. */
+export const flagStateWrittenMark = (issueId: string, flagState: string): string => `${issueId} ${flagState}`;
+const issueOfMark = (mark: string): string => mark.slice(0, mark.indexOf(' '));
 
 type Row = Record<string, unknown>;
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -169,6 +173,12 @@ export class EnvironmentStore {
     });
   }
 
+  /** The issues this association wrote an appconfigFlagState value to (a removal deletes it from them). */
+  async stateIssueIds(): Promise<string[]> {
+    const rows = await this.select('SELECT flag_state_written FROM flag_panels WHERE association_id = $1 AND flag_state_written IS NOT NULL', [this.associationId]);
+    return rows.map((r) => issueOfMark(String(r.flag_state_written)));
+  }
+
   /** The flag's issue now holds its appconfigFlagState value (`written` says which issue and value). */
   markFlagStateWritten(written: { flagKey: string; written: string }[]): Promise<void> {
     if (written.length === 0) return Promise.resolve();
@@ -183,10 +193,14 @@ export class EnvironmentStore {
   }
 }
 
-/** Whether the site's association has flags in the Releases panel (another site's id: false). */
-export async function hasPanelFlags(db: Db, models: Models, clientKey: string, associationId: string): Promise<boolean> {
+/**
+ * What the site's association has put in Jira beside its issues, which its removal takes out: whether
+ * it has flags in the Releases panel, and the issues holding its appconfigFlagState (another site's id:
+ * nothing).
+ */
+export async function jiraFootprint(db: Db, models: Models, clientKey: string, associationId: string): Promise<{ inPanel: boolean; stateIssueIds: string[] }> {
   const association = await models.Association.findOne({ where: { id: associationId, clientKey }, attributes: ['id'] });
-  if (!association) return false;
+  if (!association) return { inPanel: false, stateIssueIds: [] };
   const rows = await db.sequelize.query('SELECT 1 AS one FROM flag_panels WHERE association_id = $1 LIMIT 1', { bind: [associationId], type: QueryTypes.SELECT });
-  return rows.length > 0;
+  return { inPanel: rows.length > 0, stateIssueIds: await new EnvironmentStore(db, models, associationId).stateIssueIds() };
 }

@@ -86,6 +86,9 @@ export function flagReachedAnEnvironment(flagKey: string, environments: readonly
 }
 
 /** The `appconfigFlagState` issue property: what JQL searches by environment. */
+/** The issue property that holds a flag's FlagStateProperty, indexed for JQL (appconfigEnabledIn ...). */
+export const FLAG_STATE_PROPERTY = 'appconfigFlagState';
+
 export interface FlagStateProperty {
   enabledIn: string[];
   disabledIn: string[];

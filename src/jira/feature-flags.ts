@@ -1,6 +1,7 @@
 /**
- * Jira's feature-flag API (the Releases panel) and the bulk issue-property call, as the app itself.
- * Both are idempotent (a flag replaces itself; a property set sets), so every failure may be repeated.
+ * Jira's feature-flag API (the Releases panel) and the bulk issue-property calls, as the app itself.
+ * All are idempotent (a flag replaces itself; a property set sets, a delete deletes), so every failure
+ * may be repeated.
  */
 import type { JiraTransport } from './transport.js';
 import type { JiraFeatureFlag } from '../flags/render/feature-flag.js';
@@ -9,6 +10,8 @@ import type { JiraFeatureFlag } from '../flags/render/feature-flag.js';
 export const FEATURE_FLAGS_PER_CALL = 100;
 /** Jira sets properties on at most 100 issues per bulk call. */
 export const ISSUES_PER_PROPERTY_CALL = 100;
+/** Issues named in one bulk property delete (Jira states no limit; this keeps each body small). */
+export const ISSUES_PER_PROPERTY_DELETE = 1000;
 
 export interface FeatureFlagSubmission {
   /** Ids Jira accepted (a stale updateSequenceId is accepted too, and ignored). */
@@ -59,6 +62,21 @@ export class JiraFeatureFlags {
       return { issueID: id, properties: { [propertyKey]: value } };
     });
     await this.http.call('POST', '/rest/api/3/issue/properties/multi', { body: { issues }, safeToRepeat: true, acceptStatuses: [303] });
+  }
+
+  /**
+   * Deletes one property from these issues (by id; only these: without ids Jira would take every issue
+   * the app may edit). Asynchronous in Jira as the bulk set is: 303 to its task is accepted.
+   */
+  async deleteIssuePropertyBulk(propertyKey: string, issueIds: readonly string[]): Promise<void> {
+    if (issueIds.length === 0) return;
+    if (issueIds.length > ISSUES_PER_PROPERTY_DELETE) throw new RangeError(`deleteIssuePropertyBulk takes at most ${ISSUES_PER_PROPERTY_DELETE} issues`);
+    const entityIds = issueIds.map((issueId) => {
+      const id = Number(issueId);
+      if (!Number.isSafeInteger(id)) throw new RangeError(`not an issue id: ${issueId}`);
+      return id;
+    });
+    await this.http.call('DELETE', `/rest/api/3/issue/properties/${encodeURIComponent(propertyKey)}`, { body: { entityIds }, safeToRepeat: true, acceptStatuses: [303] });
   }
 }
 

@@ -14,6 +14,7 @@ import { createPayload, editPayload, SYNC_PROPERTY, type SyncProperty } from './
 import { LostCreates, type CreateFloor, type IssueRef } from './lost-creates.js';
 import { inPool, writeOnce, WRITE_CONCURRENCY, type CallResult } from './write-once.js';
 import { CreateDeferred, LostCreate, LostEdit } from './write-errors.js';
+import { chunks } from '../chunks.js';
 
 export interface PermanentFailure {
   flagKey: string;
@@ -69,8 +70,6 @@ interface OwedNote {
   /** An earlier try saved its intent. */
   interrupted: boolean;
 }
-
-const chunks = <T>(items: readonly T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 const failuresOf = (refused: Map<string, string>): PermanentFailure[] => [...refused].map(([flagKey, message]) => ({ flagKey, message }));
 

@@ -21,12 +21,12 @@ import { ASSOCIATION_PROPERTY, featureFlag, type JiraFeatureFlag } from '../flag
 import { FEATURE_FLAGS_PER_CALL, ISSUES_PER_PROPERTY_CALL, JiraError, type JiraClient } from '../jira/index.js';
 import { appConfigConsoleUrl } from '../environments/console-link.js';
 import { applyDeployment, deploymentFact, type EnvironmentState } from '../environments/deployments.js';
-import { flagEnvironments, flagReachedAnEnvironment, flagStateProperty } from '../environments/flag-environments.js';
-import { EnvironmentStore, type FlagPanelRow } from '../db/environments.js';
+import { FLAG_STATE_PROPERTY, flagEnvironments, flagReachedAnEnvironment, flagStateProperty } from '../environments/flag-environments.js';
+import { EnvironmentStore, flagStateWrittenMark, type FlagPanelRow } from '../db/environments.js';
 import { FlagStates } from '../db/flag-states.js';
 import { AssociationGone, findById } from '../db/associations.js';
+import { chunks } from '../chunks.js';
 
-export const FLAG_STATE_PROPERTY = 'appconfigFlagState';
 /**
  * The property of a flag with no known state anywhere (a first deployment only started): JQL finds such
  * an issue by no environment, exactly as an issue without the property, so it is never written.
@@ -46,16 +46,11 @@ export interface PanelOutcome {
   unknownIssueKeys: string[];
 }
 
-const chunks = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
-
 /** A refusal no retry changes (JiraError.refusedForGood). */
 function refusal(err: unknown, what: string): string | null {
   if (err instanceof JiraError && err.refusedForGood) return `Jira refused ${what} (${err.status}): ${err.jiraMessage}`;
   return null;
 }
-
-/** What flag_state_written holds: the issue the appconfigFlagState value was written to, and the value. */
-const writtenMark = (issueId: string, flagState: string) => `${issueId} ${flagState}`;
 
 export class ReleasesPanel {
   private readonly store: EnvironmentStore;
@@ -233,13 +228,14 @@ export class ReleasesPanel {
     beforeWrite: () => Promise<void>,
     outcome: PanelOutcome,
   ): Promise<void> {
-    const due = panels.filter((p) => p.flagState !== null && issueIds.has(p.flagKey) && p.flagStateWritten !== writtenMark(issueIds.get(p.flagKey)!, p.flagState));
+    const due = panels.filter((p) => p.flagState !== null && issueIds.has(p.flagKey) && p.flagStateWritten !== flagStateWrittenMark(issueIds.get(p.flagKey)!, p.flagState));
     for (const batch of chunks(due, ISSUES_PER_PROPERTY_CALL)) {
       await beforeWrite();
+      const batchIssueIds = batch.map((p) => issueIds.get(p.flagKey)!);
       try {
         await jira.featureFlags.setIssuePropertyBulk(
           FLAG_STATE_PROPERTY,
-          batch.map((p) => ({ issueId: issueIds.get(p.flagKey)!, value: JSON.parse(p.flagState!) as unknown })),
+          batch.map((p, i) => ({ issueId: batchIssueIds[i]!, value: JSON.parse(p.flagState!) as unknown })),
         );
         outcome.propertiesSet += batch.length;
       } catch (err) {
@@ -247,7 +243,13 @@ export class ReleasesPanel {
         if (!reason) throw err;
         outcome.refusals.push(reason);
       }
-      await this.store.markFlagStateWritten(batch.map((p) => ({ flagKey: p.flagKey, written: writtenMark(issueIds.get(p.flagKey)!, p.flagState!) })));
+      // Removed while this call was under way: the removal took the state off these issues, maybe
+      // before this call landed, so it is taken off again.
+      if (!(await findById(this.models, this.association.id))) {
+        await jira.featureFlags.deleteIssuePropertyBulk(FLAG_STATE_PROPERTY, batchIssueIds);
+        throw new AssociationGone(this.association.id);
+      }
+      await this.store.markFlagStateWritten(batch.map((p) => ({ flagKey: p.flagKey, written: flagStateWrittenMark(issueIds.get(p.flagKey)!, p.flagState!) })));
     }
   }
 }

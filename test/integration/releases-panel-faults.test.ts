@@ -113,6 +113,37 @@ describe.each(databaseKinds)('Releases panel under Jira faults (%s)', (kind) => 
     expect(h.jira.featureFlags.flags.size).toBe(0);
     expect(h.jira.requests.filter((r) => r.method === 'DELETE' && r.path === path).at(-1)?.query).toEqual({ appconfigAssociation: id });
   }, 60_000);
+
+  it('removal while Jira cannot take the state off the issues: a clear 502, nothing removed; once Jira answers, the state goes with the association', async () => {
+    const other = h.aws.addProfile(h.app.id, { name: 'ops-flags', type: 'AWS.AppConfig.FeatureFlags' });
+    const second = (await h.associate({ configurationProfileId: other.id })).id;
+    const target = { app: h.app, profile: other };
+    expect((await h.sendEvent(second, preCreateEvent(target, flagsV1(), 1))).status).toBe(202);
+    expect((await h.sendEvent(second, deploymentEvent(target, 1, { environment: PRODUCTION, deploymentNumber: 1, type: 'OnDeploymentComplete' }))).status).toBe(202);
+    await waitIdle(h.service.db);
+    const issues = () => h.jira.issues().filter((i) => (i.properties.appconfigFlag as { configurationProfileId?: string } | undefined)?.configurationProfileId === other.id);
+    expect(issues().length).toBeGreaterThan(0);
+    expect(issues().every((i) => i.properties.appconfigFlagState !== undefined)).toBe(true);
+
+    const path = '/rest/api/3/issue/properties/appconfigFlagState';
+    const deletesBefore = h.jira.featureFlags.propertyDeletes.length;
+    h.jira.faults.add({ match: { method: 'DELETE', path }, status: 503, retryAfter: 1, times: 5 });
+    const refused = await h.api('delete', `/api/associations/${second}`);
+    expect(refused.status).toBe(502);
+    expect(refused.body).toEqual({ error: { code: 'jira_unavailable', message: expect.stringMatching(/state from the issues.*try again/) } });
+    expect((await h.api('get', '/api/associations')).body.associations.map((a: { id: string }) => a.id)).toContain(second);
+
+    const removed = await h.api('delete', `/api/associations/${second}`);
+    expect(removed.status).toBe(204);
+    expect(issues().length).toBeGreaterThan(0);
+    expect(issues().filter((i) => i.properties.appconfigFlagState !== undefined)).toEqual([]);
+    const named = h.jira.requests.filter((r) => r.method === 'DELETE' && r.path === path && r.status === 303);
+    expect(named.length).toBeGreaterThan(0);
+    // Each delete named exactly this association's issues (never none, which would take every issue's).
+    const deletes = h.jira.featureFlags.propertyDeletes.slice(deletesBefore);
+    expect(deletes.length).toBeGreaterThan(0);
+    expect(deletes.map((d) => d.issues)).toEqual(deletes.map(() => issues().length));
+  }, 60_000);
 });
 
 describe.each(databaseKinds)('removing an association while its worker is submitting to the Releases panel (%s)', (kind) => {
@@ -144,6 +175,31 @@ describe.each(databaseKinds)('removing an association while its worker is submit
     expect(ofAssociation()).toEqual([]);
     await waitFor('Jira to carry out the late submission', async () => (submitted()!.status > 0) || null, 5_000, 10);
     await waitFor('the late submission to be deleted again', async () => ofAssociation().length === 0 || null, 5_000, 50);
+    expect(h.jira.requests.filter((r) => r.status >= 500)).toEqual([]);
+  });
+
+  it('a state write that lands after the removal took the state off the issues is taken off again: JQL finds none of them', async () => {
+    const other = h.aws.addProfile(h.app.id, { name: 'late-state-flags', type: 'AWS.AppConfig.FeatureFlags' });
+    const target = { app: h.app, profile: other };
+    const { id } = await h.associate({ configurationProfileId: other.id });
+    expect((await h.sendEvent(id, preCreateEvent(target, flagsV1(), 1))).status).toBe(202);
+    expect((await h.sendEvent(id, deploymentEvent(target, 1, { environment: PRODUCTION, deploymentNumber: 1 }))).status).toBe(202);
+    await waitIdle(h.service.db);
+    const issues = () => h.jira.issues().filter((i) => (i.properties.appconfigFlag as { configurationProfileId?: string } | undefined)?.configurationProfileId === other.id);
+    const withState = () => issues().filter((i) => i.properties.appconfigFlagState !== undefined);
+    expect(withState().length).toBeGreaterThan(0);
+
+    // The next state write takes Jira 1.5 s to carry out: the removal's delete is done before it is.
+    h.jira.faults.add({ match: { method: 'POST', path: PROPS }, delayMs: 1500, times: 1 });
+    const arrivedBefore = h.jira.arrived.length;
+    expect((await h.sendEvent(id, deploymentEvent(target, 1, { environment: { Id: 'env-stg', Name: 'staging' }, deploymentNumber: 2 }))).status).toBe(202);
+    const written = () => h.jira.arrived.slice(arrivedBefore).find((r) => r.method === 'POST' && r.path === PROPS);
+    await waitFor('the worker to send its state write', async () => written() ?? null, 5_000, 10);
+    expect((await h.api('delete', `/api/associations/${id}`)).status).toBe(204);
+    expect(withState()).toEqual([]);
+    await waitFor('Jira to carry out the late write', async () => (written()!.status > 0) || null, 5_000, 10);
+    await waitFor('the late state to be taken off again', async () => withState().length === 0 || null, 5_000, 50);
+    expect(issues().length).toBeGreaterThan(0);
     expect(h.jira.requests.filter((r) => r.status >= 500)).toEqual([]);
   });
 });

@@ -167,11 +167,19 @@ describe.each(databaseKinds)('Releases panel and JQL per environment (%s)', (kin
     expect(h.jira.featureFlags.flags.size).toBe(5);
     expect(await jql('appconfigEnabledIn = production')).toEqual([keyOf('beta_banner'), keyOf('checkout_v2'), checkout2].sort());
 
-    // Removing the second deletes its flags from the panel, and only its flags.
+    // Removing the second deletes its flags from the panel, and its state from its issues (JQL no longer
+    // finds them on in production), and only its own.
+    const firstState = h.jira.issue(keyOf('checkout_v2'))?.properties.appconfigFlagState;
     const res = await h.api('delete', `/api/associations/${second}`);
     expect(res.status).toBe(204);
     expect(panel(second)).toEqual({});
     expect(panel(first)).toEqual(before);
+    expect(h.jira.issue(checkout2)?.properties.appconfigFlagState).toBeUndefined();
+    expect(h.jira.issue(keyOf('beta_banner', other.id))?.properties.appconfigFlagState).toBeUndefined();
+    expect(h.jira.issue(keyOf('checkout_v2'))?.properties.appconfigFlagState).toEqual(firstState);
+    expect(await jql('appconfigEnabledIn = production')).toEqual([keyOf('beta_banner'), keyOf('checkout_v2')].sort());
+    // The issues themselves stay, with their flag's identity: they are the flags' history.
+    expect(h.jira.issue(checkout2)?.properties.appconfigFlag).toBeDefined();
     const rows = await h.service.db.sequelize.query(`SELECT association_id FROM flag_panels WHERE association_id = '${second}'`);
     expect(rows[0]).toEqual([]);
   });

@@ -32,6 +32,8 @@ export class FeatureFlagState {
   readonly refuse = new Map<string, string>();
   /** Bulk property tasks answered (tests check batching). */
   readonly propertyTasks: { issues: number }[] = [];
+  /** Bulk property deletes answered: the property, and how many issues were named (null: none, so all). */
+  readonly propertyDeletes: { propertyKey: string; issues: number | null }[] = [];
 }
 
 const states = new WeakMap<JiraStore, FeatureFlagState>();
@@ -214,6 +216,24 @@ function setPropertiesBulk(ctx: Ctx): Answer {
   return { status: 303, headers: { Location: `${ctx.site.url}/rest/api/3/task/${randomUUID()}` } };
 }
 
+/** DELETE /rest/api/3/issue/properties/{key}: from the issues named (entityIds), or every editable one when none is. */
+function deletePropertyBulk(ctx: Ctx, propertyKey: string): Answer {
+  const body = ctx.body;
+  if (!isObject(body)) return jiraError(400, 'The request body must be an object.');
+  const ids = body.entityIds;
+  if (ids !== undefined && (!Array.isArray(ids) || !ids.every((x) => Number.isSafeInteger(x)))) return jiraError(400, 'entityIds must be a list of issue ids.');
+  const wanted = ids === undefined ? null : new Set((ids as number[]).map(String));
+  const candidates = wanted ? [...wanted].map((id) => ctx.site.store.visibleIssue(id)) : ctx.site.store.visibleIssues();
+  for (const issue of candidates) {
+    if (!issue || (wanted && !wanted.has(issue.id))) continue;
+    if (!ctx.site.store.projectOf(issue).write) continue;
+    if (body.currentValue !== undefined && JSON.stringify(issue.properties.get(propertyKey)) !== JSON.stringify(body.currentValue)) continue;
+    issue.properties.delete(propertyKey);
+  }
+  featureFlagsOf(ctx.site.store).propertyDeletes.push({ propertyKey, issues: wanted ? wanted.size : null });
+  return { status: 303, headers: { Location: `${ctx.site.url}/rest/api/3/task/${randomUUID()}` } };
+}
+
 export const featureFlagRoutes: Route[] = [
   { method: 'POST', pattern: /^\/rest\/featureflags\/0\.1\/bulk$/, handle: submit },
   { method: 'DELETE', pattern: /^\/rest\/featureflags\/0\.1\/bulkByProperties$/, handle: deleteByProperties },
@@ -234,6 +254,7 @@ export const featureFlagRoutes: Route[] = [
     },
   },
   { method: 'POST', pattern: /^\/rest\/api\/3\/issue\/properties\/multi$/, handle: setPropertiesBulk },
+  { method: 'DELETE', pattern: /^\/rest\/api\/3\/issue\/properties\/([^/]+)$/, handle: (ctx, [key = '']) => deletePropertyBulk(ctx, decodeURIComponent(key)) },
 ];
 
 /** Whether a re-sent flag says what the stored one says (the stored copy keeps only known issue keys). */

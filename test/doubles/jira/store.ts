@@ -150,6 +150,11 @@ export class JiraStore {
     return this.projects.get(issue.projectId)?.browse ? issue : undefined;
   }
 
+  /** Every issue the app can browse. */
+  visibleIssues(): Issue[] {
+    return [...this.issues.values()].filter((i) => this.projects.get(i.projectId)?.browse);
+  }
+
   projectOf(issue: Issue): Project {
     const p = this.projects.get(issue.projectId);
     if (!p) throw new Error(`issue ${issue.key} has no project`);
