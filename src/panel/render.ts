@@ -8,13 +8,19 @@ import type { FlagPanelView } from './flag-view.js';
 import type { FlagInEnvironment } from '../environments/flag-environments.js';
 import { html, type Html } from '../http/html.js';
 
-
 const when = (iso: string | null): Html => (iso ? html`<time datetime="${iso}">${iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}</time>` : html`<span class="cfg-muted">—</span>`);
 
-function stateLozenge(enabled: boolean | null): Html {
-  if (enabled === true) return html`<span class="aui-lozenge aui-lozenge-success">On</span>`;
-  if (enabled === false) return html`<span class="aui-lozenge">Off</span>`;
-  return html`<span class="aui-lozenge aui-lozenge-moved" title="The version deployed here was saved before the app tracked this profile">Unknown</span>`;
+/** Why the flag's state in the environment is not known (shown as text: a tooltip reaches too few). */
+function unknownReason(env: FlagInEnvironment): string {
+  if (env.deployedVersion !== null) return `Version ${env.deployedVersion} was saved before the app tracked this profile.`;
+  if (env.deployedAt !== null) return 'The deployment that completed here did not name its version.';
+  return env.deploying ? 'No deployment has completed here yet.' : 'No deployment that completed here is known: the last one was rolled back.';
+}
+
+function stateLozenge(env: FlagInEnvironment): Html {
+  if (env.enabled === true) return html`<span class="aui-lozenge aui-lozenge-success">On</span>`;
+  if (env.enabled === false) return html`<span class="aui-lozenge">Off</span>`;
+  return html`<span class="aui-lozenge aui-lozenge-moved">Unknown</span> <span class="cfg-muted panel-reason">${unknownReason(env)}</span>`;
 }
 
 /** The Releases-panel type the name says, unless the name is the type itself. */
@@ -28,7 +34,7 @@ function environmentRow(env: FlagInEnvironment): Html {
     : html`<span class="cfg-muted">No</span>`;
   return html`<tr data-environment="${env.environmentName}">
       <th scope="row">${env.environmentName}${typeNote(env)}</th>
-      <td class="panel-state">${stateLozenge(env.enabled)}</td>
+      <td class="panel-state">${stateLozenge(env)}</td>
       <td>${env.deployedVersion === null ? html`<span class="cfg-muted">—</span>` : html`<code>${env.deployedVersion}</code>`}</td>
       <td>${when(env.deployedAt)}</td>
       <td class="panel-deploying">${deploying}</td>

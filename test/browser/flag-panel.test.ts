@@ -29,6 +29,7 @@ describe('the flag panel on its issue, in Chromium', () => {
   let browser: Browser;
   let page: Page;
   let otherSite: JiraDouble | undefined;
+  let associationId: string;
   const pageErrors: string[] = [];
 
   const missing = fs.existsSync(CHROMIUM) ? null : `The browser test needs Debian's Chromium at ${CHROMIUM}: install it with "apt-get install chromium" (CI does).`;
@@ -39,7 +40,7 @@ describe('the flag panel on its issue, in Chromium', () => {
   beforeAll(async () => {
     if (missing) return;
     h = await startHarness({ db: 'sqlite' });
-    const id = (await h.associate()).id;
+    const id = (associationId = (await h.associate()).id);
     const send = async (event: Record<string, unknown>) => {
       const res = await h.sendEvent(id, event);
       if (res.status !== 202) throw new Error(`event answered ${res.status}`);
@@ -90,6 +91,22 @@ describe('the flag panel on its issue, in Chromium', () => {
     expect(pageErrors).toEqual([]);
     fs.mkdirSync(RESULTS, { recursive: true });
     await page.screenshot({ path: path.join(RESULTS, 'flag-panel.png'), fullPage: true });
+  });
+
+  it('says why a state is unknown, in words on the page', async () => {
+    const banner = issuesByFlag(h.jira).get('beta_banner')!;
+    // A first deployment under way in qa; in perf, a version saved before the app tracked the profile.
+    for (const event of [
+      deploymentEvent(h, 2, { environment: { Id: 'env-qa', Name: 'qa' }, deploymentNumber: 1, type: 'OnDeploymentStart' }),
+      deploymentEvent(h, 0, { environment: { Id: 'env-perf', Name: 'perf' }, deploymentNumber: 1, type: 'OnDeploymentComplete' }),
+    ]) {
+      expect((await h.sendEvent(associationId, event)).status).toBe(202);
+    }
+    await waitIdle(h.service.db);
+    await page.goto(panelUrl(h.jira, banner));
+    const row = async (name: string) => (await page.locator(`tr[data-environment="${name}"]`).textContent())!.replace(/\s+/g, ' ').trim();
+    expect(await row('qa')).toMatch(/^qa \(testing\) Unknown No deployment has completed here yet\. — — Deployment #1 of version 2 \(on in it\)/);
+    expect(await row('perf')).toMatch(/^perf Unknown Version 0 was saved before the app tracked this profile\. 0 /);
   });
 
   it('says so for an issue that is not a tracked flag', async () => {
