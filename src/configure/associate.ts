@@ -243,7 +243,8 @@ export type AssociateResult =
 
 export async function associate(
   deps: AssociateDeps,
-  site: { clientKey: string },
+  /** `answerBy`: when the caller stops waiting (the Forge door's limit); the backfill's wait ends by then. */
+  site: { clientKey: string; answerBy?: number },
   jira: JiraClient,
   body: AssociationBody,
   dryRun: boolean,
@@ -301,6 +302,6 @@ export async function associate(
   const { row, extensionAssociationId, eventsUrl } = linked;
   deps.notifyWorker?.(row.id);
   const association: AssociationView = { id: row.id, ...summary, extensionAssociationId, eventsUrl };
-  const outcome = await backfill.run(deps, access, row);
+  const outcome = await backfill.run(deps, access, row, site.answerBy);
   return { dryRun: false, created: ours === null, association, backfill: outcome, ...moved };
 }

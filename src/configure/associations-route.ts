@@ -92,7 +92,7 @@ export function associationsRouter(deps: AssociationsDeps): Router {
       const body = parseBody(associationBodySchema, req.body);
       const dryRun = req.query.dryRun === 'true' || req.query.dryRun === '1';
       const jira = await deps.tenancy.jiraFor(tenant.tenantKey);
-      const result = await associate(deps, { clientKey: tenant.tenantKey }, jira, body, dryRun);
+      const result = await associate(deps, { clientKey: tenant.tenantKey, answerBy: tenant.answerBy }, jira, body, dryRun);
       if (result.dryRun) {
         res.status(200).json({ dryRun: true, ...result.view, backfill: result.backfill });
         return;

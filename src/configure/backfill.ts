@@ -60,6 +60,8 @@ export const backfill = {
     },
     access: AwsAccess,
     association: AssociationRow,
+    /** When the caller stops waiting (epoch ms): the wait for the event ends by then. */
+    answerBy?: number,
   ): Promise<BackfillResult> {
     const result = await latest(access, association.applicationId, association.configurationProfileId);
     if ('skipped' in result) return { outcome: result.skipped };
@@ -80,6 +82,7 @@ export const backfill = {
     // The page says the issues exist only once the event is done; after the wait it says they are on their
     // way (the event is durable: a slow Jira only delays them), or why they could not be written.
     if (stored.eventId === null || !deps.awaitEvent) return { outcome: 'done', event: { status: 'pending' } };
-    return { outcome: 'done', event: await deps.awaitEvent(stored.eventId, deps.config.backfillWaitMs) };
+    const waitMs = answerBy === undefined ? deps.config.backfillWaitMs : Math.max(0, Math.min(deps.config.backfillWaitMs, answerBy - Date.now()));
+    return { outcome: 'done', event: await deps.awaitEvent(stored.eventId, waitMs) };
   },
 };

@@ -24,6 +24,8 @@ import { ForgeKeysUnavailable, InvalidInvocationToken, type ForgeInvocation } fr
 export const SYSTEM_TOKEN_HEADER = 'x-forge-oauth-system';
 /** Forge gives up on an event after 5 s (and sends it again): answer well before, finish the work after. */
 export const EVENT_ANSWER_MS = 3_000;
+/** Forge gives up on a Custom UI's invokeRemote after 25 s: what an API call waits for ends by 20 s. */
+export const API_ANSWER_MS = 20_000;
 const MAX_TOKEN_LENGTH = 16_384;
 const PURGE_RETRIES = 5;
 const PURGE_RETRY_MS = 2_000;
@@ -119,7 +121,7 @@ export class ForgeDoor {
       this.refuse(req, 'the installation is not recorded (no lifecycle event yet, or uninstalled)');
     }
     await this.keepSystemToken(req, invocation);
-    setRequestTenant(req, { tenantKey: invocation.installationId, kind: 'forge', accountId: invocation.accountId ?? '' });
+    setRequestTenant(req, { tenantKey: invocation.installationId, kind: 'forge', accountId: invocation.accountId ?? '', answerBy: Date.now() + API_ANSWER_MS });
   }
 
   router(): Router {

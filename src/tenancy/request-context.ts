@@ -13,6 +13,8 @@ export interface RequestTenant {
   kind: TenantKind;
   /** The Atlassian account of the user behind the call ('' when the token names no user). */
   accountId: string;
+  /** When the caller stops waiting for the answer (epoch ms), where its door sets a limit: a wait ends by then. */
+  answerBy?: number;
 }
 
 const tenants = new WeakMap<Request, RequestTenant>();

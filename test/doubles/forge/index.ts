@@ -26,6 +26,8 @@ const APP_ARI = (uuid: string) => `ari:cloud:ecosystem::app/${uuid}`;
 export const SYSTEM_TOKEN_TTL_MS = 3 * 60 * 60 * 1000;
 const USER_TOKEN_TTL_MS = 15 * 60 * 1000;
 const FIT_TTL_SECONDS = 60;
+/** Forge gives up on a Custom UI's invokeRemote after 25 s and hands the page an error instead. */
+export const INVOKE_REMOTE_TIMEOUT_MS = 25_000;
 
 export type BadFit =
   | 'wrong-key' // signed by another key, naming a kid the key set has
@@ -201,7 +203,7 @@ export async function startForgeDouble(opts: { appId?: string; port?: number } =
     return token;
   }
 
-  async function call(url: string, method: string, inst: ForgeInstallation, body: unknown, o: RemoteCallOptions): Promise<RemoteAnswer> {
+  async function call(url: string, method: string, inst: ForgeInstallation, body: unknown, o: RemoteCallOptions, timeoutMs?: number): Promise<RemoteAnswer> {
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
       'x-b3-traceid': randomBytes(8).toString('hex'),
@@ -212,8 +214,16 @@ export async function startForgeDouble(opts: { appId?: string; port?: number } =
     const system = o.systemToken === undefined ? inst.systemToken : o.systemToken;
     if (system !== null) headers['x-forge-oauth-system'] = system;
     const started = Date.now();
-    const res = await fetch(url, { method, headers, body: body === undefined || method === 'GET' ? undefined : JSON.stringify(body) });
-    const text = await res.text();
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(url, { method, headers, body: body === undefined || method === 'GET' ? undefined : JSON.stringify(body), signal: timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined });
+      text = await res.text();
+    } catch (err) {
+      if ((err as Error).name !== 'TimeoutError') throw err;
+      const gaveUp = `Forge gave up waiting for the remote after ${timeoutMs} ms`;
+      return { status: 504, headers: {}, json: { message: gaveUp }, text: gaveUp, ms: Date.now() - started };
+    }
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : undefined;
@@ -275,7 +285,7 @@ export async function startForgeDouble(opts: { appId?: string; port?: number } =
       call(route(appUrl, '/forge/pre-uninstall'), 'POST', inst, { context: { cloudId: inst.cloudId } }, { module: { type: 'preUninstall', key: 'pre-uninstall' }, systemToken: null, ...o }),
     invokeRemote(appUrl, inst, r, o = {}) {
       // The manifest enables no app user token on the page endpoints: Forge adds none.
-      return call(route(appUrl, r.path), (r.method ?? 'GET').toUpperCase(), inst, r.body, { principal: r.accountId, ...o });
+      return call(route(appUrl, r.path), (r.method ?? 'GET').toUpperCase(), inst, r.body, { principal: r.accountId, ...o }, INVOKE_REMOTE_TIMEOUT_MS);
     },
     async close() {
       server.closeAllConnections();
