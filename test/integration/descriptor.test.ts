@@ -4,6 +4,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorOf } from '../support/error-answer.js';
 import { databaseKinds } from '../support/databases.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -99,7 +100,7 @@ describe.each(databaseKinds)('descriptor and its URLs on %s', (kind) => {
     expect(await h.service.models.Site.findByPk(h.jira.clientKey)).not.toBeNull();
   });
 
-  it('the configure URL serves the page to a signed request and 401 JSON to an unsigned or tampered one', async () => {
+  it('the configure URL serves the page to a signed request and a 401 error page to an unsigned or tampered one', async () => {
     const full = new URL(h.jira.pageUrl(h.service.url, d.modules.configurePage.url, h.jira.adminAccountId));
     const ok = await request(h.service.app).get(full.pathname + full.search);
     expect(ok.status).toBe(200);
@@ -107,15 +108,15 @@ describe.each(databaseKinds)('descriptor and its URLs on %s', (kind) => {
 
     const unsigned = await request(h.service.app).get(d.modules.configurePage.url).set('Accept', 'text/html');
     expect(unsigned.status).toBe(401);
-    expect(unsigned.type).toBe('application/json');
-    expect(unsigned.body).toMatchObject(errorBody);
+    expect(unsigned.type).toBe('text/html');
+    expect(errorOf(unsigned.type, unsigned.text)).toEqual({ code: 'unauthorized', asPage: true });
 
     const jwt = full.searchParams.get('jwt')!;
     const forged = `${jwt.slice(0, -4)}${jwt.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
     full.searchParams.set('jwt', forged);
     const tampered = await request(h.service.app).get(full.pathname + full.search);
     expect(tampered.status).toBe(401);
-    expect(tampered.body).toMatchObject(errorBody);
+    expect(errorOf(tampered.type, tampered.text)).toEqual({ code: 'unauthorized', asPage: true });
   });
 
   it('every lifecycle URL accepts the call Jira signs', async () => {

@@ -8,6 +8,7 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorOf } from '../support/error-answer.js';
 import { signatureHeader } from '../../src/intake/signature.js';
 import { databaseCut, type DatabaseCut } from '../support/database-cut.js';
 import { databaseKinds } from '../support/databases.js';
@@ -425,7 +426,8 @@ describe.each(databaseKinds.filter((k) => k === 'postgres'))('event intake while
       const res = await fetch(page);
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
-      expect(await res.json()).toMatchObject({ error: { code: 'database_unavailable' } });
+      // The page Jira frames says so as a page.
+      expect(errorOf(res.headers.get('content-type'), await res.text())).toEqual({ code: 'database_unavailable', asPage: true });
     } finally {
       await restore();
     }

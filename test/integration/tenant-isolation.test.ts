@@ -5,6 +5,7 @@
 import { encodeSymmetric, SymmetricAlgorithm } from 'atlassian-jwt';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorOf } from '../support/error-answer.js';
 import { startJiraDouble, type JiraDouble } from '../doubles/jira/index.js';
 import { databaseKinds } from '../support/databases.js';
 import { KEYS, REGION, startHarness, type Harness } from '../support/harness.js';
@@ -136,8 +137,10 @@ describe.each(databaseKinds)('tenant isolation on %s', (kind) => {
       query.set('jwt', jwt);
       const res = await request(h.service.app).get(`/configure?${query}`);
       expect(res.status, what).toBe(401);
-      expect(res.body, what).toMatchObject(unauthorizedBody);
-      expect(res.text, what).not.toContain('<html');
+      // The error page, not the Configure page: no form, no API token.
+      expect(errorOf(res.type, res.text), what).toEqual({ code: 'unauthorized', asPage: true });
+      expect(res.text, what).not.toContain('Access key ID');
+      expect(res.text, what).not.toContain('api-token');
     }
   });
 });

@@ -2,15 +2,16 @@
  * What an unauthenticated caller can do to the logs and the process: a 5,000-deep body gets a prompt
  * 401 on every authenticated route (it once overflowed the stack in the ACE logger bridge and left the
  * request unanswered); no body of such a caller and no claim of a refused token reaches a log line; the
- * operator's line says route, status and reason; and every refusal reads the same to the caller.
+ * operator's line says route, status and reason; and every refusal reads the same to the caller (as
+ * JSON, or as the error page on the pages Jira frames).
  */
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { encodeSymmetric, SymmetricAlgorithm } from 'atlassian-jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
+import { errorOf, refusedAt } from '../support/error-answer.js';
 
-const REFUSED = { error: { code: 'unauthorized', message: 'Authentication failed.' } };
 const NESTED = `${'['.repeat(5000)}${']'.repeat(5000)}`; // 10 KB, 5,000 levels
 
 describe('unauthenticated callers and the logs', () => {
@@ -38,7 +39,7 @@ describe('unauthenticated callers and the logs', () => {
     for (const [method, path] of routes) {
       const res = await request(h.service.app)[method](path).set('Content-Type', 'application/json').send(NESTED).timeout(10_000);
       expect(res.status, `${method} ${path}`).toBe(401);
-      expect(res.body, `${method} ${path}`).toEqual(REFUSED);
+      expect(errorOf(res.type, res.text), `${method} ${path}`).toEqual(refusedAt(path));
     }
     // Many at once, on real sockets: all answered, none left hanging.
     const answers = await Promise.all(
@@ -60,7 +61,7 @@ describe('unauthenticated callers and the logs', () => {
       for (const [method, path] of aceRoutes) {
         const res = await request(h.service.app)[method](path).set('Authorization', `JWT ${token}`);
         expect(res.status, `${JSON.stringify(claims)} ${method} ${path}`).toBe(401);
-        expect(res.body).toEqual(REFUSED);
+        expect(errorOf(res.type, res.text), `${method} ${path}`).toEqual(refusedAt(path));
       }
     }
     expect(logLines().filter((l) => l.level === 50 || l.msg === 'unexpected error')).toEqual([]);
@@ -84,7 +85,7 @@ describe('unauthenticated callers and the logs', () => {
     for (const [method, path] of routes) {
       const res = await request(h.service.app)[method](path).set('Authorization', `JWT ${forged}`).send({ clientKey: h.jira.clientKey });
       expect(res.status, `${method} ${path}`).toBe(401);
-      expect(res.body, `${method} ${path}`).toEqual(REFUSED);
+      expect(errorOf(res.type, res.text), `${method} ${path}`).toEqual(refusedAt(path));
     }
     expect(h.logs()).not.toContain(subMarker);
     expect(h.logs()).not.toContain(claims!);
