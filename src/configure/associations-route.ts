@@ -1,7 +1,7 @@
 /** GET / POST / DELETE /api/associations: the site's associations, for site admins only. */
 import { Router } from 'express';
 import { asyncHandler } from '../http/async.js';
-import { notFound } from '../http/errors.js';
+import { ApiError, notFound } from '../http/errors.js';
 import type { Tenancy } from '../tenancy/index.js';
 import type { RequireSiteAdmin } from '../tenancy/site-admin.js';
 import { listForSite, removeAssociation } from '../db/associations.js';
@@ -11,11 +11,8 @@ import { associationBodySchema, parseBody } from './request-schemas.js';
 import { associate, eventsUrlFor, type AssociateDeps, type AssociationView } from './associate.js';
 import type { BackfillResult } from './backfill.js';
 import { jiraFailure } from './jira-failure.js';
-import { jiraFootprint } from '../db/environments.js';
-import { FLAG_STATE_PROPERTY } from '../environments/flag-environments.js';
-import { ISSUES_PER_PROPERTY_DELETE } from '../jira/index.js';
-import { chunks } from '../chunks.js';
-import { ASSOCIATION_PROPERTY } from '../flags/render/feature-flag.js';
+import { EnvironmentStore, jiraFootprint } from '../db/environments.js';
+import { PropertyTaskFailed, withdrawFromJira, WithdrawalStopped } from './withdraw-from-jira.js';
 import type { Logger } from '../log.js';
 
 export interface AssociationsDeps extends AssociateDeps {
@@ -69,6 +66,19 @@ function saved(a: AssociationView, backfill: BackfillResult, movedFromProject: s
   };
 }
 
+const WITHDRAWING = "remove the profile's flags from the Releases panel and its state from the issues";
+
+/**
+ * A removal Jira stopped part-way: what it took out is published again by the association's next event
+ * (the association stays), and the admin hears that Jira failed.
+ */
+async function withdrawalFailed(deps: AssociationsDeps, associationId: string, err: unknown): Promise<never> {
+  if (!(err instanceof WithdrawalStopped)) throw err;
+  if (err.started) await new EnvironmentStore(deps.db, deps.models, associationId).forgetPublished();
+  if (err.cause instanceof PropertyTaskFailed) throw new ApiError(502, 'jira_unavailable', `Jira could not ${WITHDRAWING} right now; try again.`);
+  return jiraFailure(WITHDRAWING)(err.cause);
+}
+
 export function associationsRouter(deps: AssociationsDeps): Router {
   const router = Router();
 
@@ -107,20 +117,20 @@ export function associationsRouter(deps: AssociationsDeps): Router {
       const tenant = await deps.requireSiteAdmin(req);
       const id = String(req.params.id);
       // Its flags leave Jira's Releases panel and its state leaves its issues (JQL would still find them
-      // on in production) first: should Jira fail, nothing is removed and the admin retries.
+      // on in production) first: should Jira fail, the association stays and the admin retries.
       const footprint = await jiraFootprint(deps.db, deps.models, tenant.tenantKey, id);
       const inJira = footprint.inPanel || footprint.stateIssueIds.length > 0;
       const jira = inJira ? await deps.tenancy.jiraFor(tenant.tenantKey) : undefined;
-      const leaveJira = async () => {
-        if (footprint.inPanel) await jira!.featureFlags.deleteByProperties({ [ASSOCIATION_PROPERTY]: id });
-        for (const ids of chunks(footprint.stateIssueIds, ISSUES_PER_PROPERTY_DELETE)) await jira!.featureFlags.deleteIssuePropertyBulk(FLAG_STATE_PROPERTY, ids);
-      };
-      if (inJira) await leaveJira().catch(jiraFailure("remove the profile's flags from the Releases panel and its state from the issues"));
+      if (jira) await withdrawFromJira(jira, id, footprint, deps.log).catch(async (err: unknown) => withdrawalFailed(deps, id, err));
       const removed = await removeAssociation(deps.db, deps.models, tenant.tenantKey, id);
       if (!removed) throw notFound('association_not_found', 'No such association on this Jira site.');
-      // A worker's write under way meanwhile may have landed after that delete: once more, now that the
-      // rows are gone (one landing later still is deleted by its worker, releases-panel.ts).
-      if (inJira) await leaveJira().catch((err: unknown) => deps.log.warn({ err, associationId: id }, 'second removal of a removed association\'s flags and states from Jira failed'));
+      // A worker's write under way meanwhile may have landed after that: once more, now that the rows are
+      // gone, after the answer (one landing later still is taken out by its worker, releases-panel.ts).
+      if (jira) {
+        void withdrawFromJira(jira, id, footprint, deps.log).catch((err: unknown) =>
+          deps.log.warn({ err: err instanceof WithdrawalStopped ? err.cause : err, associationId: id }, "second removal of a removed association's flags and states from Jira failed"),
+        );
+      }
       res.status(204).end();
     }),
   );

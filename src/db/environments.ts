@@ -173,10 +173,24 @@ export class EnvironmentStore {
     });
   }
 
-  /** The issues this association wrote an appconfigFlagState value to (a removal deletes it from them). */
+  /**
+   * Every issue that may hold this association's appconfigFlagState: those it was written to, and every
+   * flag's issue now (a write under way may land on one not yet marked).
+   */
   async stateIssueIds(): Promise<string[]> {
-    const rows = await this.select('SELECT flag_state_written FROM flag_panels WHERE association_id = $1 AND flag_state_written IS NOT NULL', [this.associationId]);
-    return rows.map((r) => issueOfMark(String(r.flag_state_written)));
+    const marked = await this.select('SELECT flag_state_written FROM flag_panels WHERE association_id = $1 AND flag_state_written IS NOT NULL', [this.associationId]);
+    const flags = await this.select('SELECT issue_id FROM flag_states WHERE association_id = $1 AND issue_id IS NOT NULL', [this.associationId]);
+    return [...new Set([...marked.map((r) => issueOfMark(String(r.flag_state_written))), ...flags.map((r) => String(r.issue_id))])];
+  }
+
+  /** Jira no longer holds what was published (a removal stopped part-way): every flag and value is due again. */
+  forgetPublished(): Promise<void> {
+    return this.write(async (transaction) => {
+      await this.db.sequelize.query('UPDATE flag_panels SET submitted_sequence_id = NULL, flag_state_written = NULL WHERE association_id = $1', {
+        bind: [this.associationId],
+        transaction,
+      });
+    });
   }
 
   /** The flag's issue now holds its appconfigFlagState value (`written` says which issue and value). */
@@ -193,14 +207,23 @@ export class EnvironmentStore {
   }
 }
 
+/** What an association has put in Jira beside its issues. */
+export interface JiraFootprint {
+  inPanel: boolean;
+  /** Every issue that may hold the association's appconfigFlagState. */
+  stateIssueIds: string[];
+}
+
 /**
  * What the site's association has put in Jira beside its issues, which its removal takes out: whether
  * it has flags in the Releases panel, and the issues holding its appconfigFlagState (another site's id:
  * nothing).
  */
-export async function jiraFootprint(db: Db, models: Models, clientKey: string, associationId: string): Promise<{ inPanel: boolean; stateIssueIds: string[] }> {
+export async function jiraFootprint(db: Db, models: Models, clientKey: string, associationId: string): Promise<JiraFootprint> {
   const association = await models.Association.findOne({ where: { id: associationId, clientKey }, attributes: ['id'] });
   if (!association) return { inPanel: false, stateIssueIds: [] };
+  // No flag_panels row: no deployment reached an environment, so nothing went to the panel or the property.
   const rows = await db.sequelize.query('SELECT 1 AS one FROM flag_panels WHERE association_id = $1 LIMIT 1', { bind: [associationId], type: QueryTypes.SELECT });
-  return { inPanel: rows.length > 0, stateIssueIds: await new EnvironmentStore(db, models, associationId).stateIssueIds() };
+  if (rows.length === 0) return { inPanel: false, stateIssueIds: [] };
+  return { inPanel: true, stateIssueIds: await new EnvironmentStore(db, models, associationId).stateIssueIds() };
 }

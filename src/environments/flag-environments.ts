@@ -85,10 +85,10 @@ export function flagReachedAnEnvironment(flagKey: string, environments: readonly
   return environments.some((env) => holds(env.deployed?.version) || holds(env.deploying?.version) || holds(env.previous?.version));
 }
 
-/** The `appconfigFlagState` issue property: what JQL searches by environment. */
 /** The issue property that holds a flag's FlagStateProperty, indexed for JQL (appconfigEnabledIn ...). */
 export const FLAG_STATE_PROPERTY = 'appconfigFlagState';
 
+/** The `appconfigFlagState` issue property: what JQL searches by environment. */
 export interface FlagStateProperty {
   enabledIn: string[];
   disabledIn: string[];

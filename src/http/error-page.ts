@@ -23,6 +23,8 @@ export const ERROR_PAGE_POLICY = [
   "default-src 'none'",
   `script-src ${new URL(HOST_SCRIPT_URL).origin}`,
   "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
   "base-uri 'none'",
   "form-action 'none'",
   PAGE_FRAME_ANCESTORS,

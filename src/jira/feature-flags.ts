@@ -53,32 +53,61 @@ export class JiraFeatureFlags {
    * Sets one property on up to 100 issues (by id) in one call. Jira answers 303 to its task: the work
    * is accepted (following the redirect with this call's JWT would only be refused: its qsh names this path).
    */
-  async setIssuePropertyBulk(propertyKey: string, values: { issueId: string; value: unknown }[]): Promise<void> {
-    if (values.length === 0) return;
+  async setIssuePropertyBulk(propertyKey: string, values: { issueId: string; value: unknown }[]): Promise<PropertyTask | undefined> {
+    if (values.length === 0) return undefined;
     if (values.length > ISSUES_PER_PROPERTY_CALL) throw new RangeError(`setIssuePropertyBulk takes at most ${ISSUES_PER_PROPERTY_CALL} issues`);
     const issues = values.map(({ issueId, value }) => {
       const id = Number(issueId);
       if (!Number.isSafeInteger(id)) throw new RangeError(`not an issue id: ${issueId}`);
       return { issueID: id, properties: { [propertyKey]: value } };
     });
-    await this.http.call('POST', '/rest/api/3/issue/properties/multi', { body: { issues }, safeToRepeat: true, acceptStatuses: [303] });
+    return taskOf(await this.http.call('POST', '/rest/api/3/issue/properties/multi', { body: { issues }, safeToRepeat: true, acceptStatuses: [303] }));
   }
 
   /**
    * Deletes one property from these issues (by id; only these: without ids Jira would take every issue
    * the app may edit). Asynchronous in Jira as the bulk set is: 303 to its task is accepted.
    */
-  async deleteIssuePropertyBulk(propertyKey: string, issueIds: readonly string[]): Promise<void> {
-    if (issueIds.length === 0) return;
+  async deleteIssuePropertyBulk(propertyKey: string, issueIds: readonly string[]): Promise<PropertyTask | undefined> {
+    if (issueIds.length === 0) return undefined;
     if (issueIds.length > ISSUES_PER_PROPERTY_DELETE) throw new RangeError(`deleteIssuePropertyBulk takes at most ${ISSUES_PER_PROPERTY_DELETE} issues`);
     const entityIds = issueIds.map((issueId) => {
       const id = Number(issueId);
       if (!Number.isSafeInteger(id)) throw new RangeError(`not an issue id: ${issueId}`);
       return id;
     });
-    await this.http.call('DELETE', `/rest/api/3/issue/properties/${encodeURIComponent(propertyKey)}`, { body: { entityIds }, safeToRepeat: true, acceptStatuses: [303] });
+    return taskOf(
+      await this.http.call('DELETE', `/rest/api/3/issue/properties/${encodeURIComponent(propertyKey)}`, { body: { entityIds }, safeToRepeat: true, acceptStatuses: [303] }),
+    );
+  }
+
+  /**
+   * How a bulk property task ended, asked with a newly signed call (following the 303 with the first
+   * call's JWT would be refused): `unfinished` when it is still queued or running after `waitMs`.
+   * Jira runs a bulk delete all or nothing: `failed` means no issue changed.
+   */
+  async taskOutcome(task: PropertyTask, waitMs: number): Promise<'complete' | 'failed' | 'unfinished'> {
+    const until = Date.now() + waitMs;
+    for (let pauseMs = 100; ; pauseMs = Math.min(pauseMs * 2, 1_000)) {
+      const res = await this.http.call('GET', `/rest/api/3/task/${encodeURIComponent(task.id)}`, { safeToRepeat: true });
+      const status = (res.json as { status?: unknown } | undefined)?.status;
+      if (status === 'COMPLETE') return 'complete';
+      if (status === 'FAILED' || status === 'CANCELLED' || status === 'DEAD') return 'failed';
+      if (Date.now() + pauseMs > until) return 'unfinished';
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
   }
 }
+
+/** A bulk property call's task in Jira (its 303 names it). */
+export interface PropertyTask {
+  id: string;
+}
+
+const taskOf = (answer: { location?: string }): PropertyTask | undefined => {
+  const id = answer.location ? /\/rest\/api\/[23]\/task\/([^/?#]+)/.exec(answer.location)?.[1] : undefined;
+  return id ? { id: decodeURIComponent(id) } : undefined;
+};
 
 /** Jira's failedFeatureFlags: documented as a map of id to errors; older answers list { id, errors }. */
 function failures(raw: unknown): { id: string; messages: string[] }[] {

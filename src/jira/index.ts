@@ -4,7 +4,7 @@ export type { JiraClientOptions, RetryInfo } from './transport.js';
 export { appRequestJwt, pathRelativeToBase, JWT_VALIDITY_SECONDS } from './jwt.js';
 export type * from './types.js';
 export type { ConnectAuth, ForgeAuth, JiraAuth } from './auth.js';
-export { FEATURE_FLAGS_PER_CALL, ISSUES_PER_PROPERTY_CALL, ISSUES_PER_PROPERTY_DELETE, type FeatureFlagSubmission } from './feature-flags.js';
+export { FEATURE_FLAGS_PER_CALL, ISSUES_PER_PROPERTY_CALL, ISSUES_PER_PROPERTY_DELETE, type FeatureFlagSubmission, type PropertyTask } from './feature-flags.js';
 export { RateGate, rateGateFor, type RateGateOptions } from './rate-gate.js';
 export { delayForRetryAfter } from './retry.js';
 export { issueNumber, newestIssueNumber } from './issue-numbers.js';

@@ -50,6 +50,8 @@ export interface CallOptions {
 export interface JiraAnswer {
   status: number;
   json: unknown;
+  /** A redirect's Location (a bulk property call's task). */
+  location?: string;
 }
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
@@ -169,7 +171,8 @@ export class JiraTransport {
       throw transportError(err, method, path);
     }
     if (res.ok || options.acceptStatuses?.includes(res.status)) {
-      return { status: res.status, json: text ? safeJson(text) : undefined };
+      const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+      return { status: res.status, json: text ? safeJson(text) : undefined, ...(location ? { location } : {}) };
     }
     // A Forge token Jira no longer takes: not Jira's final word. The call waits for a fresh token, or is
     // repeated at once when a newer one has arrived meanwhile (a 401 changed nothing in Jira).

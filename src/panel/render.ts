@@ -12,7 +12,7 @@ const when = (iso: string | null): Html => (iso ? html`<time datetime="${iso}">$
 
 /** Why the flag's state in the environment is not known (shown as text: a tooltip reaches too few). */
 function unknownReason(env: FlagInEnvironment): string {
-  if (env.deployedVersion !== null) return `Version ${env.deployedVersion} was saved before the app tracked this profile.`;
+  if (env.deployedVersion !== null) return `The app never received version ${env.deployedVersion} (saved before it tracked this profile, or its event did not arrive).`;
   if (env.deployedAt !== null) return 'The deployment that completed here did not name its version.';
   return env.deploying ? 'No deployment has completed here yet.' : 'No deployment that completed here is known: the last one was rolled back.';
 }

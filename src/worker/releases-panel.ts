@@ -18,7 +18,7 @@ import type { AssociationRow, Models } from '../db/models.js';
 import { isDeploymentEvent, type StoredEventPayload } from '../events/appconfig-event.js';
 import type { Flag } from '../flags/index.js';
 import { ASSOCIATION_PROPERTY, featureFlag, type JiraFeatureFlag } from '../flags/render/feature-flag.js';
-import { FEATURE_FLAGS_PER_CALL, ISSUES_PER_PROPERTY_CALL, JiraError, type JiraClient } from '../jira/index.js';
+import { FEATURE_FLAGS_PER_CALL, ISSUES_PER_PROPERTY_CALL, JiraError, type JiraClient, type PropertyTask } from '../jira/index.js';
 import { appConfigConsoleUrl } from '../environments/console-link.js';
 import { applyDeployment, deploymentFact, type EnvironmentState } from '../environments/deployments.js';
 import { FLAG_STATE_PROPERTY, flagEnvironments, flagReachedAnEnvironment, flagStateProperty } from '../environments/flag-environments.js';
@@ -32,6 +32,8 @@ import { chunks } from '../chunks.js';
  * an issue by no environment, exactly as an issue without the property, so it is never written.
  */
 const EMPTY_FLAG_STATE = JSON.stringify(flagStateProperty([]));
+/** How long a bulk property task is waited for before going on (it is then taken as under way). */
+const TASK_WAIT_MS = 5_000;
 /** A flag_panels document that says "not in the Releases panel": it was, and is to be deleted from it. */
 const NOT_IN_PANEL = '';
 
@@ -218,6 +220,19 @@ export class ReleasesPanel {
   }
 
   /**
+   * The association removed while this write was under way: its removal took the state off these issues,
+   * maybe before the write landed. Once Jira has carried the write out (its task), the state is taken off
+   * again. True when it was removed.
+   */
+  private async takeStateOffIfRemoved(jira: JiraClient, issueIds: string[], written?: PropertyTask): Promise<boolean> {
+    if (await findById(this.models, this.association.id)) return false;
+    if (written) await jira.featureFlags.taskOutcome(written, TASK_WAIT_MS);
+    const removal = await jira.featureFlags.deleteIssuePropertyBulk(FLAG_STATE_PROPERTY, issueIds);
+    if (removal) await jira.featureFlags.taskOutcome(removal, TASK_WAIT_MS);
+    return true;
+  }
+
+  /**
    * The appconfigFlagState values still to write: a value changed, or the flag's issue did (deleted in
    * Jira and recreated: the new issue has no property yet).
    */
@@ -232,23 +247,23 @@ export class ReleasesPanel {
     for (const batch of chunks(due, ISSUES_PER_PROPERTY_CALL)) {
       await beforeWrite();
       const batchIssueIds = batch.map((p) => issueIds.get(p.flagKey)!);
+      let task: PropertyTask | undefined;
       try {
-        await jira.featureFlags.setIssuePropertyBulk(
+        task = await jira.featureFlags.setIssuePropertyBulk(
           FLAG_STATE_PROPERTY,
           batch.map((p, i) => ({ issueId: batchIssueIds[i]!, value: JSON.parse(p.flagState!) as unknown })),
         );
         outcome.propertiesSet += batch.length;
       } catch (err) {
         const reason = refusal(err, `the ${FLAG_STATE_PROPERTY} property`);
-        if (!reason) throw err;
+        if (!reason) {
+          // No answer: the write may have landed after a removal took the state off; it is taken off again.
+          if (err instanceof JiraError && err.ambiguous) await this.takeStateOffIfRemoved(jira, batchIssueIds).catch(() => false);
+          throw err;
+        }
         outcome.refusals.push(reason);
       }
-      // Removed while this call was under way: the removal took the state off these issues, maybe
-      // before this call landed, so it is taken off again.
-      if (!(await findById(this.models, this.association.id))) {
-        await jira.featureFlags.deleteIssuePropertyBulk(FLAG_STATE_PROPERTY, batchIssueIds);
-        throw new AssociationGone(this.association.id);
-      }
+      if (await this.takeStateOffIfRemoved(jira, batchIssueIds, task)) throw new AssociationGone(this.association.id);
       await this.store.markFlagStateWritten(batch.map((p) => ({ flagKey: p.flagKey, written: flagStateWrittenMark(issueIds.get(p.flagKey)!, p.flagState!) })));
     }
   }

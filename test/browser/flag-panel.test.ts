@@ -106,7 +106,7 @@ describe('the flag panel on its issue, in Chromium', () => {
     await page.goto(panelUrl(h.jira, banner));
     const row = async (name: string) => (await page.locator(`tr[data-environment="${name}"]`).textContent())!.replace(/\s+/g, ' ').trim();
     expect(await row('qa')).toMatch(/^qa \(testing\) Unknown No deployment has completed here yet\. — — Deployment #1 of version 2 \(on in it\)/);
-    expect(await row('perf')).toMatch(/^perf Unknown Version 0 was saved before the app tracked this profile\. 0 /);
+    expect(await row('perf')).toMatch(/^perf Unknown The app never received version 0 \(saved before it tracked this profile, or its event did not arrive\)\. 0 /);
   });
 
   it('says so for an issue that is not a tracked flag', async () => {

@@ -114,35 +114,67 @@ describe.each(databaseKinds)('Releases panel under Jira faults (%s)', (kind) => 
     expect(h.jira.requests.filter((r) => r.method === 'DELETE' && r.path === path).at(-1)?.query).toEqual({ appconfigAssociation: id });
   }, 60_000);
 
-  it('removal while Jira cannot take the state off the issues: a clear 502, nothing removed; once Jira answers, the state goes with the association', async () => {
-    const other = h.aws.addProfile(h.app.id, { name: 'ops-flags', type: 'AWS.AppConfig.FeatureFlags' });
-    const second = (await h.associate({ configurationProfileId: other.id })).id;
-    const target = { app: h.app, profile: other };
-    expect((await h.sendEvent(second, preCreateEvent(target, flagsV1(), 1))).status).toBe(202);
-    expect((await h.sendEvent(second, deploymentEvent(target, 1, { environment: PRODUCTION, deploymentNumber: 1, type: 'OnDeploymentComplete' }))).status).toBe(202);
+  /** A second association of the site, published to production. */
+  async function publishedAssociation(name: string) {
+    const profile = h.aws.addProfile(h.app.id, { name, type: 'AWS.AppConfig.FeatureFlags' });
+    const associationId = (await h.associate({ configurationProfileId: profile.id })).id;
+    const target = { app: h.app, profile };
+    expect((await h.sendEvent(associationId, preCreateEvent(target, flagsV1(), 1))).status).toBe(202);
+    expect((await h.sendEvent(associationId, deploymentEvent(target, 1, { environment: PRODUCTION, deploymentNumber: 1, type: 'OnDeploymentComplete' }))).status).toBe(202);
     await waitIdle(h.service.db);
-    const issues = () => h.jira.issues().filter((i) => (i.properties.appconfigFlag as { configurationProfileId?: string } | undefined)?.configurationProfileId === other.id);
+    const issues = () => h.jira.issues().filter((i) => (i.properties.appconfigFlag as { configurationProfileId?: string } | undefined)?.configurationProfileId === profile.id);
+    const withState = () => issues().filter((i) => i.properties.appconfigFlagState !== undefined);
+    const inPanel = () => [...h.jira.featureFlags.flags.values()].filter((f) => f.properties.appconfigAssociation === associationId);
     expect(issues().length).toBeGreaterThan(0);
-    expect(issues().every((i) => i.properties.appconfigFlagState !== undefined)).toBe(true);
+    expect(withState()).toHaveLength(issues().length);
+    expect(inPanel()).toHaveLength(issues().length);
+    return { associationId, target, issues, withState, inPanel };
+  }
+  const listed = async () => ((await h.api('get', '/api/associations')).body.associations as { id: string }[]).map((a) => a.id);
+  const STATE_PATH = '/rest/api/3/issue/properties/appconfigFlagState';
 
-    const path = '/rest/api/3/issue/properties/appconfigFlagState';
+  it('removal while Jira cannot take the state off the issues: a clear 502 and the association stays, its next event puts back what was taken; once Jira answers, the state goes with the association', async () => {
+    const a = await publishedAssociation('ops-flags');
     const deletesBefore = h.jira.featureFlags.propertyDeletes.length;
-    h.jira.faults.add({ match: { method: 'DELETE', path }, status: 503, retryAfter: 1, times: 5 });
-    const refused = await h.api('delete', `/api/associations/${second}`);
+    h.jira.faults.add({ match: { method: 'DELETE', path: STATE_PATH }, status: 503, retryAfter: 1, times: 5 });
+    const refused = await h.api('delete', `/api/associations/${a.associationId}`);
     expect(refused.status).toBe(502);
     expect(refused.body).toEqual({ error: { code: 'jira_unavailable', message: expect.stringMatching(/state from the issues.*try again/) } });
-    expect((await h.api('get', '/api/associations')).body.associations.map((a: { id: string }) => a.id)).toContain(second);
+    expect(await listed()).toContain(a.associationId);
+    // The panel's flags went before the state delete failed; the association's next event puts them back.
+    expect(a.inPanel()).toEqual([]);
+    expect((await h.sendEvent(a.associationId, deploymentEvent(a.target, 1, { environment: { Id: 'env-stg', Name: 'staging' }, deploymentNumber: 1, type: 'OnDeploymentComplete' }))).status).toBe(202);
+    await waitIdle(h.service.db);
+    expect(a.inPanel()).toHaveLength(a.issues().length);
+    expect(a.withState()).toHaveLength(a.issues().length);
 
-    const removed = await h.api('delete', `/api/associations/${second}`);
+    // A delete Jira takes and then fails in its task (all or nothing): a 502 as well.
+    h.jira.featureFlags.failPropertyTasks = 1;
+    const failed = await h.api('delete', `/api/associations/${a.associationId}`);
+    expect(failed.status).toBe(502);
+    expect(await listed()).toContain(a.associationId);
+    expect(a.withState()).toHaveLength(a.issues().length);
+
+    const removed = await h.api('delete', `/api/associations/${a.associationId}`);
     expect(removed.status).toBe(204);
-    expect(issues().length).toBeGreaterThan(0);
-    expect(issues().filter((i) => i.properties.appconfigFlagState !== undefined)).toEqual([]);
-    const named = h.jira.requests.filter((r) => r.method === 'DELETE' && r.path === path && r.status === 303);
-    expect(named.length).toBeGreaterThan(0);
+    expect(await listed()).not.toContain(a.associationId);
+    expect(a.issues().length).toBeGreaterThan(0);
+    expect(a.withState()).toEqual([]);
+    expect(a.inPanel()).toEqual([]);
     // Each delete named exactly this association's issues (never none, which would take every issue's).
     const deletes = h.jira.featureFlags.propertyDeletes.slice(deletesBefore);
     expect(deletes.length).toBeGreaterThan(0);
-    expect(deletes.map((d) => d.issues)).toEqual(deletes.map(() => issues().length));
+    expect(deletes.map((d) => d.issues)).toEqual(deletes.map(() => a.issues().length));
+  }, 60_000);
+
+  it('removal that Jira refuses for good to take the state off (403) still removes the association, and the operator is told', async () => {
+    const a = await publishedAssociation('refused-flags');
+    h.jira.faults.add({ match: { method: 'DELETE', path: STATE_PATH }, status: 403, body: { errorMessages: ['You do not have permission to edit these issues.'], errors: {} }, times: 2 });
+    const removed = await h.api('delete', `/api/associations/${a.associationId}`);
+    expect(removed.status).toBe(204);
+    expect(await listed()).not.toContain(a.associationId);
+    expect(a.inPanel()).toEqual([]);
+    expect(h.logs()).toMatch(/Jira refused to remove appconfigFlagState from the association's issues; it stays on them/);
   }, 60_000);
 });
 

@@ -7,7 +7,9 @@ import type { JiraStore } from './store.js';
  * Jira's feature-flag API (Releases panel) as the app meets it: strict validation of every field of a
  * submission (400 naming the first problem), whole-flag replace, a lower or equal updateSequenceId
  * silently ignored (reported accepted, counted here for tests), unknown issue keys filtered out and
- * reported, a flag with no known key not stored; delete by properties; and the bulk issue-property call.
+ * reported, a flag with no known key not stored; delete by properties; the bulk issue-property calls,
+ * each answered 303 to a task that GET /rest/api/3/task/{id} reports on (all or nothing: a task made to
+ * fail changes no issue).
  */
 export interface StoredFeatureFlag {
   flag: Record<string, unknown> & { id: string; updateSequenceId: number; associations: { associationType: string; values: string[] }[]; details: Record<string, unknown>[] };
@@ -34,6 +36,24 @@ export class FeatureFlagState {
   readonly propertyTasks: { issues: number }[] = [];
   /** Bulk property deletes answered: the property, and how many issues were named (null: none, so all). */
   readonly propertyDeletes: { propertyKey: string; issues: number | null }[] = [];
+  /** Bulk property tasks and how each ended. */
+  readonly tasks = new Map<string, 'COMPLETE' | 'FAILED'>();
+  /** How many of the next bulk property tasks fail (changing nothing). */
+  failPropertyTasks = 0;
+}
+
+/** Answers a bulk property call with its task: `apply` runs unless the task is made to fail. */
+function propertyTask(ctx: Ctx, apply: () => void): Answer {
+  const state = featureFlagsOf(ctx.site.store);
+  const id = randomUUID();
+  if (state.failPropertyTasks > 0) {
+    state.failPropertyTasks--;
+    state.tasks.set(id, 'FAILED');
+  } else {
+    apply();
+    state.tasks.set(id, 'COMPLETE');
+  }
+  return { status: 303, headers: { Location: `${ctx.site.url}/rest/api/3/task/${id}` } };
 }
 
 const states = new WeakMap<JiraStore, FeatureFlagState>();
@@ -207,13 +227,14 @@ function setPropertiesBulk(ctx: Ctx): Answer {
     plans.push([String(element.issueID), props]);
   }
   // Jira runs this as a task; issues that do not exist or cannot be edited are skipped by it.
-  for (const [id, props] of plans) {
-    const issue = ctx.site.store.visibleIssue(id);
-    if (!issue || issue.id !== id || !ctx.site.store.projectOf(issue).write) continue;
-    for (const [k, v] of props) issue.properties.set(k, v);
-  }
   featureFlagsOf(ctx.site.store).propertyTasks.push({ issues: plans.length });
-  return { status: 303, headers: { Location: `${ctx.site.url}/rest/api/3/task/${randomUUID()}` } };
+  return propertyTask(ctx, () => {
+    for (const [id, props] of plans) {
+      const issue = ctx.site.store.visibleIssue(id);
+      if (!issue || issue.id !== id || !ctx.site.store.projectOf(issue).write) continue;
+      for (const [k, v] of props) issue.properties.set(k, v);
+    }
+  });
 }
 
 /** DELETE /rest/api/3/issue/properties/{key}: from the issues named (entityIds), or every editable one when none is. */
@@ -223,15 +244,16 @@ function deletePropertyBulk(ctx: Ctx, propertyKey: string): Answer {
   const ids = body.entityIds;
   if (ids !== undefined && (!Array.isArray(ids) || !ids.every((x) => Number.isSafeInteger(x)))) return jiraError(400, 'entityIds must be a list of issue ids.');
   const wanted = ids === undefined ? null : new Set((ids as number[]).map(String));
-  const candidates = wanted ? [...wanted].map((id) => ctx.site.store.visibleIssue(id)) : ctx.site.store.visibleIssues();
-  for (const issue of candidates) {
-    if (!issue || (wanted && !wanted.has(issue.id))) continue;
-    if (!ctx.site.store.projectOf(issue).write) continue;
-    if (body.currentValue !== undefined && JSON.stringify(issue.properties.get(propertyKey)) !== JSON.stringify(body.currentValue)) continue;
-    issue.properties.delete(propertyKey);
-  }
   featureFlagsOf(ctx.site.store).propertyDeletes.push({ propertyKey, issues: wanted ? wanted.size : null });
-  return { status: 303, headers: { Location: `${ctx.site.url}/rest/api/3/task/${randomUUID()}` } };
+  return propertyTask(ctx, () => {
+    const candidates = wanted ? [...wanted].map((id) => ctx.site.store.visibleIssue(id)) : ctx.site.store.visibleIssues();
+    for (const issue of candidates) {
+      if (!issue || (wanted && !wanted.has(issue.id))) continue;
+      if (!ctx.site.store.projectOf(issue).write) continue;
+      if (body.currentValue !== undefined && JSON.stringify(issue.properties.get(propertyKey)) !== JSON.stringify(body.currentValue)) continue;
+      issue.properties.delete(propertyKey);
+    }
+  });
 }
 
 export const featureFlagRoutes: Route[] = [
@@ -255,6 +277,14 @@ export const featureFlagRoutes: Route[] = [
   },
   { method: 'POST', pattern: /^\/rest\/api\/3\/issue\/properties\/multi$/, handle: setPropertiesBulk },
   { method: 'DELETE', pattern: /^\/rest\/api\/3\/issue\/properties\/([^/]+)$/, handle: (ctx, [key = '']) => deletePropertyBulk(ctx, decodeURIComponent(key)) },
+  {
+    method: 'GET',
+    pattern: /^\/rest\/api\/3\/task\/([^/]+)$/,
+    handle: (ctx, [id = '']) => {
+      const status = featureFlagsOf(ctx.site.store).tasks.get(id);
+      return status ? ok({ id, status, ...(status === 'FAILED' ? { message: 'The bulk property operation failed; no issue was changed.' } : {}) }) : jiraError(404, `No task with id '${id}'.`);
+    },
+  },
 ];
 
 /** Whether a re-sent flag says what the stored one says (the stored copy keeps only known issue keys). */
