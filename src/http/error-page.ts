@@ -6,7 +6,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { ApiError } from './errors.js';
 import { html } from './html.js';
-import { HOST_SCRIPT_URL, PAGE_FRAME_ANCESTORS } from './page-frame.js';
+import { framedPage, HOST_SCRIPT_URL, PAGE_FRAME_ANCESTORS } from './page-frame.js';
 
 // Kept beside the request, not in res.locals: ACE replaces res.locals with a copy while it authenticates.
 const pageRequests = new WeakSet<Request>();
@@ -48,25 +48,12 @@ function wording(error: ApiError): { title: string; advice: string } {
 /** The whole HTML document of an error page for `error` (its message is shown, escaped; its code is for support). */
 export function errorPage(error: ApiError): string {
   const { title, advice } = wording(error);
-  return html`<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>${title}</title>
-  <link rel="stylesheet" href="/vendor/aui/aui-prototyping.css">
-  <link rel="stylesheet" href="/public/configure.css">
-  <script src="${HOST_SCRIPT_URL}" async></script>
-</head>
-<body class="cfg-body">
-<main class="cfg-page ac-content" id="main">
-  <div class="aui-message aui-message-error" role="alert">
+  return framedPage({
+    title,
+    body: html`  <div class="aui-message aui-message-error" role="alert">
     <p class="title"><strong>${title}</strong></p>
     <p>${advice}</p>
     <p class="cfg-muted">Error code: ${error.code} (HTTP ${error.status})</p>
-  </div>
-</main>
-</body>
-</html>
-`.text;
+  </div>`,
+  });
 }
