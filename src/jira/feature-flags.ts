@@ -4,6 +4,7 @@
  * may be repeated.
  */
 import type { JiraTransport } from './transport.js';
+import { JiraError } from './errors.js';
 import type { JiraFeatureFlag } from '../flags/render/feature-flag.js';
 
 /** Jira takes 1 to 100 flags per submission. */
@@ -83,13 +84,20 @@ export class JiraFeatureFlags {
 
   /**
    * How a bulk property task ended, asked with a newly signed call (following the 303 with the first
-   * call's JWT would be refused): `unfinished` when it is still queued or running after `waitMs`.
+   * call's JWT would be refused): `unfinished` when it is still queued or running after `waitMs`, or
+   * when Jira does not say (the call was accepted; how it ended is then not known).
    * Jira runs a bulk delete all or nothing: `failed` means no issue changed.
    */
   async taskOutcome(task: PropertyTask, waitMs: number): Promise<'complete' | 'failed' | 'unfinished'> {
     const until = Date.now() + waitMs;
     for (let pauseMs = 100; ; pauseMs = Math.min(pauseMs * 2, 1_000)) {
-      const res = await this.http.call('GET', `/rest/api/3/task/${encodeURIComponent(task.id)}`, { safeToRepeat: true });
+      let res;
+      try {
+        res = await this.http.call('GET', `/rest/api/3/task/${encodeURIComponent(task.id)}`, { safeToRepeat: true });
+      } catch (err) {
+        if (err instanceof JiraError) return 'unfinished';
+        throw err;
+      }
       const status = (res.json as { status?: unknown } | undefined)?.status;
       if (status === 'COMPLETE') return 'complete';
       if (status === 'FAILED' || status === 'CANCELLED' || status === 'DEAD') return 'failed';

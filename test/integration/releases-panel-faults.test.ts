@@ -167,6 +167,15 @@ describe.each(databaseKinds)('Releases panel under Jira faults (%s)', (kind) => 
     expect(deletes.map((d) => d.issues)).toEqual(deletes.map(() => a.issues().length));
   }, 60_000);
 
+  it('removal whose task Jira does not report on (404 on the task) goes on: the delete was accepted', async () => {
+    const a = await publishedAssociation('unreported-flags');
+    h.jira.faults.add({ match: { method: 'GET', path: /^\/rest\/api\/3\/task\// }, status: 404, times: 2 });
+    expect((await h.api('delete', `/api/associations/${a.associationId}`)).status).toBe(204);
+    expect(await listed()).not.toContain(a.associationId);
+    expect(a.withState()).toEqual([]);
+    expect(h.jira.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/rest/api/3/task/') && r.status === 404).length).toBeGreaterThan(0);
+  });
+
   it('removal that Jira refuses for good to take the state off (403) still removes the association, and the operator is told', async () => {
     const a = await publishedAssociation('refused-flags');
     h.jira.faults.add({ match: { method: 'DELETE', path: STATE_PATH }, status: 403, body: { errorMessages: ['You do not have permission to edit these issues.'], errors: {} }, times: 2 });
