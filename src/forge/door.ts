@@ -24,7 +24,7 @@ import { ForgeKeysUnavailable, InvalidInvocationToken, type ForgeInvocation } fr
 export const SYSTEM_TOKEN_HEADER = 'x-forge-oauth-system';
 /** Forge gives up on an event after 5 s (and sends it again): answer well before, finish the work after. */
 export const EVENT_ANSWER_MS = 3_000;
-/** Forge gives up on a Custom UI's invokeRemote after 25 s: what an API call waits for ends by 20 s. */
+/** Forge gives up on a Custom UI's invokeRemote after 25 s: a wait inside an API call (a Save's backfill) ends by 20 s. */
 export const API_ANSWER_MS = 20_000;
 const MAX_TOKEN_LENGTH = 16_384;
 const PURGE_RETRIES = 5;

@@ -1,6 +1,7 @@
 /**
  * The last middleware: turns every error into `{ error: { code, message, field? } }` with a fitting
- * status (for a page, error-page.ts's HTML document instead). Unknown errors are logged (with their stack, server-side only) and answered with a generic 500.
+ * status (for a page Jira frames, error-page.ts's HTML document instead). Unknown errors are logged
+ * (with their stack, server-side only) and answered with a generic 500.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
