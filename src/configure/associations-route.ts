@@ -119,8 +119,7 @@ export function associationsRouter(deps: AssociationsDeps): Router {
       // Its flags leave Jira's Releases panel and its state leaves its issues (JQL would still find them
       // on in production) first: should Jira fail, the association stays and the admin retries.
       const footprint = await jiraFootprint(deps.db, deps.models, tenant.tenantKey, id);
-      const inJira = footprint.inPanel || footprint.stateIssueIds.length > 0;
-      const jira = inJira ? await deps.tenancy.jiraFor(tenant.tenantKey) : undefined;
+      const jira = footprint.inPanel ? await deps.tenancy.jiraFor(tenant.tenantKey) : undefined;
       if (jira) await withdrawFromJira(jira, id, footprint, deps.log).catch(async (err: unknown) => withdrawalFailed(deps, id, err));
       const removed = await removeAssociation(deps.db, deps.models, tenant.tenantKey, id);
       if (!removed) throw notFound('association_not_found', 'No such association on this Jira site.');

@@ -18,8 +18,6 @@ import { HOST_SCRIPT_URL, PAGE_FRAME_ANCESTORS } from '../http/page-frame.js';
 
 export const PAGE_SCRIPT_ROUTE = '/public/configure.js';
 
-
-
 export function configurePageRouter(
   addon: AddOn,
   opts: { defaultExtension: string; requireAdmin: (req: Request) => Promise<void>; apiToken: (req: Request) => Promise<string> },

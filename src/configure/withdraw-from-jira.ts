@@ -11,9 +11,6 @@ import { ISSUES_PER_PROPERTY_DELETE, JiraError, type JiraClient } from '../jira/
 import type { Logger } from '../log.js';
 import type { JiraFootprint } from '../db/environments.js';
 
-/** How long one delete's task is waited for; one still running after it is taken as under way. */
-const TASK_WAIT_MS = 5_000;
-
 /** A withdrawal that stopped part-way; `started`: something was already taken out of Jira. */
 export class WithdrawalStopped extends Error {
   constructor(
@@ -51,7 +48,7 @@ export async function withdrawFromJira(jira: JiraClient, associationId: string, 
         }
         throw err;
       }
-      if (task && (await jira.featureFlags.taskOutcome(task, TASK_WAIT_MS)) === 'failed') throw new PropertyTaskFailed();
+      if (task && (await jira.featureFlags.taskOutcome(task)) === 'failed') throw new PropertyTaskFailed();
       started = true;
     }
   } catch (err) {

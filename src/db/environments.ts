@@ -209,6 +209,7 @@ export class EnvironmentStore {
 
 /** What an association has put in Jira beside its issues. */
 export interface JiraFootprint {
+  /** Flags in the Releases panel; false: nothing of the association is in Jira beside its issues. */
   inPanel: boolean;
   /** Every issue that may hold the association's appconfigFlagState. */
   stateIssueIds: string[];

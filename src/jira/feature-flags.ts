@@ -13,6 +13,8 @@ export const FEATURE_FLAGS_PER_CALL = 100;
 export const ISSUES_PER_PROPERTY_CALL = 100;
 /** Issues named in one bulk property delete (Jira states no limit; this keeps each body small). */
 export const ISSUES_PER_PROPERTY_DELETE = 1000;
+/** How long a bulk property task is waited for before it is taken as under way. */
+const TASK_WAIT_MS = 5_000;
 
 export interface FeatureFlagSubmission {
   /** Ids Jira accepted (a stale updateSequenceId is accepted too, and ignored). */
@@ -88,7 +90,7 @@ export class JiraFeatureFlags {
    * when Jira does not say (the call was accepted; how it ended is then not known).
    * Jira runs a bulk delete all or nothing: `failed` means no issue changed.
    */
-  async taskOutcome(task: PropertyTask, waitMs: number): Promise<'complete' | 'failed' | 'unfinished'> {
+  async taskOutcome(task: PropertyTask, waitMs = TASK_WAIT_MS): Promise<'complete' | 'failed' | 'unfinished'> {
     const until = Date.now() + waitMs;
     for (let pauseMs = 100; ; pauseMs = Math.min(pauseMs * 2, 1_000)) {
       let res;

@@ -88,8 +88,10 @@ async function processQueue(run: Run): Promise<void> {
     const row = await association();
     if (!row) return;
     // Every line of the run names the tenant too: an operator of many sites reads which one it is about.
-    if (!tenantNamed) run.log = run.deps.log.child({ associationId: run.associationId, tenantKey: row.clientKey });
-    tenantNamed = true;
+    if (!tenantNamed) {
+      run.log = run.deps.log.child({ associationId: run.associationId, tenantKey: row.clientKey });
+      tenantNamed = true;
+    }
     const round = await run.deps.queue.nextRound(run.associationId, { maxBytes: ROUND_BYTES, maxEvents: ROUND_EVENTS });
     if (round.events.length === 0) return;
     await beforeWrite(run);

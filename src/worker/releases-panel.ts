@@ -32,8 +32,6 @@ import { chunks } from '../chunks.js';
  * an issue by no environment, exactly as an issue without the property, so it is never written.
  */
 const EMPTY_FLAG_STATE = JSON.stringify(flagStateProperty([]));
-/** How long a bulk property task is waited for before going on (it is then taken as under way). */
-const TASK_WAIT_MS = 5_000;
 /** A flag_panels document that says "not in the Releases panel": it was, and is to be deleted from it. */
 const NOT_IN_PANEL = '';
 
@@ -226,9 +224,9 @@ export class ReleasesPanel {
    */
   private async takeStateOffIfRemoved(jira: JiraClient, issueIds: string[], written?: PropertyTask): Promise<boolean> {
     if (await findById(this.models, this.association.id)) return false;
-    if (written) await jira.featureFlags.taskOutcome(written, TASK_WAIT_MS);
+    if (written) await jira.featureFlags.taskOutcome(written);
     const removal = await jira.featureFlags.deleteIssuePropertyBulk(FLAG_STATE_PROPERTY, issueIds);
-    if (removal) await jira.featureFlags.taskOutcome(removal, TASK_WAIT_MS);
+    if (removal) await jira.featureFlags.taskOutcome(removal);
     return true;
   }
 
